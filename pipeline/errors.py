@@ -1,0 +1,61 @@
+"""Errors raised on bad input, each naming where the problem is.
+
+Every reader raises :class:`InputError` (a ``ValueError``) for a file it cannot
+accept. The message names the file, the line (CSV) or feature (vector layers)
+and the column, so an analyst can open the file and find the problem at once.
+"""
+
+from __future__ import annotations
+
+from os import PathLike
+
+__all__ = ["InputError", "InfeasibleError"]
+
+
+class InputError(ValueError):
+    """A file or layer that does not hold what the reader expects.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        The file that was read (for a ZIP member: ``archive.zip!member.csv``).
+    reason : str
+        What is wrong, in one sentence, saying what was expected and what was found.
+    line : int, optional
+        1-based physical line number in a text file.
+    feature : int or str, optional
+        Feature index (0-based) or ID in a vector layer.
+    column : str, optional
+        The column or field concerned.
+    """
+
+    def __init__(
+        self,
+        path: str | PathLike,
+        reason: str,
+        *,
+        line: int | None = None,
+        feature: int | str | None = None,
+        column: str | None = None,
+    ) -> None:
+        self.path = str(path)
+        self.reason = reason
+        self.line = line
+        self.feature = feature
+        self.column = column
+        where = [self.path]
+        if line is not None:
+            where.append(f"line {line}")
+        if feature is not None:
+            where.append(f"feature {feature}")
+        if column is not None:
+            where.append(f"column '{column}'")
+        super().__init__(f"{', '.join(where)}: {reason}")
+
+
+class InfeasibleError(ValueError):
+    """A regionalization problem that has no solution under the given constraints.
+
+    The message says which units and why (e.g. a part with fewer residents than
+    the floor that cannot be joined to anything within the bridge distance).
+    """
