@@ -1,0 +1,102 @@
+"""The cell table of a county: every Zensus topic joined per 100 m cell, with its municipality.
+
+Zensus publishes one file per topic, each listing only the cells where the topic has
+something to count (residents, dwellings, buildings). This module joins the topics of a
+county into one table keyed by cell, keeps the populated cells, and assigns each cell to
+the municipality that holds its centre.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+__all__ = ["GRID_CRS", "assign_municipality", "join_topics"]
+
+#: CRS of the Zensus grid (ETRS89-LAEA).
+GRID_CRS = "EPSG:3035"
+#: Columns every reader output has besides the value columns.
+_KEY_COLUMNS = ("cell_id", "x", "y")
+
+
+def join_topics(
+    topics: Mapping[str, pd.DataFrame], population_topic: str = "Bevoelkerungszahl"
+) -> pd.DataFrame:
+    """Join per-topic cell tables into one row per populated cell.
+
+    Parameters
+    ----------
+    topics : mapping of str to DataFrame
+        Reader outputs (``cell_id``, ``x``, ``y``, value columns, ``klammern``) by topic.
+    population_topic : str, default "Bevoelkerungszahl"
+        Topic holding ``Einwohner``; its cells with residents define the rows.
+
+    Returns
+    -------
+    DataFrame
+        ``cell_id``, ``x``, ``y``, ``Einwohner``, the value columns of every topic (NaN where
+        a topic does not list the cell), and ``klammern_<topic>`` flags; sorted by cell id
+        so that the same inputs give the same row order.
+    """
+    if population_topic not in topics:
+        raise KeyError(f"topic {population_topic!r} is required, got {sorted(topics)}")
+    base = topics[population_topic]
+    if "Einwohner" not in base.columns:
+        raise KeyError(f"topic {population_topic!r} has no column 'Einwohner'")
+    table = base.loc[base["Einwohner"] > 0].rename(
+        columns={"klammern": f"klammern_{population_topic}"}
+    )
+    for topic, frame in topics.items():
+        if topic == population_topic:
+            continue
+        values = frame.drop(columns=["x", "y"]).rename(columns={"klammern": f"klammern_{topic}"})
+        clash = (set(values.columns) - {"cell_id"}) & set(table.columns)
+        if clash:
+            values = values.rename(columns={c: f"{c}_{topic}" for c in clash})
+        table = table.merge(values, on="cell_id", how="left", validate="one_to_one")
+    flags = [c for c in table.columns if c.startswith("klammern_")]
+    table[flags] = table[flags].fillna(False).astype(bool)
+    return table.sort_values("cell_id", kind="stable").reset_index(drop=True)
+
+
+def assign_municipality(
+    x: np.ndarray, y: np.ndarray, municipalities: gpd.GeoDataFrame, resolution: float = 100.0
+) -> np.ndarray:
+    """AGS of the municipality holding each cell's centre (nearest one for edge cells).
+
+    Parameters
+    ----------
+    x, y : array-like
+        Lower-left corners of the cells in EPSG:3035.
+    municipalities : GeoDataFrame
+        With columns ``ags`` and ``geometry`` in any CRS.
+    resolution : float, default 100
+        Cell size in metres.
+
+    Returns
+    -------
+    ndarray of object
+        AGS per cell.
+    """
+    munis = municipalities.to_crs(GRID_CRS)
+    centres = shapely.points(
+        np.asarray(x, dtype=float) + resolution / 2, np.asarray(y, dtype=float) + resolution / 2
+    )
+    tree = shapely.STRtree(munis.geometry.values)
+    cell_idx, muni_idx = tree.query(centres, predicate="within")
+    result = np.full(len(centres), -1, dtype=np.int64)
+    # a centre on a shared border: the lowest-indexed municipality wins, deterministically
+    order = np.lexsort((muni_idx, cell_idx))
+    cell_idx, muni_idx = cell_idx[order], muni_idx[order]
+    first = np.ones(cell_idx.size, bool)
+    first[1:] = cell_idx[1:] != cell_idx[:-1]
+    result[cell_idx[first]] = muni_idx[first]
+    missing = np.flatnonzero(result < 0)
+    if missing.size:
+        near_cells, near_munis = tree.query_nearest(centres[missing], all_matches=False)
+        result[missing[near_cells]] = near_munis
+    return munis["ags"].to_numpy()[result]

@@ -1,0 +1,105 @@
+"""Drawing social spaces from a county's cell table: graph, constraints, engine, report.
+
+The glue between the data (cells with positions, residents, municipality, features) and
+the array-only engine in :mod:`pipeline.regionalize`: it builds the contiguity graph of the
+grid cells (bridged across empty land, barrier edges weighted, optionally nested in
+municipalities), runs the engine, and measures the result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from pipeline.cells import GRID_CRS
+from pipeline.config import RegionParameters
+from pipeline.contiguity import (
+    Graph,
+    bridge_components,
+    build_grid_contiguity,
+    cut_edges_between,
+    weight_barrier_edges,
+)
+from pipeline.quality import PartitionReport, partition_report
+from pipeline.regionalize import agglomerate
+
+__all__ = ["CellRegions", "build_cell_graph", "draw_regions"]
+
+CELL_SIZE = 100.0
+
+
+@dataclass(frozen=True)
+class CellRegions:
+    """Result of :func:`draw_regions`: a label per cell, the graph used and its report."""
+
+    labels: np.ndarray
+    graph: Graph
+    report: PartitionReport
+
+
+def build_cell_graph(
+    cells: pd.DataFrame,
+    params: RegionParameters,
+    barriers: gpd.GeoDataFrame | None = None,
+) -> Graph:
+    """Contiguity graph of the cells under the given parameters.
+
+    Parameters
+    ----------
+    cells : DataFrame
+        With ``x``, ``y`` (lower-left corners, EPSG:3035) and, for nesting, ``ags``.
+    params : RegionParameters
+        ``contiguity``, ``bridge_distance``, ``barrier_weight`` and ``nested`` are used.
+    barriers : GeoDataFrame, optional
+        Barrier lines in any CRS.
+    """
+    x = cells["x"].to_numpy(np.float64)
+    y = cells["y"].to_numpy(np.float64)
+    centres = np.column_stack([x + CELL_SIZE / 2, y + CELL_SIZE / 2])
+    graph = build_grid_contiguity(x, y, CELL_SIZE, params.contiguity)
+    if params.nested:
+        graph = cut_edges_between(graph, cells["ags"].to_numpy())
+    if params.bridge_distance > 0:
+        graph = bridge_components(graph, centres, params.bridge_distance)
+        if params.nested:
+            graph = cut_edges_between(graph, cells["ags"].to_numpy())
+    if barriers is not None and len(barriers) and params.barrier_weight > 0:
+        lines = barriers.to_crs(GRID_CRS).geometry.to_numpy()
+        graph = weight_barrier_edges(graph, centres, lines, params.barrier_weight)
+    return graph
+
+
+def draw_regions(
+    cells: pd.DataFrame,
+    features: np.ndarray,
+    params: RegionParameters,
+    barriers: gpd.GeoDataFrame | None = None,
+    population_column: str = "Einwohner",
+) -> CellRegions:
+    """Partition the cells into contiguous social spaces within the population bounds.
+
+    Parameters
+    ----------
+    cells : DataFrame
+        One row per populated cell, with ``x``, ``y``, the population column and ``ags``.
+    features : ndarray, shape (n_cells, d)
+        Standardized, weighted clustering features, rows aligned with ``cells``.
+    params : RegionParameters
+    barriers : GeoDataFrame, optional
+
+    Returns
+    -------
+    CellRegions
+    """
+    population = cells[population_column].to_numpy(np.float64)
+    graph = build_cell_graph(cells, params, barriers)
+    result = agglomerate(
+        graph, features, population, params.min_population, params.max_population
+    )
+    report = partition_report(
+        graph, result.labels, population, params.min_population, params.max_population, features
+    )
+    return CellRegions(result.labels, graph, report)
