@@ -130,8 +130,10 @@ def default_config_path() -> Path:
 
 def processed_dir(county_key: str, root: Path | None = None) -> Path:
     """Folder of a county's outputs: ``data/processed/<county>/`` (or under ``root``)."""
-    base = root if root is not None else Path(
-        os.environ.get("SOZIALRAUM_PROCESSED", REPO_ROOT / "data" / "processed")
+    base = (
+        root
+        if root is not None
+        else Path(os.environ.get("SOZIALRAUM_PROCESSED", REPO_ROOT / "data" / "processed"))
     )
     return Path(base) / county_key
 
@@ -177,9 +179,7 @@ def load_counties(path: str | os.PathLike | None = None) -> dict[str, County]:
     default = raw.get("default")
     if default is not None:
         if default not in counties:
-            raise ConfigError(
-                f"{path}: default county {default!r} is not among {sorted(counties)}"
-            )
+            raise ConfigError(f"{path}: default county {default!r} is not among {sorted(counties)}")
         counties = {default: counties[default]} | counties
     return counties
 

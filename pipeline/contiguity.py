@@ -252,9 +252,7 @@ def build_polygon_contiguity(geometries, kind: str = "rook") -> Graph:
     return Graph.from_edges(len(geoms), focal[real], neighbor[real])
 
 
-def bridge_components(
-    graph: Graph, coords: np.ndarray, max_distance: float, k: int = 16
-) -> Graph:
+def bridge_components(graph: Graph, coords: np.ndarray, max_distance: float, k: int = 16) -> Graph:
     """Join separated components by nearest-neighbour edges no longer than ``max_distance``.
 
     Borůvka rounds: in each round every component is linked to its nearest unit in another
@@ -358,9 +356,7 @@ def _nearest_foreign(coords, labels, tree, dist, nbr, max_distance):
     return np.concatenate(heads), np.concatenate(tails)
 
 
-def weight_barrier_edges(
-    graph: Graph, coords: np.ndarray, barriers, factor: float
-) -> Graph:
+def weight_barrier_edges(graph: Graph, coords: np.ndarray, barriers, factor: float) -> Graph:
     """Raise the cost of edges whose centre-to-centre segment crosses a barrier line.
 
     Parameters

@@ -66,7 +66,9 @@ def ssw_sst(features: np.ndarray, weights: np.ndarray, labels: np.ndarray) -> tu
     labels = np.asarray(labels)
     k = int(labels.max()) + 1
     wr = np.bincount(labels, weights=w, minlength=k)
-    sums = np.stack([np.bincount(labels, weights=w * x[:, j], minlength=k) for j in range(x.shape[1])], 1)
+    sums = np.stack(
+        [np.bincount(labels, weights=w * x[:, j], minlength=k) for j in range(x.shape[1])], 1
+    )
     means = np.divide(sums, wr[:, None], out=np.zeros_like(sums), where=wr[:, None] > 0)
     ssw = float(np.sum(w[:, None] * (x - means[labels]) ** 2))
     total_mean = (w @ x) / w.sum() if w.sum() > 0 else np.zeros(x.shape[1])

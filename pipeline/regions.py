@@ -96,9 +96,7 @@ def draw_regions(
     """
     population = cells[population_column].to_numpy(np.float64)
     graph = build_cell_graph(cells, params, barriers)
-    result = agglomerate(
-        graph, features, population, params.min_population, params.max_population
-    )
+    result = agglomerate(graph, features, population, params.min_population, params.max_population)
     report = partition_report(
         graph, result.labels, population, params.min_population, params.max_population, features
     )

@@ -1,0 +1,10 @@
+"""Counties as partitions: every entry of the county configuration is one partition key."""
+
+from __future__ import annotations
+
+from dagster import StaticPartitionsDefinition
+
+from pipeline.config import load_counties
+
+#: One partition per county in ``counties.yaml`` (or ``$SOZIALRAUM_COUNTIES``).
+county_partitions = StaticPartitionsDefinition(list(load_counties()))
