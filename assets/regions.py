@@ -27,8 +27,9 @@ GROUP = "regions"
 
 
 class RegionConfig(Config):
-    """Run parameters an analyst can change in the launchpad; unset values come from the
-    county configuration.
+    """Run parameters an analyst can change in the launchpad.
+
+    Values left unset come from the county configuration.
     """
 
     min_population: int | None = None
