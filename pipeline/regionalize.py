@@ -1,62 +1,154 @@
-"""Spatially constrained regionalization: contiguous regions above a population floor.
+"""Spatially constrained regionalization: contiguous, population-bounded, homogeneous regions.
 
-The construction is a population-weighted Ward agglomeration restricted to the edges of a
-contiguity :class:`~pipeline.contiguity.Graph` (Assunção et al. 2006 for graph-constrained
-clustering; Ward 1963 for the merge cost). Regions start as single units; the cheapest
-merge of two adjacent regions is taken while at least one of them is still below the
-population floor, so regions stop growing once they reach it and the number of regions
-stays close to the most the floor allows (the max-p idea of Duque, Anselin and Rey 2012).
-Merges that would exceed the cap are postponed and taken only when no other way remains.
+:func:`regionalize` partitions the units of a contiguity
+:class:`~pipeline.contiguity.Graph` into regions that are each connected, hold at least
+``min_population`` residents (and at most ``max_population`` if given), and are as
+homogeneous as possible: it minimises the population-weighted within-region sum of squared
+deviations (SSW) of the standardized features, either with as many regions as the floor
+allows (the max-p-regions problem of Duque, Anselin and Rey 2012) or with a target count.
 
-The merge cost of regions ``a`` and ``b`` with populations ``w`` and weighted means ``m`` is
-the increase of the within-region sum of squares::
+The solver has three steps, each a compiled kernel with memory linear in units plus edges
+(no ``n x n`` matrix anywhere):
 
-    w_a * w_b / (w_a + w_b) * ||m_a - m_b||^2
+1. **Construction** (:mod:`pipeline._ward`): a sparse Ward (1963) agglomeration along graph
+   edges with running sums. Two regions merge only while both are below the floor, so
+   regions stop growing once they reach it; regions left below it are absorbed by their
+   cheapest neighbour; with a target count the cheapest pairs keep merging down to it. The
+   merge cost is scaled by the mean cost of the shared edges, so regions meet along
+   barriers. Like the efficient max-p construction of Wei, Rey and Knaap (2021) it needs no
+   dense distances.
+2. **Repair and split** (:mod:`pipeline._split`): regions above the cap, and in max-p mode
+   every region with twice the floor, are split at the best cut of their minimum spanning
+   tree, as in SKATER (Assunção, Neves, Câmara and da Costa Freitas 2006).
+3. **Local search** (:mod:`pipeline._localsearch`): boundary units move to a neighbouring
+   region when that lowers SSW plus a compactness term, keeping the donor connected and
+   both regions within the bounds, as in AZP (Openshaw 1977) and the max-p local search.
 
-multiplied by the mean cost factor of the edges between them (barrier edges cost more).
-State per region is a running sum, so each merge costs O(degree).
+The same inputs and ``seed`` give the same labels byte for byte: randomness enters only
+through ``np.random.default_rng(seed)`` (the visiting order of the local search), and the
+kernels are compiled without fastmath. A warm start begins from last run's labels and
+repairs only what violates the constraints, so small data changes move few boundaries.
+
+References
+----------
+Assunção, R. M., Neves, M. C., Câmara, G. and da Costa Freitas, C. (2006). Efficient
+regionalization techniques for socio-economic geographical units using minimum spanning
+trees. International Journal of Geographical Information Science 20(7), 797-811.
+
+Duque, J. C., Anselin, L. and Rey, S. J. (2012). The max-p-regions problem. Journal of
+Regional Science 52(3), 397-419.
+
+Openshaw, S. (1977). A geographical solution to scale and aggregation problems in
+region-building, partitioning and spatial modelling. Transactions of the Institute of
+British Geographers 2(4), 459-472.
+
+Ward, J. H. (1963). Hierarchical grouping to optimize an objective function. Journal of
+the American Statistical Association 58(301), 236-244.
+
+Wei, R., Rey, S. J. and Knaap, E. (2021). Efficient regionalization for spatially explicit
+neighborhood delineation. International Journal of Geographical Information Science 35(1),
+135-151.
 """
 
 from __future__ import annotations
 
-import heapq
-from dataclasses import dataclass
+import time
+import warnings
+from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.sparse.csgraph import connected_components
 
+from pipeline._localsearch import local_search_kernel, objective_terms
+from pipeline._split import split_kernel
+from pipeline._ward import PHASE_ABSORB, PHASE_COUNT, PHASE_OPEN, agglomerate_kernel
 from pipeline.contiguity import Graph
 from pipeline.errors import InfeasibleError
 
-__all__ = ["Regionalization", "agglomerate", "check_feasible"]
+__all__ = ["Regionalization", "agglomerate", "check_feasible", "regionalize"]
+
+#: Ward weight added to every unit so that regions of empty units still have a mean.
+_WEIGHT_EPS = 1e-9
+#: Passes of the local search when ``max_iterations`` is not given.
+_DEFAULT_PASSES = 1000
+#: Largest region (units) whose connectivity the local search checks by a full search.
+_BFS_LIMIT = 4096
 
 
 @dataclass(frozen=True)
 class Regionalization:
-    """Labels of a partition and the population of each region.
+    """Labels of a partition, the residents of each region and how it was found.
 
     Attributes
     ----------
     labels : ndarray of int64, shape (n,)
-        Region of every unit, ``0 .. n_regions - 1``, numbered by the region's first unit.
+        Region of every unit, ``0 .. n_regions - 1``: numbered by the region's first unit,
+        or, after a warm start, keeping the previous number of the region it overlaps most.
     population : ndarray of float64, shape (n_regions,)
+    ssw : float
+        Population-weighted within-region sum of squares of the features.
+    sst : float
+        The same for one region holding everything; ``r2 = 1 - ssw / sst``.
+    passes : int
+        Passes of the local search.
+    moves : int
+        Units moved by the local search.
+    timings : dict of str to float
+        Seconds spent in each step.
     """
 
     labels: np.ndarray
     population: np.ndarray
+    ssw: float = float("nan")
+    sst: float = float("nan")
+    passes: int = 0
+    moves: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def n_regions(self) -> int:
         """Number of regions."""
         return int(self.population.size)
 
+    @property
+    def r2(self) -> float:
+        """Share of the total sum of squares explained by the regions."""
+        return 1.0 - self.ssw / self.sst if self.sst > 0 else float("nan")
+
     def __repr__(self) -> str:
         pop = self.population
+        if not pop.size:
+            return "<Regionalization (empty)>"
         return (
             f"<Regionalization of {self.labels.size} units into {self.n_regions} regions, "
-            f"population {pop.min():.0f}..{pop.max():.0f}>"
-            if pop.size
-            else "<Regionalization (empty)>"
+            f"population {pop.min():.0f}..{pop.max():.0f}, R2 {self.r2:.3f}>"
         )
+
+
+@dataclass(frozen=True)
+class _Settings:
+    """Validated solver parameters (no logic)."""
+
+    floor: float
+    cap: float
+    n_regions: int
+    compactness_weight: float
+    seed: int
+    max_passes: int
+
+
+@dataclass(frozen=True)
+class _Problem:
+    """Arrays the kernels work on, prepared once (no logic)."""
+
+    graph: Graph
+    features: np.ndarray
+    weight: np.ndarray
+    population: np.ndarray
+    coords: np.ndarray
+    sst: float
+    lam_perimeter: float
+    lam_inertia: float
 
 
 def check_feasible(
@@ -68,11 +160,25 @@ def check_feasible(
 ) -> None:
     """Fail before any work when no partition can meet the constraints.
 
+    Parameters
+    ----------
+    graph : Graph
+        Contiguity of the units, after bridging.
+    population : ndarray, shape (n,)
+        Residents of every unit.
+    min_population : float
+        Floor of residents per region.
+    max_population : float, optional
+        Cap of residents per region.
+    features : ndarray, shape (n, d), optional
+        Clustering features; checked for NaN and infinite values.
+
     Raises
     ------
     InfeasibleError
-        Empty graph, NaN features, cap below floor, negative population, or a connected
-        part (after bridging) with fewer residents than the floor, naming its units.
+        Empty graph, NaN features (naming units and columns), cap below floor, negative
+        population, total below the floor, or a connected part (after bridging) with fewer
+        residents than the floor, naming its units.
     """
     population = np.asarray(population, dtype=np.float64)
     if graph.n == 0:
@@ -89,18 +195,7 @@ def check_feasible(
             f"max_population ({max_population}) is below min_population ({min_population})"
         )
     if features is not None:
-        features = np.asarray(features, dtype=np.float64)
-        if features.shape[0] != graph.n:
-            raise InfeasibleError(
-                f"features have {features.shape[0]} rows, the graph has {graph.n} units"
-            )
-        nan_rows = np.flatnonzero(~np.all(np.isfinite(features), axis=1))
-        if nan_rows.size:
-            cols = np.flatnonzero(~np.all(np.isfinite(features[nan_rows]), axis=0))
-            raise InfeasibleError(
-                f"the feature matrix has NaN or infinite values in {nan_rows.size} units "
-                f"(first: {nan_rows[:10].tolist()}), columns {cols.tolist()}"
-            )
+        _check_features(features, graph.n)
     total = population.sum()
     if total < min_population:
         raise InfeasibleError(
@@ -122,6 +217,300 @@ def check_feasible(
         )
 
 
+def _check_features(features: np.ndarray, n: int) -> None:
+    """Raise naming the units and columns with NaN or infinite values."""
+    features = np.asarray(features, dtype=np.float64)
+    if features.ndim == 1:
+        features = features[:, None]
+    if features.ndim != 2 or features.shape[0] != n:
+        raise InfeasibleError(f"features have shape {features.shape}, the graph has {n} units")
+    bad = ~np.isfinite(features)
+    nan_rows = np.flatnonzero(bad.any(axis=1))
+    if nan_rows.size:
+        cols = np.flatnonzero(bad.any(axis=0))
+        raise InfeasibleError(
+            f"the feature matrix has NaN or infinite values in {nan_rows.size} units "
+            f"(first: {nan_rows[:10].tolist()}), columns {cols.tolist()}"
+        )
+
+
+def regionalize(
+    graph: Graph,
+    features: np.ndarray,
+    population: np.ndarray,
+    *,
+    min_population: float,
+    max_population: float | None = None,
+    n_regions: int | None = None,
+    coords: np.ndarray | None = None,
+    compactness_weight: float = 0.0,
+    warm_start: np.ndarray | None = None,
+    seed: int = 0,
+    max_iterations: int | None = None,
+) -> Regionalization:
+    """Partition units into contiguous, population-bounded, homogeneous regions.
+
+    Parameters
+    ----------
+    graph : Graph
+        Contiguity of the units (bridged where settlements are separated; barrier edges
+        with ``cost > 1``).
+    features : ndarray, shape (n, d) or (n,)
+        Standardized, weighted indicators of every unit.
+    population : ndarray, shape (n,)
+        Residents of every unit: the weights of the sum of squares and the measure of the
+        bounds.
+    min_population : float
+        Floor of residents per region.
+    max_population : float, optional
+        Cap of residents per region. Regions above it are split where a cut leaves both
+        parts at or above the floor.
+    n_regions : int, optional
+        Target number of regions; ``None`` for as many as the floor allows (max-p). If the
+        floor allows fewer, the result has fewer.
+    coords : ndarray, shape (n, 2), optional
+        Unit centres; with ``compactness_weight > 0`` they add the regions' moment of
+        inertia to the objective.
+    compactness_weight : float, default 0
+        Weight of compactness in the local search, in units of the mean sum of squares
+        per unit: one edge of boundary (a barrier edge counts ``1 / cost``) and the
+        inertia of a unit at the typical region radius each cost about this much.
+    warm_start : ndarray of int, shape (n,), optional
+        Previous labels (any integers, ``-1`` for new units) to start from.
+    seed : int, default 0
+        Seed of the local search's visiting order.
+    max_iterations : int, optional
+        Most passes of the local search (default 1000; 0 skips it).
+
+    Returns
+    -------
+    Regionalization
+
+    Raises
+    ------
+    InfeasibleError
+        If no partition can meet the floor (see :func:`check_feasible`).
+
+    Examples
+    --------
+    >>> from pipeline.testing import lattice
+    >>> x, y, g = lattice(6, 4)
+    >>> features = (x >= 300).astype(float)
+    >>> result = regionalize(g, features, np.full(24, 10.0), min_population=100)
+    >>> result.n_regions, round(result.r2, 3)
+    (2, 1.0)
+    """
+    settings = _validate(
+        graph, features, population, min_population, max_population, n_regions,
+        coords, compactness_weight, warm_start, seed, max_iterations,
+    )
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+    problem = _prepare(graph, features, population, coords, settings)
+    timings["prepare"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    if warm_start is None:
+        labels, k = _construct(problem, settings)
+    else:
+        labels, k = _repair_warm_start(problem, settings, np.asarray(warm_start))
+    timings["construct"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    labels, k = _split(problem, settings, labels, k, warm=warm_start is not None)
+    timings["split"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    passes, moves = _local_search(problem, settings, labels, k)
+    timings["local_search"] = time.perf_counter() - clock
+    labels = _number_regions(labels, warm_start)
+    return _result(problem, labels, passes, moves, timings)
+
+
+def _validate(
+    graph, features, population, floor, cap, n_regions, coords, compactness_weight,
+    warm_start, seed, max_iterations,
+) -> _Settings:
+    """Check arguments and feasibility; return the solver settings."""
+    if not isinstance(graph, Graph):
+        raise TypeError(f"graph must be a pipeline.contiguity.Graph, got {type(graph).__name__}")
+    check_feasible(graph, population, floor, cap, features)
+    n = graph.n
+    if n_regions is not None and not 1 <= n_regions <= n:
+        raise ValueError(f"n_regions must be in [1, {n}] or None, got {n_regions}")
+    if coords is not None and np.shape(coords) != (n, 2):
+        raise ValueError(f"coords must have shape ({n}, 2), got {np.shape(coords)}")
+    if warm_start is not None and np.shape(warm_start) != (n,):
+        raise ValueError(f"warm_start must have shape ({n},), got {np.shape(warm_start)}")
+    if not compactness_weight >= 0:
+        raise ValueError(f"compactness_weight must be >= 0, got {compactness_weight}")
+    if max_iterations is not None and max_iterations < 0:
+        raise ValueError(f"max_iterations must be >= 0 or None, got {max_iterations}")
+    if n_regions is not None and n_regions < graph.n_components:
+        warnings.warn(
+            f"n_regions={n_regions} is below the {graph.n_components} separate parts of the "
+            "graph; every part becomes at least one region",
+            stacklevel=3,
+        )
+    return _Settings(
+        floor=float(floor),
+        cap=np.inf if cap is None else float(cap),
+        n_regions=0 if n_regions is None else int(n_regions),
+        compactness_weight=float(compactness_weight),
+        seed=int(seed),
+        max_passes=_DEFAULT_PASSES if max_iterations is None else int(max_iterations),
+    )
+
+
+def _prepare(graph, features, population, coords, settings: _Settings) -> _Problem:
+    """Contiguous float arrays, Ward weights, scaled centres and the compactness weights."""
+    x = np.asarray(features, dtype=np.float64)
+    x = np.ascontiguousarray(x[:, None] if x.ndim == 1 else x)
+    pop = np.ascontiguousarray(population, dtype=np.float64)
+    weight = pop + _WEIGHT_EPS * max(float(pop.mean()), 1.0)
+    mean = weight @ x / weight.sum()
+    sst = float(np.sum(weight[:, None] * (x - mean) ** 2))
+    n = graph.n
+    per_unit = settings.compactness_weight * sst / n
+    if coords is None or per_unit == 0:
+        centres = np.zeros((n, 2))
+        lam_inertia = 0.0
+    else:
+        centres = np.asarray(coords, dtype=np.float64)
+        eh, et = graph.edges()
+        step = float(np.median(np.hypot(*(centres[eh] - centres[et]).T))) if eh.size else 1.0
+        centres = np.ascontiguousarray((centres - centres.mean(axis=0)) / max(step, 1e-12))
+        regions = settings.n_regions or max(1.0, pop.sum() / max(settings.floor, 1e-12))
+        lam_inertia = per_unit / max(n / regions, 1.0)
+    return _Problem(graph, x, weight, pop, centres, sst, per_unit, lam_inertia)
+
+
+def _construct(problem: _Problem, settings: _Settings) -> tuple[np.ndarray, int]:
+    """Ward agglomeration from single units: floor, enclaves, then the target count."""
+    g = problem.graph
+    phases = [PHASE_OPEN, PHASE_ABSORB] + ([PHASE_COUNT] if settings.n_regions else [])
+    roots, _ = agglomerate_kernel(
+        g.indptr, g.indices, g.cost, problem.features, problem.weight, problem.population,
+        np.arange(g.n, dtype=np.int64), g.n, settings.floor, settings.cap,
+        np.asarray(phases, dtype=np.int64), settings.n_regions,
+    )
+    return _compact(roots)
+
+
+def _repair_warm_start(
+    problem: _Problem, settings: _Settings, warm: np.ndarray
+) -> tuple[np.ndarray, int]:
+    """Start from previous labels: keep each label's largest connected piece, absorb the rest.
+
+    New units (negative labels) and the smaller pieces of regions that fell apart start as
+    regions of their own; every region below the floor is merged into its cheapest
+    neighbour, and with a target count the cheapest pairs merge down to it.
+    """
+    g = problem.graph
+    warm = np.asarray(warm, dtype=np.int64)
+    new = warm < 0
+    base = np.where(new, -1 - np.arange(g.n), warm)  # new units: a label of their own
+    _, lab = np.unique(base, return_inverse=True)
+    same = lab[g.heads] == lab[g.indices]
+    _, pieces = connected_components(g.subgraph_edges(same).sparse, directed=False)
+    piece_pop = np.bincount(pieces, weights=problem.population)
+    # the most populous piece of each label keeps it; the others stand alone
+    order = np.lexsort((-piece_pop[pieces], lab))
+    keeper = np.full(int(lab.max()) + 1, -1, np.int64)
+    first = np.ones(order.size, bool)
+    first[1:] = lab[order][1:] != lab[order][:-1]
+    keeper[lab[order][first]] = pieces[order][first]
+    lab0 = np.where(pieces == keeper[lab], lab, lab.max() + 1 + pieces)
+    lab0, k0 = _compact(lab0)
+    phases = [PHASE_ABSORB] + ([PHASE_COUNT] if settings.n_regions else [])
+    roots, _ = agglomerate_kernel(
+        g.indptr, g.indices, g.cost, problem.features, problem.weight, problem.population,
+        lab0, k0, settings.floor, settings.cap, np.asarray(phases, dtype=np.int64),
+        settings.n_regions,
+    )
+    return _compact(roots)
+
+
+def _split(
+    problem: _Problem, settings: _Settings, labels: np.ndarray, k: int, *, warm: bool
+) -> tuple[np.ndarray, int]:
+    """Split regions above the cap; in max-p mode (cold) also those of twice the floor."""
+    g = problem.graph
+    labels = labels.copy()
+    wants_more = settings.n_regions > k
+    split_double = wants_more or (not warm and settings.n_regions == 0)
+    k = split_kernel(
+        g.indptr, g.indices, problem.features, problem.weight, problem.population, labels, k,
+        settings.floor, settings.cap, split_double, settings.n_regions,
+    )
+    return labels, int(k)
+
+
+def _local_search(
+    problem: _Problem, settings: _Settings, labels: np.ndarray, k: int
+) -> tuple[int, int]:
+    """Run the boundary-move descent in place; returns (passes, moves)."""
+    if settings.max_passes == 0:
+        return 0, 0
+    g = problem.graph
+    order = np.random.default_rng(settings.seed).permutation(g.n).astype(np.int64)
+    tol = 1e-10 * problem.sst / g.n
+    passes, moves = local_search_kernel(
+        g.indptr, g.indices, g.cost, problem.features, problem.weight, problem.population,
+        problem.coords, labels, k, settings.floor, settings.cap, problem.lam_perimeter,
+        problem.lam_inertia, order, settings.max_passes, _BFS_LIMIT, tol,
+    )
+    return int(passes), int(moves)
+
+
+def _number_regions(labels: np.ndarray, warm_start: np.ndarray | None) -> np.ndarray:
+    """Number regions by first unit, or after the previous label they overlap most."""
+    labels, k = _compact(labels)
+    if warm_start is None:
+        return labels
+    warm = np.asarray(warm_start, dtype=np.int64)
+    old_ids, old = np.unique(warm, return_inverse=True)
+    known = warm >= 0
+    overlap = np.zeros(k, np.float64) - 1
+    match = np.full(k, np.iinfo(np.int64).max)
+    pairs, counts = np.unique(
+        np.stack([labels[known], old[known]], axis=1), axis=0, return_counts=True
+    )
+    # greedy: largest overlaps first, each old label used once
+    taken = np.zeros(old_ids.size, bool)
+    for idx in np.lexsort((pairs[:, 1], pairs[:, 0], -counts)):
+        r, o = pairs[idx]
+        if overlap[r] < 0 and not taken[o]:
+            overlap[r] = counts[idx]
+            match[r] = old_ids[o]
+            taken[o] = True
+    first = np.full(k, labels.size)
+    np.minimum.at(first, labels, np.arange(labels.size))
+    rank = np.empty(k, np.int64)
+    rank[np.lexsort((first, match))] = np.arange(k)
+    return rank[labels]
+
+
+def _compact(roots: np.ndarray) -> tuple[np.ndarray, int]:
+    """Relabel to ``0 .. k-1`` in order of each region's first unit."""
+    _, first, inverse = np.unique(roots, return_index=True, return_inverse=True)
+    rank = np.empty(first.size, np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(first.size)
+    return rank[inverse].astype(np.int64), int(first.size)
+
+
+def _result(problem: _Problem, labels, passes, moves, timings) -> Regionalization:
+    """Assemble the result with its sum of squares (true population weights)."""
+    g = problem.graph
+    k = int(labels.max()) + 1
+    ssw, _, _ = objective_terms(
+        g.indptr, g.indices, g.cost, problem.features, problem.population, problem.coords,
+        labels, k,
+    )
+    pop = problem.population
+    mean = pop @ problem.features / pop.sum() if pop.sum() > 0 else problem.features[0]
+    sst = float(np.sum(pop[:, None] * (problem.features - mean) ** 2))
+    region_pop = np.bincount(labels, weights=pop, minlength=k)
+    return Regionalization(labels, region_pop, float(ssw), sst, passes, moves, timings)
+
+
 def agglomerate(
     graph: Graph,
     features: np.ndarray,
@@ -129,113 +518,25 @@ def agglomerate(
     min_population: float,
     max_population: float | None = None,
 ) -> Regionalization:
-    """Grow contiguous regions by Ward merges until every region reaches the floor.
+    """Construction only: Ward merges until every region reaches the floor.
+
+    Kept for callers of the first engine; :func:`regionalize` adds splitting and local
+    search on top and is the function to use.
 
     Parameters
     ----------
     graph : Graph
-        Contiguity of the units (bridged where settlements are separated).
     features : ndarray, shape (n, d)
-        Standardized, weighted indicators of every unit.
     population : ndarray, shape (n,)
-        Residents of every unit: the Ward weights and the floor's measure.
     min_population : float
-        Floor of residents per region.
     max_population : float, optional
-        Cap of residents per region; merges beyond it are taken only as a last resort.
+        Merges beyond it are taken only when a region cannot reach the floor otherwise.
 
     Returns
     -------
     Regionalization
     """
-    features = np.asarray(features, dtype=np.float64)
-    if features.ndim == 1:
-        features = features[:, None]
-    population = np.asarray(population, dtype=np.float64)
-    check_feasible(graph, population, min_population, max_population, features)
-    cap = np.inf if max_population is None else float(max_population)
-
-    n = graph.n
-    weight = np.maximum(population, 1e-6)
-    wsum = weight.copy()
-    pop = population.copy()
-    sums = features * weight[:, None]
-    parent = np.arange(n)
-    version = np.zeros(n, np.int64)
-    # adjacency between regions: neighbour -> [number of edges, summed edge cost]
-    adj: list[dict[int, list[float]]] = [dict() for _ in range(n)]
-    eh, et = graph.edges()
-    ec = graph.cost[graph.edge_mask()]
-    for a, b, c in zip(eh.tolist(), et.tolist(), ec.tolist(), strict=True):
-        adj[a][b] = [1.0, c]
-        adj[b][a] = [1.0, c]
-
-    def cost(a: int, b: int) -> float:
-        d = sums[a] / wsum[a] - sums[b] / wsum[b]
-        count, csum = adj[a][b]
-        return wsum[a] * wsum[b] / (wsum[a] + wsum[b]) * float(d @ d) * (csum / count)
-
-    heap: list[tuple[float, int, int, int, int]] = []
-    postponed: list[tuple[float, int, int, int, int]] = []
-    for a, b in zip(eh.tolist(), et.tolist(), strict=True):
-        if pop[a] < min_population or pop[b] < min_population:
-            heap.append((cost(a, b), a, b, 0, 0))
-    heapq.heapify(heap)
-
-    def merge(a: int, b: int) -> None:
-        if len(adj[a]) < len(adj[b]):
-            a, b = b, a
-        parent[b] = a
-        wsum[a] += wsum[b]
-        pop[a] += pop[b]
-        sums[a] += sums[b]
-        version[a] += 1
-        version[b] += 1
-        del adj[a][b]
-        for c, (count, csum) in adj[b].items():
-            if c == a:
-                continue
-            del adj[c][b]
-            entry = adj[a].get(c)
-            if entry is None:
-                adj[a][c] = [count, csum]
-                adj[c][a] = adj[a][c]
-            else:
-                entry[0] += count
-                entry[1] += csum
-        adj[b] = {}
-        for c in adj[a]:
-            if pop[a] < min_population or pop[c] < min_population:
-                lo, hi = min(a, c), max(a, c)
-                heapq.heappush(heap, (cost(a, c), lo, hi, int(version[lo]), int(version[hi])))
-
-    for phase_cap in (cap, np.inf):
-        while heap:
-            c_ab, a, b, va, vb = heapq.heappop(heap)
-            if parent[a] != a or parent[b] != b or version[a] != va or version[b] != vb:
-                continue
-            if pop[a] >= min_population and pop[b] >= min_population:
-                continue
-            if pop[a] + pop[b] > phase_cap:
-                postponed.append((c_ab, a, b, va, vb))
-                continue
-            merge(a, b)
-        heap, postponed = postponed, []
-        heapq.heapify(heap)
-
-    roots = _find_roots(parent)
-    _, first, labels = np.unique(roots, return_index=True, return_inverse=True)
-    order = np.argsort(np.argsort(first))
-    labels = order[labels]
-    region_pop = np.bincount(labels, weights=population)
-    return Regionalization(labels.astype(np.int64), region_pop)
-
-
-def _find_roots(parent: np.ndarray) -> np.ndarray:
-    """Resolve union-find parents to roots, vectorized by pointer jumping."""
-    roots = parent.copy()
-    while True:
-        nxt = roots[roots]
-        if np.array_equal(nxt, roots):
-            return roots
-        roots = nxt
+    return regionalize(
+        graph, features, population, min_population=min_population,
+        max_population=max_population, max_iterations=0,
+    )

@@ -1,0 +1,326 @@
+"""Local search moving boundary units between regions (compiled kernel).
+
+A greedy descent in the spirit of AZP (Openshaw 1977) and the max-p local search of Duque,
+Anselin and Rey (2012) and Wei, Rey and Knaap (2021): a unit on a region boundary moves to
+the neighbouring region where the objective drops most, if the move keeps the donor region
+connected and both regions within the population bounds. The objective is::
+
+    SSW + lam_perimeter * sum over cut edges of 1 / cost(edge)
+        + lam_inertia * sum over units of ||c_i - centroid of its region||^2
+
+The first term is the population-weighted within-region sum of squares; the second a
+boundary length in which barrier edges (cost > 1) count less, so boundaries settle on
+barriers; the third the moment of inertia of the regions (unit areas), a compactness
+measure. With running sums per region, a move is evaluated in ``O(d + degree)``:
+removing unit ``i`` (weight ``w``, features ``x``) from region ``A`` lowers its sum of
+squares by ``w * W_A / (W_A - w) * ||x - m_A||^2``, adding it to ``B`` raises that of ``B``
+by ``w * W_B / (W_B + w) * ||x - m_B||^2``.
+
+The donor stays connected if the neighbours of ``i`` in ``A`` are connected within ``A``
+without ``i``. This is checked first within the ball of radius 2 around ``i`` (enough on
+grids, where it is the simple-point test), then, for regions of at most ``bfs_limit`` units,
+by a breadth-first search through the whole region; a move that neither check proves safe
+is not made, so contiguity never breaks.
+
+Units are visited from a queue seeded in a random order (from the caller's seed); a move
+puts the neighbours of the moved unit back on the queue. Every move lowers the objective by
+more than a tolerance, so the search ends.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pipeline._compat import njit
+
+__all__ = ["local_search_kernel", "objective_terms"]
+
+
+@njit
+def _connected_without(i, a, indptr, indices, labels, mark, seen, stamp, queue, ball, limit,
+                       size_a):
+    """True if the neighbours of ``i`` in region ``a`` stay connected without ``i``.
+
+    ``mark`` and ``seen`` are stamp arrays of length n; ``queue`` scratch of length n.
+    Returns the next free stamp in position 1 of the tuple.
+    """
+    # neighbours of i in a
+    first = -1
+    n_targets = 0
+    for e in range(indptr[i], indptr[i + 1]):
+        v = indices[e]
+        if labels[v] == a:
+            n_targets += 1
+            if first == -1:
+                first = v
+    if n_targets <= 1:
+        return True, stamp
+    for radius_pass in range(2):
+        if radius_pass == 1 and size_a > limit:
+            return False, stamp
+        stamp += 1
+        # allowed set: the ball of radius `ball` around i within a (pass 0), all of a (pass 1)
+        if radius_pass == 0:
+            for e in range(indptr[i], indptr[i + 1]):
+                v = indices[e]
+                if labels[v] == a:
+                    mark[v] = stamp
+                    if ball >= 2:
+                        for f in range(indptr[v], indptr[v + 1]):
+                            x = indices[f]
+                            if labels[x] == a and x != i:
+                                mark[x] = stamp
+        seen[first] = stamp
+        queue[0] = first
+        qh = 0
+        qt = 1
+        found = 1
+        while qh < qt and found < n_targets:
+            u = queue[qh]
+            qh += 1
+            for e in range(indptr[u], indptr[u + 1]):
+                v = indices[e]
+                if v == i or seen[v] == stamp or labels[v] != a:
+                    continue
+                if radius_pass == 0 and mark[v] != stamp:
+                    continue
+                seen[v] = stamp
+                queue[qt] = v
+                qt += 1
+                # is v a neighbour of i?
+                for f in range(indptr[i], indptr[i + 1]):
+                    if indices[f] == v:
+                        found += 1
+                        break
+        if found >= n_targets:
+            return True, stamp
+    return False, stamp
+
+
+@njit
+def _ward_delta(w, x, wr, sr, r, sign):
+    """Change of region r's sum of squares when unit (w, x) is added (+1) or removed (-1)."""
+    d2 = 0.0
+    for j in range(x.size):
+        diff = x[j] - sr[r, j] / wr[r]
+        d2 += diff * diff
+    if sign > 0:
+        return w * wr[r] / (wr[r] + w) * d2
+    rest = wr[r] - w
+    if rest <= 0:
+        return -0.0
+    return -w * wr[r] / rest * d2
+
+
+@njit
+def _inertia_delta(cx, cy, ar, sxr, syr, r, sign):
+    """Change of region r's moment of inertia when a unit of area 1 is added or removed."""
+    dx = cx - sxr[r] / ar[r]
+    dy = cy - syr[r] / ar[r]
+    d2 = dx * dx + dy * dy
+    if sign > 0:
+        return ar[r] / (ar[r] + 1.0) * d2
+    rest = ar[r] - 1.0
+    if rest <= 0:
+        return -0.0
+    return -ar[r] / rest * d2
+
+
+@njit
+def local_search_kernel(
+    indptr, indices, cost, features, weight, population, coords, labels, k, floor, cap,
+    lam_perimeter, lam_inertia, visit_order, max_passes, bfs_limit, tol,
+):
+    """Move boundary units while the objective drops; ``labels`` is changed in place.
+
+    Parameters
+    ----------
+    indptr, indices, cost : ndarray
+        CSR contiguity graph and edge cost factors.
+    features, weight, population : ndarray
+        As in :func:`pipeline._ward.agglomerate_kernel`.
+    coords : ndarray of float64, shape (n, 2)
+        Unit centres, scaled (only used when ``lam_inertia > 0``).
+    labels : ndarray of int64, shape (n,)
+        Contiguous regions ``0 .. k - 1`` within the bounds (or as close as repair got).
+    k : int
+    floor, cap : float
+    lam_perimeter, lam_inertia : float
+        Weights of the boundary-length and inertia terms.
+    visit_order : ndarray of int64, shape (n,)
+        A permutation of the units: the order of the first pass.
+    max_passes : int
+        Most passes over the queue (a pass handles the units queued by the previous one).
+    bfs_limit : int
+        Largest region size for the exact connectivity check.
+    tol : float
+        Smallest objective drop that counts as an improvement.
+
+    Returns
+    -------
+    passes : int
+    moves : int
+    """
+    n = labels.size
+    d = features.shape[1]
+    wr = np.zeros(k)
+    pr = np.zeros(k)
+    sr = np.zeros((k, d))
+    ar = np.zeros(k)
+    sxr = np.zeros(k)
+    syr = np.zeros(k)
+    for u in range(n):
+        r = labels[u]
+        wr[r] += weight[u]
+        pr[r] += population[u]
+        ar[r] += 1.0
+        sxr[r] += coords[u, 0]
+        syr[r] += coords[u, 1]
+        for j in range(d):
+            sr[r, j] += weight[u] * features[u, j]
+    mark = np.zeros(n, np.int64)
+    seen = np.zeros(n, np.int64)
+    scratch = np.empty(n, np.int64)
+    stamp = 0
+    queued = np.zeros(n, np.bool_)
+    current = np.empty(n, np.int64)
+    nxt = np.empty(n, np.int64)
+    n_cur = 0
+    for t in range(n):
+        u = visit_order[t]
+        current[n_cur] = u
+        queued[u] = True
+        n_cur += 1
+    cand = np.empty(64, np.int64)
+    cand_w = np.empty(64)
+    passes = 0
+    moves = 0
+    while n_cur > 0 and passes < max_passes:
+        passes += 1
+        n_nxt = 0
+        for t in range(n_cur):
+            i = current[t]
+            queued[i] = False
+            a = labels[i]
+            # candidate regions among the neighbours, with the boundary weight towards each
+            nc = 0
+            own_w = 0.0
+            for e in range(indptr[i], indptr[i + 1]):
+                b = labels[indices[e]]
+                pe = 1.0 / cost[e]
+                if b == a:
+                    own_w += pe
+                    continue
+                found = -1
+                for q in range(nc):
+                    if cand[q] == b:
+                        found = q
+                        break
+                if found == -1 and nc < cand.size:
+                    cand[nc] = b
+                    cand_w[nc] = pe
+                    nc += 1
+                elif found != -1:
+                    cand_w[found] += pe
+            if nc == 0:
+                continue
+            if pr[a] - population[i] < floor or ar[a] <= 1.0:
+                continue
+            x = features[i]
+            w = weight[i]
+            base = _ward_delta(w, x, wr, sr, a, -1)
+            if lam_inertia > 0:
+                base += lam_inertia * _inertia_delta(coords[i, 0], coords[i, 1], ar, sxr, syr,
+                                                     a, -1)
+            best = -1
+            best_delta = -tol
+            for q in range(nc):
+                b = cand[q]
+                if pr[b] + population[i] > cap:
+                    continue
+                delta = base + _ward_delta(w, x, wr, sr, b, 1)
+                if lam_inertia > 0:
+                    delta += lam_inertia * _inertia_delta(coords[i, 0], coords[i, 1], ar, sxr,
+                                                          syr, b, 1)
+                # cut edges: towards a become cut, towards b become uncut
+                delta += lam_perimeter * (own_w - cand_w[q])
+                if delta < best_delta:
+                    best_delta = delta
+                    best = b
+            if best == -1:
+                continue
+            ok, stamp = _connected_without(i, a, indptr, indices, labels, mark, seen, stamp,
+                                           scratch, 2, bfs_limit, np.int64(ar[a]))
+            if not ok:
+                continue
+            # move i from a to best
+            labels[i] = best
+            wr[a] -= w
+            wr[best] += w
+            pr[a] -= population[i]
+            pr[best] += population[i]
+            ar[a] -= 1.0
+            ar[best] += 1.0
+            sxr[a] -= coords[i, 0]
+            sxr[best] += coords[i, 0]
+            syr[a] -= coords[i, 1]
+            syr[best] += coords[i, 1]
+            for j in range(d):
+                sr[a, j] -= w * x[j]
+                sr[best, j] += w * x[j]
+            moves += 1
+            if not queued[i]:
+                queued[i] = True
+                nxt[n_nxt] = i
+                n_nxt += 1
+            for e in range(indptr[i], indptr[i + 1]):
+                v = indices[e]
+                if not queued[v]:
+                    queued[v] = True
+                    nxt[n_nxt] = v
+                    n_nxt += 1
+        tmp = current
+        current = nxt
+        nxt = tmp
+        n_cur = n_nxt
+    return passes, moves
+
+
+@njit
+def objective_terms(indptr, indices, cost, features, weight, coords, labels, k):
+    """Sum of squares, barrier-weighted boundary length and inertia of a labelling."""
+    n = labels.size
+    d = features.shape[1]
+    wr = np.zeros(k)
+    sr = np.zeros((k, d))
+    sq = np.zeros(k)
+    ar = np.zeros(k)
+    sxr = np.zeros(k)
+    syr = np.zeros(k)
+    sqc = np.zeros(k)
+    perimeter = 0.0
+    for u in range(n):
+        r = labels[u]
+        wr[r] += weight[u]
+        ar[r] += 1.0
+        sxr[r] += coords[u, 0]
+        syr[r] += coords[u, 1]
+        sqc[r] += coords[u, 0] ** 2 + coords[u, 1] ** 2
+        for j in range(d):
+            sr[r, j] += weight[u] * features[u, j]
+            sq[r] += weight[u] * features[u, j] ** 2
+        for e in range(indptr[u], indptr[u + 1]):
+            if u < indices[e] and labels[indices[e]] != r:
+                perimeter += 1.0 / cost[e]
+    ssw = 0.0
+    inertia = 0.0
+    for r in range(k):
+        if ar[r] == 0:
+            continue
+        if wr[r] > 0:
+            s = sq[r]
+            for j in range(d):
+                s -= sr[r, j] ** 2 / wr[r]
+            ssw += max(s, 0.0)
+        inertia += sqc[r] - (sxr[r] ** 2 + syr[r] ** 2) / ar[r]
+    return ssw, perimeter, inertia
