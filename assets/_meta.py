@@ -1,6 +1,5 @@
 """Metadata helpers shared by the assets: row counts and column schemas for the UI."""
 
-from __future__ import annotations
 
 import pandas as pd
 from dagster import MetadataValue, TableColumn, TableSchema

@@ -1,6 +1,5 @@
 """Ingest: the county's raw files read and validated, cut to the county."""
 
-from __future__ import annotations
 
 import geopandas as gpd
 import pandas as pd

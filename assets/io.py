@@ -4,7 +4,6 @@ It only maps an asset key and partition to a path, writes atomically and reports
 all domain logic stays in the assets and :mod:`pipeline`.
 """
 
-from __future__ import annotations
 
 import os
 from pathlib import Path

@@ -1,6 +1,5 @@
 """Counties as partitions: every entry of the county configuration is one partition key."""
 
-from __future__ import annotations
 
 from dagster import StaticPartitionsDefinition
 

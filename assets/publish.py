@@ -1,6 +1,5 @@
 """Publish: the social-space GeoPackage for QGIS, written atomically."""
 
-from __future__ import annotations
 
 import geopandas as gpd
 import pandas as pd

@@ -1,6 +1,5 @@
 """Resources: where the county configuration and the processed outputs live."""
 
-from __future__ import annotations
 
 from pathlib import Path
 

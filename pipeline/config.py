@@ -68,7 +68,7 @@ class RegionParameters:
     max_population: int | None = 15000
     n_regions: int | None = None
     contiguity: str = "rook"
-    bridge_distance: float = 2000.0
+    bridge_distance: float = 5000.0
     barrier_weight: float = 1.0
     compactness_weight: float = 0.1
     nested: bool = False

@@ -1,0 +1,54 @@
+"""The Dagster code location loads, validates, and keeps the layering rules."""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+from dagster import AssetKey
+
+from pipeline.config import REPO_ROOT
+
+
+def test_definitions_load_with_every_stage():
+    from pipeline.definitions import defs
+
+    repo = defs.get_repository_def()
+    keys = {k.to_user_string() for k in repo.asset_graph.get_all_asset_keys()}
+    assert {"zensus_cells", "cell_indicators", "cell_regions", "sozialraeume_gpkg"} <= keys
+    groups = {
+        repo.asset_graph.get(AssetKey(k)).group_name
+        for k in ("zensus_cells", "cell_indicators", "cell_regions", "sozialraeume_gpkg")
+    }
+    assert groups == {"ingest", "indicators", "regions", "publish"}
+    assert defs.resolve_job_def("sozialraum_job") is not None
+
+
+def test_dagster_definitions_validate_passes():
+    exe = Path(sys.executable).with_name("dagster")
+    proc = subprocess.run(
+        [str(exe), "definitions", "validate", "-m", "pipeline.definitions"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_domain_library_never_imports_dagster_or_assets():
+    offenders = []
+    for path in sorted((REPO_ROOT / "pipeline").glob("*.py")):
+        if path.name == "definitions.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            offenders += [
+                f"{path.name}: {n}" for n in names if n.split(".")[0] in ("dagster", "assets")
+            ]
+    assert offenders == []
