@@ -1,13 +1,12 @@
 """Regions: contiguous, population-bounded social spaces drawn across municipal borders."""
 
-from __future__ import annotations
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
+    AssetIn,
     AssetExecutionContext,
     Config,
     Output,
@@ -71,7 +70,9 @@ def cell_regions(
     return Output(frame, metadata=meta)
 
 
-@asset_check(asset=cell_regions, blocking=True)
+@asset_check(
+    asset=cell_regions, blocking=True, additional_ins={"zensus_cells": AssetIn("zensus_cells")}
+)
 def regions_are_a_valid_partition(
     context, counties: CountiesResource, zensus_cells: pd.DataFrame, cell_regions: pd.DataFrame
 ) -> AssetCheckResult:
