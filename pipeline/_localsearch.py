@@ -7,11 +7,14 @@ connected and both regions within the population bounds. The objective is::
 
     SSW + lam_perimeter * sum over cut edges of 1 / cost(edge)
         + lam_inertia * sum over units of ||c_i - centroid of its region||^2
+        + penalty * residents missing to the floor or above the cap
 
 The first term is the population-weighted within-region sum of squares; the second a
 boundary length in which barrier edges (cost > 1) count less, so boundaries settle on
 barriers; the third the moment of inertia of the regions (unit areas), a compactness
-measure. With running sums per region, a move is evaluated in ``O(d + degree)``:
+measure; the last repairs regions of a warm start that lost residents, by taking units
+from neighbours with residents to spare. With running sums per region, a move is
+evaluated in ``O(d + degree)``:
 removing unit ``i`` (weight ``w``, features ``x``) from region ``A`` lowers its sum of
 squares by ``w * W_A / (W_A - w) * ||x - m_A||^2``, adding it to ``B`` raises that of ``B``
 by ``w * W_B / (W_B + w) * ||x - m_B||^2``.
@@ -23,8 +26,9 @@ by a breadth-first search through the whole region; a move that neither check pr
 is not made, so contiguity never breaks.
 
 Units are visited from a queue seeded in a random order (from the caller's seed); a move
-puts the neighbours of the moved unit back on the queue. Every move lowers the objective by
-more than a tolerance, so the search ends.
+puts the moved unit and its neighbours back on the queue. When the queue runs dry, every
+unit is visited again, until a full sweep moves nothing: the result is a local optimum for
+single moves. Every move lowers the objective by more than a tolerance, so the search ends.
 """
 
 from __future__ import annotations
@@ -129,7 +133,7 @@ def _inertia_delta(cx, cy, ar, sxr, syr, r, sign):
 @njit
 def local_search_kernel(
     indptr, indices, cost, features, weight, population, coords, labels, k, floor, cap,
-    lam_perimeter, lam_inertia, visit_order, max_passes, bfs_limit, tol,
+    lam_perimeter, lam_inertia, penalty, visit_order, max_passes, bfs_limit, tol,
 ):
     """Move boundary units while the objective drops; ``labels`` is changed in place.
 
@@ -147,6 +151,9 @@ def local_search_kernel(
     floor, cap : float
     lam_perimeter, lam_inertia : float
         Weights of the boundary-length and inertia terms.
+    penalty : float
+        Cost per resident a region lacks to the floor or has above the cap, so that moves
+        which repair a violation come before any gain in homogeneity (warm starts).
     visit_order : ndarray of int64, shape (n,)
         A permutation of the units: the order of the first pass.
     max_passes : int
@@ -195,7 +202,19 @@ def local_search_kernel(
     cand_w = np.empty(64)
     passes = 0
     moves = 0
-    while n_cur > 0 and passes < max_passes:
+    moves_at_sweep = 0
+    while passes < max_passes:
+        if n_cur == 0:
+            # the queue ran dry: sweep every unit again (region means have moved), unless
+            # nothing moved since the last full sweep, which makes this a local optimum
+            if moves == moves_at_sweep:
+                break
+            moves_at_sweep = moves
+            for t in range(n):
+                u = visit_order[t]
+                current[t] = u
+                queued[u] = True
+            n_cur = n
         passes += 1
         n_nxt = 0
         for t in range(n_cur):
@@ -229,6 +248,8 @@ def local_search_kernel(
             x = features[i]
             w = weight[i]
             base = _ward_delta(w, x, wr, sr, a, -1)
+            if pr[a] > cap:
+                base -= penalty * min(population[i], pr[a] - cap)
             if lam_inertia > 0:
                 base += lam_inertia * _inertia_delta(coords[i, 0], coords[i, 1], ar, sxr, syr,
                                                      a, -1)
@@ -244,6 +265,8 @@ def local_search_kernel(
                                                           syr, b, 1)
                 # cut edges: towards a become cut, towards b become uncut
                 delta += lam_perimeter * (own_w - cand_w[q])
+                if pr[b] < floor:
+                    delta -= penalty * min(population[i], floor - pr[b])
                 if delta < best_delta:
                     best_delta = delta
                     best = b

@@ -26,6 +26,10 @@ Phases (see :func:`agglomerate_kernel`):
     cheapest neighbour, first within the cap, then regardless of it.
 ``PHASE_COUNT``
     Merge the cheapest adjacent pairs of any size, within the cap, down to a target count.
+``PHASE_FRAGMENT``
+    Warm start: merge fragments (new units, pieces cut off a previous region) below the
+    floor into their cheapest neighbour; previous regions below the floor are left to the
+    local search, which can refill them unit by unit.
 """
 
 from __future__ import annotations
@@ -34,11 +38,18 @@ import numpy as np
 
 from pipeline._compat import njit
 
-__all__ = ["PHASE_ABSORB", "PHASE_COUNT", "PHASE_OPEN", "agglomerate_kernel"]
+__all__ = [
+    "PHASE_ABSORB",
+    "PHASE_COUNT",
+    "PHASE_FRAGMENT",
+    "PHASE_OPEN",
+    "agglomerate_kernel",
+]
 
 PHASE_OPEN = 0
 PHASE_ABSORB = 1
 PHASE_COUNT = 2
+PHASE_FRAGMENT = 3
 
 
 @njit
@@ -172,13 +183,15 @@ def _merge_cost(a, b, wsum, sums, edge_cost):
 
 
 @njit
-def _eligible(phase, a, b, popr, floor, cap):
+def _eligible(phase, a, b, popr, floor, cap, fragment):
     if popr[a] + popr[b] > cap:
         return False
     if phase == PHASE_OPEN:
         return popr[a] < floor and popr[b] < floor
     if phase == PHASE_ABSORB:
         return popr[a] < floor or popr[b] < floor
+    if phase == PHASE_FRAGMENT:
+        return (fragment[a] and popr[a] < floor) or (fragment[b] and popr[b] < floor)
     return True
 
 
@@ -189,7 +202,8 @@ def _better(key, r, best_key, best_r):
 
 @njit
 def agglomerate_kernel(
-    indptr, indices, cost, features, weight, population, lab0, k0, floor, cap, phases, target
+    indptr, indices, cost, features, weight, population, lab0, k0, fragment, floor, cap, phases,
+    target,
 ):
     """Merge initial regions along graph edges; return the root region of every unit.
 
@@ -205,7 +219,9 @@ def agglomerate_kernel(
     lab0 : ndarray of int64, shape (n,)
         Initial region of every unit, ``0 .. k0 - 1``; every initial region connected.
     k0 : int
-    floor, cap : float
+    fragment : ndarray of bool, shape (k0,)
+        Initial regions that are warm-start fragments (used by ``PHASE_FRAGMENT``); a merged
+        region is a fragment if both parts were.
         Population bounds (``cap`` may be ``inf``).
     phases : ndarray of int64
         Phases to run in order (``PHASE_*``); ``PHASE_ABSORB`` runs within the cap, then
@@ -285,7 +301,7 @@ def agglomerate_kernel(
                 best_key[a] = np.inf
                 for t in range(nn):
                     b = nbrs[t]
-                    if _eligible(phase, a, b, popr, floor, this_cap):
+                    if _eligible(phase, a, b, popr, floor, this_cap, fragment):
                         s = slot[b]
                         key = _merge_cost(a, b, wsum, sums, ecost[s] / ecnt[s])
                         if _better(key, b, best_key[a], best_nb[a]):
@@ -303,6 +319,7 @@ def agglomerate_kernel(
                 b = best_nb[a]
                 # merge b into a
                 parent[b] = a
+                fragment[a] = fragment[a] and fragment[b]
                 wsum[a] += wsum[b]
                 popr[a] += popr[b]
                 for j in range(d):
@@ -327,7 +344,7 @@ def agglomerate_kernel(
                 for t in range(nn):
                     c = nbrs[t]
                     keyc[t] = np.inf
-                    if _eligible(phase, a, c, popr, floor, this_cap):
+                    if _eligible(phase, a, c, popr, floor, this_cap, fragment):
                         s = slot[c]
                         keyc[t] = _merge_cost(a, c, wsum, sums, ecost[s] / ecnt[s])
                         if _better(keyc[t], c, best_key[a], best_nb[a]):
@@ -347,7 +364,7 @@ def agglomerate_kernel(
                         best_key[c] = np.inf
                         for q in range(nc):
                             x = nbrs2[q]
-                            if _eligible(phase, c, x, popr, floor, this_cap):
+                            if _eligible(phase, c, x, popr, floor, this_cap, fragment):
                                 s = slot[x]
                                 key = _merge_cost(c, x, wsum, sums, ecost[s] / ecnt[s])
                                 if _better(key, x, best_key[c], best_nb[c]):

@@ -61,7 +61,13 @@ from scipy.sparse.csgraph import connected_components
 
 from pipeline._localsearch import local_search_kernel, objective_terms
 from pipeline._split import split_kernel
-from pipeline._ward import PHASE_ABSORB, PHASE_COUNT, PHASE_OPEN, agglomerate_kernel
+from pipeline._ward import (
+    PHASE_ABSORB,
+    PHASE_COUNT,
+    PHASE_FRAGMENT,
+    PHASE_OPEN,
+    agglomerate_kernel,
+)
 from pipeline.contiguity import Graph
 from pipeline.errors import InfeasibleError
 
@@ -73,6 +79,8 @@ _WEIGHT_EPS = 1e-9
 _DEFAULT_PASSES = 1000
 #: Largest region (units) whose connectivity the local search checks by a full search.
 _BFS_LIMIT = 4096
+#: Cost of a resident missing to the floor (or above the cap), in units of SST per resident.
+_PENALTY = 1e6
 
 
 @dataclass(frozen=True)
@@ -384,12 +392,19 @@ def _prepare(graph, features, population, coords, settings: _Settings) -> _Probl
 
 def _construct(problem: _Problem, settings: _Settings) -> tuple[np.ndarray, int]:
     """Ward agglomeration from single units: floor, enclaves, then the target count."""
-    g = problem.graph
     phases = [PHASE_OPEN, PHASE_ABSORB] + ([PHASE_COUNT] if settings.n_regions else [])
+    n = problem.graph.n
+    return _agglomerate(problem, settings, np.arange(n, dtype=np.int64), n, phases)
+
+
+def _agglomerate(problem, settings, lab0, k0, phases, fragment=None) -> tuple[np.ndarray, int]:
+    """Run the Ward kernel from initial regions ``lab0``; return compact labels and count."""
+    g = problem.graph
+    fragment = np.zeros(k0, bool) if fragment is None else fragment.copy()
     roots, _ = agglomerate_kernel(
         g.indptr, g.indices, g.cost, problem.features, problem.weight, problem.population,
-        np.arange(g.n, dtype=np.int64), g.n, settings.floor, settings.cap,
-        np.asarray(phases, dtype=np.int64), settings.n_regions,
+        lab0, k0, fragment, settings.floor, settings.cap, np.asarray(phases, dtype=np.int64),
+        settings.n_regions,
     )
     return _compact(roots)
 
@@ -397,35 +412,48 @@ def _construct(problem: _Problem, settings: _Settings) -> tuple[np.ndarray, int]
 def _repair_warm_start(
     problem: _Problem, settings: _Settings, warm: np.ndarray
 ) -> tuple[np.ndarray, int]:
-    """Start from previous labels: keep each label's largest connected piece, absorb the rest.
+    """Start from previous labels and repair what violates the constraints.
 
-    New units (negative labels) and the smaller pieces of regions that fell apart start as
-    regions of their own; every region below the floor is merged into its cheapest
+    Each previous label keeps its most populous connected piece; new units (negative
+    labels) and the other pieces are fragments, merged into their cheapest neighbour while
+    below the floor. Previous regions that fell below the floor (or rose above the cap)
+    then take units from (or give units to) neighbours with room, by the local search with
+    a penalty on violations; what is still below the floor is merged into its cheapest
     neighbour, and with a target count the cheapest pairs merge down to it.
     """
+    lab0, k0, fragment = _warm_pieces(problem, warm)
+    labels, k = _agglomerate(problem, settings, lab0, k0, [PHASE_FRAGMENT], fragment)
+    if _violations(problem, settings, labels, k):
+        _local_search(problem, settings, labels, k)
+    phases = [PHASE_ABSORB] + ([PHASE_COUNT] if settings.n_regions else [])
+    return _agglomerate(problem, settings, labels, k, phases)
+
+
+def _warm_pieces(problem: _Problem, warm: np.ndarray) -> tuple[np.ndarray, int, np.ndarray]:
+    """Connected pieces of the previous labels; all but each label's largest are fragments."""
     g = problem.graph
     warm = np.asarray(warm, dtype=np.int64)
-    new = warm < 0
-    base = np.where(new, -1 - np.arange(g.n), warm)  # new units: a label of their own
+    base = np.where(warm < 0, -1 - np.arange(g.n), warm)  # new units: a label of their own
     _, lab = np.unique(base, return_inverse=True)
     same = lab[g.heads] == lab[g.indices]
     _, pieces = connected_components(g.subgraph_edges(same).sparse, directed=False)
     piece_pop = np.bincount(pieces, weights=problem.population)
-    # the most populous piece of each label keeps it; the others stand alone
-    order = np.lexsort((-piece_pop[pieces], lab))
-    keeper = np.full(int(lab.max()) + 1, -1, np.int64)
+    order = np.lexsort((pieces, -piece_pop[pieces], lab))
     first = np.ones(order.size, bool)
     first[1:] = lab[order][1:] != lab[order][:-1]
+    keeper = np.full(int(lab.max()) + 1, -1, np.int64)
     keeper[lab[order][first]] = pieces[order][first]
-    lab0 = np.where(pieces == keeper[lab], lab, lab.max() + 1 + pieces)
-    lab0, k0 = _compact(lab0)
-    phases = [PHASE_ABSORB] + ([PHASE_COUNT] if settings.n_regions else [])
-    roots, _ = agglomerate_kernel(
-        g.indptr, g.indices, g.cost, problem.features, problem.weight, problem.population,
-        lab0, k0, settings.floor, settings.cap, np.asarray(phases, dtype=np.int64),
-        settings.n_regions,
-    )
-    return _compact(roots)
+    is_fragment = (pieces != keeper[lab]) | (warm < 0)
+    lab0, k0 = _compact(np.where(is_fragment, lab.max() + 1 + pieces, lab))
+    fragment = np.zeros(k0, bool)
+    fragment[lab0[is_fragment]] = True
+    return lab0, k0, fragment
+
+
+def _violations(problem: _Problem, settings: _Settings, labels: np.ndarray, k: int) -> int:
+    """Number of regions below the floor or above the cap."""
+    pop = np.bincount(labels, weights=problem.population, minlength=k)
+    return int(((pop < settings.floor) | (pop > settings.cap)).sum())
 
 
 def _split(
@@ -452,10 +480,11 @@ def _local_search(
     g = problem.graph
     order = np.random.default_rng(settings.seed).permutation(g.n).astype(np.int64)
     tol = 1e-10 * problem.sst / g.n
+    penalty = _PENALTY * problem.sst / max(float(problem.population.sum()), 1.0)
     passes, moves = local_search_kernel(
         g.indptr, g.indices, g.cost, problem.features, problem.weight, problem.population,
         problem.coords, labels, k, settings.floor, settings.cap, problem.lam_perimeter,
-        problem.lam_inertia, order, settings.max_passes, _BFS_LIMIT, tol,
+        problem.lam_inertia, penalty, order, settings.max_passes, _BFS_LIMIT, tol,
     )
     return int(passes), int(moves)
 

@@ -7,7 +7,7 @@ import numpy as np
 from pipeline.contiguity import Graph, build_grid_contiguity
 from pipeline.quality import region_parts
 
-__all__ = ["assert_valid_partition", "lattice"]
+__all__ = ["assert_valid_partition", "autocorrelated_lattice", "delaunay_graph", "lattice"]
 
 
 def lattice(nx: int, ny: int, resolution: float = 100.0) -> tuple[np.ndarray, np.ndarray, Graph]:
@@ -36,3 +36,64 @@ def assert_valid_partition(
     assert pop.min() >= min_population, f"region below the floor: {pop.min()} < {min_population}"
     if max_population is not None:
         assert pop.max() <= max_population, f"region above the cap: {pop.max()}"
+
+
+def autocorrelated_lattice(
+    nx: int,
+    ny: int,
+    n_features: int = 4,
+    seed: int = 0,
+    density: float = 1.0,
+    resolution: float = 100.0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, Graph]:
+    """A lattice with spatially autocorrelated indicators and clustered population.
+
+    Indicators are Gaussian-filtered white noise at several scales (standardized);
+    residents per cell are Poisson with a log-intensity from a smooth field, at least 1, so
+    towns and villages alternate with sparse land. With ``density < 1`` only the most
+    densely populated share of cells is kept (settlements separated by empty land), and
+    the graph is bridged across the gaps.
+
+    Returns
+    -------
+    cells : ndarray, shape (n, 2)
+        Lower-left corners of the kept cells.
+    features : ndarray, shape (n, n_features)
+    population : ndarray, shape (n,)
+    graph : Graph
+        Rook contiguity of the kept cells (bridged when ``density < 1``).
+    """
+    from scipy.ndimage import gaussian_filter
+
+    from pipeline.contiguity import bridge_components
+
+    rng = np.random.default_rng(seed)
+    scales = np.geomspace(2.0, max(2.0, min(nx, ny) / 8), n_features)
+    fields = [gaussian_filter(rng.standard_normal((nx, ny)), s, mode="wrap") for s in scales]
+    features = np.stack([f.ravel() for f in fields], axis=1)
+    features = (features - features.mean(axis=0)) / features.std(axis=0)
+    sigma = min(6.0, max(1.0, min(nx, ny) / 4))
+    smooth = gaussian_filter(rng.standard_normal((nx, ny)), sigma, mode="wrap").ravel()
+    smooth = np.clip(smooth / max(float(smooth.std()), 1e-12), -3.0, 3.0)
+    population = 1.0 + rng.poisson(4.0 * np.exp(1.5 * smooth)).astype(np.float64)
+    xs, ys = np.meshgrid(np.arange(nx) * resolution, np.arange(ny) * resolution, indexing="ij")
+    cells = np.column_stack([xs.ravel(), ys.ravel()])
+    if density < 1.0:
+        keep = smooth >= np.quantile(smooth, 1.0 - density)
+        cells, features, population = cells[keep], features[keep], population[keep]
+    graph = build_grid_contiguity(cells[:, 0], cells[:, 1], resolution)
+    if density < 1.0:
+        graph = bridge_components(graph, cells + resolution / 2, 50 * resolution)
+    return cells, np.ascontiguousarray(features), population, graph
+
+
+def delaunay_graph(n: int, seed: int = 0) -> tuple[np.ndarray, Graph]:
+    """Random points in the unit square and their Delaunay graph (irregular, planar)."""
+    from scipy.spatial import Delaunay
+
+    rng = np.random.default_rng(seed)
+    points = rng.random((n, 2))
+    tri = Delaunay(points).simplices
+    heads = np.concatenate([tri[:, 0], tri[:, 1], tri[:, 2]])
+    tails = np.concatenate([tri[:, 1], tri[:, 2], tri[:, 0]])
+    return points, Graph.from_edges(n, heads, tails)
