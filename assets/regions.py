@@ -18,7 +18,6 @@ from assets._meta import frame_metadata
 from assets.partitions import county_partitions
 from assets.resources import CountiesResource
 from pipeline.config import RegionParameters
-from pipeline.indicators import clustering_matrix
 from pipeline.quality import partition_report
 from pipeline.regions import build_cell_graph, draw_regions
 
@@ -50,13 +49,13 @@ def cell_regions(
     config: RegionConfig,
     counties: CountiesResource,
     zensus_cells: pd.DataFrame,
-    cell_indicators: pd.DataFrame,
+    clustering_matrix: pd.DataFrame,
     barriers: gpd.GeoDataFrame,
 ) -> Output[pd.DataFrame]:
     """The social space of every populated cell."""
     params = config.apply(counties.county(context.partition_key).parameters)
-    features = clustering_matrix(
-        cell_indicators.drop(columns=["cell_id"]), zensus_cells["Einwohner"].to_numpy()
+    features = (
+        clustering_matrix.set_index("cell_id").loc[zensus_cells["cell_id"]].to_numpy(np.float64)
     )
     result = draw_regions(zensus_cells, features, params, barriers)
     frame = pd.DataFrame(
