@@ -8,12 +8,14 @@ connected and both regions within the population bounds. The objective is::
     SSW + lam_perimeter * sum over cut edges of 1 / cost(edge)
         + lam_inertia * sum over units of ||c_i - centroid of its region||^2
         + penalty * residents missing to the floor or above the cap
+        + stick * units away from their warm-start region
 
 The first term is the population-weighted within-region sum of squares; the second a
 boundary length in which barrier edges (cost > 1) count less, so boundaries settle on
 barriers; the third the moment of inertia of the regions (unit areas), a compactness
 measure; the last repairs regions of a warm start that lost residents, by taking units
-from neighbours with residents to spare. With running sums per region, a move is
+from neighbours with residents to spare; the stickiness keeps a warm start from drifting
+through long chains of tiny gains. With running sums per region, a move is
 evaluated in ``O(d + degree)``:
 removing unit ``i`` (weight ``w``, features ``x``) from region ``A`` lowers its sum of
 squares by ``w * W_A / (W_A - w) * ||x - m_A||^2``, adding it to ``B`` raises that of ``B``
@@ -133,7 +135,7 @@ def _inertia_delta(cx, cy, ar, sxr, syr, r, sign):
 @njit
 def local_search_kernel(
     indptr, indices, cost, features, weight, population, coords, labels, k, floor, cap,
-    lam_perimeter, lam_inertia, penalty, visit_order, max_passes, bfs_limit, tol,
+    lam_perimeter, lam_inertia, penalty, anchor, stick, visit_order, max_passes, bfs_limit, tol,
 ):
     """Move boundary units while the objective drops; ``labels`` is changed in place.
 
@@ -154,6 +156,11 @@ def local_search_kernel(
     penalty : float
         Cost per resident a region lacks to the floor or has above the cap, so that moves
         which repair a violation come before any gain in homogeneity (warm starts).
+    anchor : ndarray of int64, shape (n,)
+        Region each unit had at the start (warm start), ``-1`` for none.
+    stick : float
+        Cost of a unit leaving its anchor region (0 for a fresh run), so that a warm start
+        moves a unit only for a clear gain.
     visit_order : ndarray of int64, shape (n,)
         A permutation of the units: the order of the first pass.
     max_passes : int
@@ -267,6 +274,8 @@ def local_search_kernel(
                 delta += lam_perimeter * (own_w - cand_w[q])
                 if pr[b] < floor:
                     delta -= penalty * min(population[i], floor - pr[b])
+                if stick > 0 and anchor[i] >= 0:
+                    delta += stick * ((b != anchor[i]) - (a != anchor[i]))
                 if delta < best_delta:
                     best_delta = delta
                     best = b

@@ -81,6 +81,8 @@ _DEFAULT_PASSES = 1000
 _BFS_LIMIT = 4096
 #: Cost of a resident missing to the floor (or above the cap), in units of SST per resident.
 _PENALTY = 1e6
+#: Cost of a unit leaving its warm-start region, in units of the mean sum of squares per unit.
+_STICK = 0.5
 
 
 @dataclass(frozen=True)
@@ -326,7 +328,8 @@ def regionalize(
     labels, k = _split(problem, settings, labels, k, warm=warm_start is not None)
     timings["split"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    passes, moves = _local_search(problem, settings, labels, k)
+    anchor = labels.copy() if warm_start is not None else None
+    passes, moves = _local_search(problem, settings, labels, k, anchor)
     timings["local_search"] = time.perf_counter() - clock
     labels = _number_regions(labels, warm_start)
     return _result(problem, labels, passes, moves, timings)
@@ -424,7 +427,7 @@ def _repair_warm_start(
     lab0, k0, fragment = _warm_pieces(problem, warm)
     labels, k = _agglomerate(problem, settings, lab0, k0, [PHASE_FRAGMENT], fragment)
     if _violations(problem, settings, labels, k):
-        _local_search(problem, settings, labels, k)
+        _local_search(problem, settings, labels, k, labels.copy())
     phases = [PHASE_ABSORB] + ([PHASE_COUNT] if settings.n_regions else [])
     return _agglomerate(problem, settings, labels, k, phases)
 
@@ -472,19 +475,30 @@ def _split(
 
 
 def _local_search(
-    problem: _Problem, settings: _Settings, labels: np.ndarray, k: int
+    problem: _Problem,
+    settings: _Settings,
+    labels: np.ndarray,
+    k: int,
+    anchor: np.ndarray | None = None,
 ) -> tuple[int, int]:
-    """Run the boundary-move descent in place; returns (passes, moves)."""
+    """Run the boundary-move descent in place; returns (passes, moves).
+
+    With ``anchor`` (the repaired warm start), a unit leaving its anchor region costs
+    ``_STICK`` times the mean sum of squares per unit.
+    """
     if settings.max_passes == 0:
         return 0, 0
     g = problem.graph
+    stick = 0.0 if anchor is None else _STICK * problem.sst / g.n
+    anchor = np.full(g.n, -1, np.int64) if anchor is None else anchor
     order = np.random.default_rng(settings.seed).permutation(g.n).astype(np.int64)
     tol = 1e-10 * problem.sst / g.n
     penalty = _PENALTY * problem.sst / max(float(problem.population.sum()), 1.0)
     passes, moves = local_search_kernel(
         g.indptr, g.indices, g.cost, problem.features, problem.weight, problem.population,
         problem.coords, labels, k, settings.floor, settings.cap, problem.lam_perimeter,
-        problem.lam_inertia, penalty, order, settings.max_passes, _BFS_LIMIT, tol,
+        problem.lam_inertia, penalty, anchor, stick, order, settings.max_passes, _BFS_LIMIT,
+        tol,
     )
     return int(passes), int(moves)
 

@@ -135,7 +135,7 @@ def test_warm_start_with_the_same_data_keeps_every_label():
     assert again.moves == 0
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(seed=st.integers(0, 1000), n_changed=st.integers(1, 10))
 def test_warm_start_moves_few_units_when_few_change(seed, n_changed):
     cells, features, pop, g = autocorrelated_lattice(40, 40, seed=seed)
