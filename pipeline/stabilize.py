@@ -30,8 +30,9 @@ leaving well-founded cells alone:
 The sampling variance ``sigma2 / base`` follows the kind of rate: binomial (``m (1 - m)``)
 for shares, Poisson (``scale * m``) for ratios of counts, and for published means (whose
 spread within a cell is unknown) it is estimated from the data: the squared deviation of
-each cell from its leave-one-out neighbourhood mean is regressed on ``1 / base``; slope and
-intercept estimate ``sigma2`` and ``tau2`` (Bühlmann-Straub style, both clipped at 0).
+each cell from its leave-one-out neighbourhood mean is regressed on ``1 / base`` by
+iteratively reweighted least squares; slope and intercept estimate ``sigma2`` and ``tau2``
+(Bühlmann-Straub style, both clipped at 0).
 ``strength`` scales the sampling variance: 0 switches shrinkage off, values above 1 shrink
 harder (Cell-Key noise comes on top of sampling noise).
 
@@ -355,16 +356,23 @@ def _local_prior_variance(ring, xv, wv, prior, pooled_s, pooled_w, counts, sigma
     return np.where(np.isfinite(tau2), np.maximum(tau2, 0.0), 0.0)
 
 
-def _fit_mean_variances(xv, wv, valid, loo) -> tuple[float, float]:
-    """``tau2`` and ``sigma2`` of a published mean: fit ``(x - m_loo)^2 = tau2 + sigma2 / w``."""
+def _fit_mean_variances(xv, wv, valid, loo, iterations: int = 4) -> tuple[float, float]:
+    """``tau2`` and ``sigma2`` of a published mean: fit ``(x - m_loo)^2 = tau2 + sigma2 / w``.
+
+    Iteratively reweighted least squares with weights ``1 / fitted^2`` (the squared
+    deviations are scaled chi-square values whose spread grows with their mean); plain
+    least squares would be dominated by the few cells with the smallest bases.
+    """
     ok = valid & np.isfinite(loo)
     if ok.sum() < 3:
         return 0.0, 0.0
     y = (xv[ok] - loo[ok]) ** 2
-    z = 1.0 / wv[ok]
-    zc = z - z.mean()
-    denom = (zc**2).sum()
-    slope = float((zc * (y - y.mean())).sum() / denom) if denom > 0 else 0.0
-    slope = max(slope, 0.0)
-    intercept = max(float(y.mean() - slope * z.mean()), 0.0)
-    return intercept, slope
+    design = np.column_stack([np.ones(y.size), 1.0 / wv[ok]])
+    coef = np.linalg.lstsq(design, y, rcond=None)[0]
+    floor = 1e-9 * max(float(y.mean()), 1e-300)
+    for _ in range(iterations):  # a few reweighting rounds, not a loop over cells
+        coef = np.maximum(coef, 0.0)
+        root = 1.0 / np.maximum(design @ coef, floor)
+        coef = np.linalg.lstsq(design * root[:, None], y * root, rcond=None)[0]
+    tau2, sigma2 = (max(float(c), 0.0) for c in coef)
+    return tau2, sigma2
