@@ -24,7 +24,7 @@ from pipeline.contiguity import (
     weight_barrier_edges,
 )
 from pipeline.quality import PartitionReport, partition_report
-from pipeline.regionalize import agglomerate
+from pipeline.regionalize import regionalize
 
 __all__ = ["CellRegions", "build_cell_graph", "draw_regions"]
 
@@ -78,6 +78,7 @@ def draw_regions(
     params: RegionParameters,
     barriers: gpd.GeoDataFrame | None = None,
     population_column: str = "Einwohner",
+    warm_start: np.ndarray | None = None,
 ) -> CellRegions:
     """Partition the cells into contiguous social spaces within the population bounds.
 
@@ -89,6 +90,9 @@ def draw_regions(
         Standardized, weighted clustering features, rows aligned with ``cells``.
     params : RegionParameters
     barriers : GeoDataFrame, optional
+    warm_start : ndarray of int, optional
+        Last run's region per cell (-1 for new cells): small input changes then move few
+        boundaries.
 
     Returns
     -------
@@ -96,8 +100,33 @@ def draw_regions(
     """
     population = cells[population_column].to_numpy(np.float64)
     graph = build_cell_graph(cells, params, barriers)
-    result = agglomerate(graph, features, population, params.min_population, params.max_population)
+    centres = np.column_stack(
+        [
+            cells["x"].to_numpy(np.float64) + CELL_SIZE / 2,
+            cells["y"].to_numpy(np.float64) + CELL_SIZE / 2,
+        ]
+    )
+    result = regionalize(
+        graph,
+        features,
+        population,
+        min_population=params.min_population,
+        max_population=params.max_population,
+        n_regions=params.n_regions,
+        coords=centres,
+        compactness_weight=params.compactness_weight,
+        warm_start=warm_start,
+        seed=params.seed,
+    )
     report = partition_report(
-        graph, result.labels, population, params.min_population, params.max_population, features
+        graph,
+        result.labels,
+        population,
+        params.min_population,
+        params.max_population,
+        features,
+        cells=cells[["x", "y"]].to_numpy(np.float64),
+        cell_size=CELL_SIZE,
+        parent=cells["ags"].to_numpy() if "ags" in cells.columns else None,
     )
     return CellRegions(result.labels, graph, report)
