@@ -52,3 +52,12 @@ def test_domain_library_never_imports_dagster_or_assets():
                 f"{path.name}: {n}" for n in names if n.split(".")[0] in ("dagster", "assets")
             ]
     assert offenders == []
+
+
+def test_dg_check_defs_passes():
+    exe = Path(sys.executable).with_name("dg")
+    proc = subprocess.run(
+        [str(exe), "check", "defs"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "All definitions loaded successfully" in proc.stdout + proc.stderr
