@@ -55,6 +55,7 @@ def cell_indicators(
         "clipped_values": int(summary["clipped"].sum()),
         "filled_from_neighbours": int(summary["filled"].sum()),
         "skipped": MetadataValue.json(dict(result.skipped)),
+        "en_dash_rules": MetadataValue.json({k: dict(v) for k, v in result.prepared.items()}),
         "stabilize": MetadataValue.json(options.stabilize.__dict__),
     }
     meta |= {f"median/{key}": float(v) for key, v in summary["median"].items() if np.isfinite(v)}
@@ -123,8 +124,8 @@ def _county_indicators(counties: CountiesResource, key: str) -> tuple[IndicatorO
 
 
 def _summary_md(summary: pd.DataFrame) -> str:
-    columns = [c for c in ("level", "unit", "n", "missing", "clipped", "filled", "min",
-                           "median", "max") if c in summary.columns]
+    columns = [c for c in ("level", "unit", "n", "missing", "zero_base", "clipped", "filled",
+                           "mean_shrinkage", "min", "median", "max") if c in summary.columns]
     return summary[columns].to_markdown(floatfmt=".3f")
 
 

@@ -30,10 +30,20 @@ density                   count                          cell area in km2
 municipality level        allocated municipal count      allocated municipal base
 ========================  =============================  ==============================
 
-En dashes come from the reader as count 0 and mean NaN. A value is missing where its
-topic does not list the cell, its base is 0 or its mean is an en dash; missing values stay
-NaN and are counted per indicator (:func:`summarize_indicators`). Municipal values are
-spread to cells by :mod:`pipeline.municipal` and carry keys ending in ``_gem``.
+En dashes come from the reader as count 0 and mean NaN. Two rules of the catalog's
+``prepare`` section refine that before anything is computed (:func:`prepare_cells`): age
+bands, which publish nothing below 3, get their cell's unexplained remainder back
+(spread over the dashed bands, at most 2 each), and published percentages whose dash
+means "exactly 0" (foreigners, owner-occupancy, vacancy) become 0 where the cell has a
+base. A value is missing where its topic does not list the cell, its base is 0 or its mean
+is an en dash; missing values stay NaN and are counted per indicator
+(:func:`summarize_indicators`). Municipal values are spread to cells by
+:mod:`pipeline.municipal` and carry keys ending in ``_gem``.
+
+Before clustering, cell rates and means are stabilised by empirical-Bayes shrinkage
+towards their k-ring neighbourhood (:mod:`pipeline.stabilize`); cells without a usable
+value take their neighbourhood's value there, counted as ``filled``. The clustering matrix
+(:func:`build_clustering_matrix`) standardizes and weights the stabilised values.
 
 Columns of the indicator table: ``cell_id``, ``x``, ``y``, ``ags``, ``Einwohner``, then
 per indicator ``<key>`` (stabilised; what clustering uses), ``<key>_raw`` (as computed),

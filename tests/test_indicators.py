@@ -480,3 +480,51 @@ def test_clustering_matrix_on_the_snippet(cells, catalog):
     # C's average age and rent are missing (no stabilisation here): imputed and counted
     assert m.imputed["durchschnittsalter"] == 1 and m.imputed["nettokaltmiete_qm"] == 1
     assert all(k.endswith("_gem") is False for k in m.columns)
+
+
+# --- the assets (direct calls) ------------------------------------------------------------
+
+
+def test_assets_follow_the_county_options(tmp_path, cells):
+    from dagster import build_asset_context
+
+    from assets.indicators import cell_indicators, clustering_matrix, region_profiles
+    from assets.resources import CountiesResource
+
+    (tmp_path / "laerm.csv").write_text("cell_id;laerm_db\n" + "".join(
+        f"{c};{50 + i}\n" for i, c in enumerate(cells["cell_id"])), encoding="utf-8")
+    config = tmp_path / "counties.yaml"
+    config.write_text(yaml.safe_dump({"counties": {"sample": {
+        "name": "Snippet", "ags": "05399", "vg250": "none.gpkg",
+        "zensus": {"Bevoelkerungszahl": "none.zip"},
+        "options": {"indicators": {
+            "disable": ["anteil_80plus"], "weights": {"bevoelkerungsdichte": 1.0},
+            "extra": [{"path": "laerm.csv", "key": "cell", "column": "laerm_db",
+                       "indicator": "laerm", "weight": 1.0}],
+            "stabilize": {"method": "none"}}}}}}), encoding="utf-8")
+    counties = CountiesResource(config_path=str(config), processed_root=str(tmp_path / "out"))
+    income = MUNICIPAL[["ags", "name", "taxpayers", "income_total_keur"]]
+    sgb2 = MUNICIPAL[["ags", "name", "sgb2_persons", "sgb2_under15", "unemployed"]]
+
+    def context():
+        return build_asset_context(partition_key="sample")
+
+    out = cell_indicators(context(), counties, cells, income, sgb2)
+    table = out.value
+    assert "anteil_80plus" not in table.columns
+    assert table["laerm"].tolist() == [50.0, 51.0, 52.0, 53.0]
+    np.testing.assert_allclose(table["sgb2_quote_gem"], EXPECTED["sgb2_quote_gem"])
+    assert out.metadata["missing/durchschnittsalter"].value == 1
+    assert "| anteil_65plus" in out.metadata["summary"].value
+
+    matrix = clustering_matrix(context(), counties, table).value
+    assert {"laerm", "bevoelkerungsdichte"} <= set(matrix.columns)
+    assert matrix.drop(columns="cell_id").notna().all().all()
+
+    regions = pd.DataFrame({"cell_id": table["cell_id"], "region": [0, 0, 0, 1]})
+    profiles = region_profiles(context(), counties, table, regions)
+    p = profiles.value.set_index("sr_id")
+    assert list(p.index) == ["SR-05399-001", "SR-05399-002"]
+    assert p.loc["SR-05399-001", "anteil_alleinerziehende"] == pytest.approx(4 / 9)
+    assert p.loc["SR-05399-001", "sgb2_quote_gem"] == pytest.approx(6 / 41)
+    assert profiles.metadata["regions"].value == 2
