@@ -10,10 +10,13 @@ at the top of that file). A county changes the set in its configuration, never i
         weights: {anteil_unter6: 2.0}       # clustering weights
         directions: {anteil_auslaender: 1}  # signs in the social index
         extra:                              # own indicators from a CSV
-          - {path: kita.csv, key: municipality, column: plaetze_je_kind,
-             indicator: kitaplaetze_gem, label_de: Kitaplätze je Kind}
+          - {path: laerm.csv, key: cell, column: laerm_db, indicator: laerm,
+             label_de: Straßenlärm, unit: dB, weight: 1.0}
+          - {path: kita.csv, key: municipality, id_column: AGS, indicator: kitaplaetze_gem,
+             kind: share, numerator: plaetze, cell_base: "{unter5} + {a5bis9} / 5"}
         stabilize: {method: eb, k: 2, strength: 1.0}
         clustering: {standardize: zscore, whiten: false, correlation_threshold: 0.9}
+        dashes: {impute_bands: true, rates_as_zero: true}   # en-dash rules (see below)
 
 Every indicator is computed as a ratio of two additive quantities per cell, kept beside
 the value (``<key>_num``, ``<key>_den``), so that any aggregation is a ratio of sums
@@ -545,8 +548,11 @@ class ExtraSource:
     required : tuple of str
         Columns the CSV must hold (``columns`` and ``column`` when given).
     indicator : Indicator
-        The indicator computed from them (a ``column`` alone becomes a mean weighted by
-        residents).
+        The indicator computed from them: any catalog fields may be given in the entry
+        (``kind``, ``numerator``, ``label_de``, ``weight``, ``direction``, ...); a
+        ``column`` alone becomes a mean weighted by residents. Defaults: theme
+        ``social_structure``, source ``extra``, weight 0 (computed and profiled, but not
+        clustered unless a weight is set), direction 0.
     sep, decimal, encoding : str
         CSV dialect (default ``;``, ``,``, ``utf-8-sig``).
     """
