@@ -19,7 +19,6 @@ from dagster import (
 
 from assets import indicators, ingest, publish, regions
 from assets.io import ParquetIOManager
-from assets.partitions import county_partitions
 from assets.resources import CountiesResource
 from pipeline.config import REPO_ROOT, default_config_path
 
@@ -41,7 +40,6 @@ def _resources(deployment: str) -> dict:
 sozialraum_job = define_asset_job(
     "sozialraum_job",
     selection=AssetSelection.all(),
-    partitions_def=county_partitions,
     description="Everything for one county: ingest, indicators, regions, publish.",
 )
 
