@@ -19,16 +19,20 @@ import numpy as np
 
 from pipeline._compat import njit
 
-__all__ = ["split_kernel"]
+__all__ = ["best_cut", "split_kernel"]
 
 
 @njit
-def _best_cut(units, indptr, indices, features, weight, population, labels, loc, floor, cap):
-    """Best spanning-tree cut of one region; returns (gain, mask of the cut-off side).
+def best_cut(units, indptr, indices, features, weight, population, labels, loc, floor, cap,
+             parts):
+    """Best spanning-tree cut of one region; returns (gain, mask of the cut-off side, ssw).
 
-    ``gain`` is the drop of the region's sum of squares, ``-1`` when no cut leaves both
-    sides at or above the floor. When the region is above the cap, cuts with both sides
-    within the cap win; if none exists, the most balanced feasible cut wins.
+    ``units`` all carry the same label; ``loc`` is scratch of length n filled with -1.
+    ``gain`` is the drop of the region's sum of squares ``ssw``, ``-1`` when no cut leaves
+    both sides at or above the floor with room for ``parts`` regions between them (each
+    side ``s`` holds ``floor(pop_s / floor)``). When the region is above the cap, cuts with
+    both sides within the cap win; if none exists, the most balanced feasible cut wins
+    (gain 0).
     """
     m = units.size
     d = features.shape[1]
@@ -92,7 +96,7 @@ def _best_cut(units, indptr, indices, features, weight, population, labels, loc,
     for t in range(m):
         loc[units[t]] = -1
     if nt != m - 1:
-        return -1.0, mask
+        return -1.0, mask, 0.0
     # tree adjacency (CSR) and BFS order from the first unit
     deg = np.zeros(m + 1, np.int64)
     for q in range(nt):
@@ -156,6 +160,8 @@ def _best_cut(units, indptr, indices, features, weight, population, labels, loc,
         p2 = tp - p1
         if p1 < floor or p2 < floor:
             continue
+        if parts > 2 and floor > 0 and np.floor(p1 / floor) + np.floor(p2 / floor) < parts:
+            continue
         s1 = ssq[a]
         s2 = tsq - ssq[a]
         for j in range(d):
@@ -174,7 +180,7 @@ def _best_cut(units, indptr, indices, features, weight, population, labels, loc,
             best_key = key
             best = a
     if best == -1:
-        return -1.0, mask
+        return -1.0, mask, total_ssw
     # mark the subtree of `best`
     mask[best] = True
     for q in range(m):
@@ -182,7 +188,7 @@ def _best_cut(units, indptr, indices, features, weight, population, labels, loc,
         if a != best and parent[a] != a and mask[parent[a]]:
             mask[a] = True
     gain = total_ssw - best_key if best_rank == 0 else 0.0
-    return max(gain, 0.0), mask
+    return max(gain, 0.0), mask, total_ssw
 
 
 @njit
@@ -258,8 +264,8 @@ def split_kernel(
     stack = [r for r in range(k) if popr[r] > cap]
     while len(stack) > 0:
         r = stack.pop()
-        gain, mask = _best_cut(order[starts[r] : ends[r]], indptr, indices, features, weight,
-                               population, labels, loc, floor, cap)
+        gain, mask, _ = best_cut(order[starts[r] : ends[r]], indptr, indices, features, weight,
+                               population, labels, loc, floor, cap, 2)
         if gain < 0:
             continue
         p_new = _apply_cut(r, k, mask, order, starts, ends, labels, population)
@@ -279,15 +285,15 @@ def split_kernel(
     while len(cands) > 0 and (target <= 0 or k < target):
         if target <= 0:
             r = cands.pop()
-            gain, mask = _best_cut(order[starts[r] : ends[r]], indptr, indices, features,
-                                   weight, population, labels, loc, floor, cap)
+            gain, mask, _ = best_cut(order[starts[r] : ends[r]], indptr, indices, features,
+                                   weight, population, labels, loc, floor, cap, 2)
         else:
             best_i = -1
             for i in range(len(cands)):
                 c = cands[i]
                 if gains[c] < 0 and masks[c].size == 0:
-                    g, msk = _best_cut(order[starts[c] : ends[c]], indptr, indices, features,
-                                       weight, population, labels, loc, floor, cap)
+                    g, msk, _ = best_cut(order[starts[c] : ends[c]], indptr, indices, features,
+                                       weight, population, labels, loc, floor, cap, 2)
                     gains[c] = g
                     masks[c] = msk if g >= 0 else np.zeros(1, np.bool_)
                 if gains[c] >= 0 and (best_i == -1 or gains[c] > gains[cands[best_i]]):

@@ -203,7 +203,7 @@ def _better(key, r, best_key, best_r):
 @njit
 def agglomerate_kernel(
     indptr, indices, cost, features, weight, population, lab0, k0, fragment, floor, cap, phases,
-    target,
+    target, open_cap,
 ):
     """Merge initial regions along graph edges; return the root region of every unit.
 
@@ -228,6 +228,9 @@ def agglomerate_kernel(
         without it.
     target : int
         Region count at which ``PHASE_COUNT`` stops (ignored by the other phases).
+    open_cap : float
+        Largest population a merge of two open regions may reach in ``PHASE_OPEN``; a
+        little above the floor keeps regions from overshooting it (more regions fit).
 
     Returns
     -------
@@ -287,6 +290,8 @@ def agglomerate_kernel(
             if round_ == 1 and (phase != PHASE_ABSORB or cap == np.inf):
                 break
             this_cap = cap if round_ == 0 else np.inf
+            if phase == PHASE_OPEN:
+                this_cap = min(cap, open_cap)
             if phase == PHASE_COUNT and alive <= target:
                 break
             # every region's cheapest allowed merge, then the heap over regions

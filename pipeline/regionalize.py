@@ -60,6 +60,7 @@ import numpy as np
 from scipy.sparse.csgraph import connected_components
 
 from pipeline._localsearch import local_search_kernel, objective_terms
+from pipeline._mergesplit import merge_split_kernel
 from pipeline._split import split_kernel
 from pipeline._ward import (
     PHASE_ABSORB,
@@ -75,6 +76,12 @@ __all__ = ["Regionalization", "agglomerate", "check_feasible", "regionalize"]
 
 #: Ward weight added to every unit so that regions of empty units still have a mean.
 _WEIGHT_EPS = 1e-9
+#: Largest merge of two regions below the floor during construction, in floors.
+_OPEN_CAP = np.inf
+#: Alternations of merge-split rounds and local search.
+_IMPROVE_ROUNDS = 6
+#: Rounds over the region pairs in one merge-split call.
+_MERGE_SPLIT_ROUNDS = 8
 #: Passes of the local search when ``max_iterations`` is not given.
 _DEFAULT_PASSES = 1000
 #: Largest region (units) whose connectivity the local search checks by a full search.
@@ -331,6 +338,11 @@ def regionalize(
     anchor = labels.copy() if warm_start is not None else None
     passes, moves = _local_search(problem, settings, labels, k, anchor)
     timings["local_search"] = time.perf_counter() - clock
+    if warm_start is None:
+        clock = time.perf_counter()
+        labels, k, more_passes, more_moves = _improve(problem, settings, labels, k)
+        passes, moves = passes + more_passes, moves + more_moves
+        timings["merge_split"] = time.perf_counter() - clock
     labels = _number_regions(labels, warm_start)
     return _result(problem, labels, passes, moves, timings)
 
@@ -372,9 +384,10 @@ def _validate(
 
 def _prepare(graph, features, population, coords, settings: _Settings) -> _Problem:
     """Contiguous float arrays, Ward weights, scaled centres and the compactness weights."""
-    x = np.asarray(features, dtype=np.float64)
+    # private writable copies: one compiled signature whatever the caller's arrays are
+    x = np.array(features, dtype=np.float64, order="C", ndmin=1)
     x = np.ascontiguousarray(x[:, None] if x.ndim == 1 else x)
-    pop = np.ascontiguousarray(population, dtype=np.float64)
+    pop = np.array(population, dtype=np.float64, order="C")
     weight = pop + _WEIGHT_EPS * max(float(pop.mean()), 1.0)
     mean = weight @ x / weight.sum()
     sst = float(np.sum(weight[:, None] * (x - mean) ** 2))
@@ -407,7 +420,7 @@ def _agglomerate(problem, settings, lab0, k0, phases, fragment=None) -> tuple[np
     roots, _ = agglomerate_kernel(
         g.indptr, g.indices, g.cost, problem.features, problem.weight, problem.population,
         lab0, k0, fragment, settings.floor, settings.cap, np.asarray(phases, dtype=np.int64),
-        settings.n_regions,
+        settings.n_regions, _OPEN_CAP * settings.floor,
     )
     return _compact(roots)
 
@@ -501,6 +514,33 @@ def _local_search(
         tol,
     )
     return int(passes), int(moves)
+
+
+def _improve(
+    problem: _Problem, settings: _Settings, labels: np.ndarray, k: int
+) -> tuple[np.ndarray, int, int, int]:
+    """Alternate merge-split rounds and local search while they change the partition.
+
+    In max-p mode (and below a target count) pairs with three floors of residents are
+    split into three regions.
+    """
+    g = problem.graph
+    passes = moves = 0
+    if settings.max_passes == 0:
+        return labels, k, 0, 0
+    tol = 1e-10 * problem.sst / g.n
+    raise_p = settings.n_regions == 0 or k < settings.n_regions
+    for _ in range(_IMPROVE_ROUNDS):
+        k, changes = merge_split_kernel(
+            g.indptr, g.indices, problem.features, problem.weight, problem.population,
+            labels, k, settings.floor, settings.cap, raise_p, settings.n_regions,
+            _MERGE_SPLIT_ROUNDS, tol,
+        )
+        if changes == 0:
+            break
+        more_passes, more_moves = _local_search(problem, settings, labels, int(k))
+        passes, moves = passes + more_passes, moves + more_moves
+    return labels, int(k), passes, moves
 
 
 def _number_regions(labels: np.ndarray, warm_start: np.ndarray | None) -> np.ndarray:

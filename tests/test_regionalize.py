@@ -5,7 +5,7 @@ Matrix:
 - random lattices and Delaunay graphs (hypothesis) x floors x caps -> every region connected,
   within the floor (and the cap where a cut allows it), the same seed the same labels;
 - target counts -> exactly the count when merges can reach it, never below the floor;
-- local search never raises the sum of squares of the construction;
+- local search and merge-split never raise the sum of squares of the construction;
 - warm start: same data -> same labels; a few perturbed units -> few changed labels;
   foreign labels and new units (-1) -> a valid partition;
 - barriers and compactness: boundaries settle on a barrier line;
@@ -117,13 +117,19 @@ def test_target_count_above_what_the_floor_allows_stays_feasible():
 
 @settings(max_examples=15, deadline=None)
 @given(side=st.integers(6, 30), floor_cells=st.integers(3, 60), seed=st.integers(0, 1000))
-def test_local_search_never_raises_the_sum_of_squares(side, floor_cells, seed):
+def test_search_never_raises_the_sum_of_squares_at_a_fixed_count(side, floor_cells, seed):
     cells, features, pop, g = autocorrelated_lattice(side, side, seed=seed)
     floor = min(pop.sum(), floor_cells * pop.mean())
     built = regionalize(g, features, pop, min_population=floor, max_iterations=0)
-    searched = regionalize(g, features, pop, min_population=floor, seed=seed)
-    assert searched.ssw <= built.ssw + 1e-9 * built.sst
-    assert searched.n_regions == built.n_regions
+    # same count: local search and merge-split may only lower the sum of squares
+    fixed = regionalize(g, features, pop, min_population=floor, n_regions=built.n_regions,
+                        seed=seed)
+    assert fixed.n_regions == built.n_regions
+    assert fixed.ssw <= built.ssw + 1e-9 * built.sst
+    # max-p: the search may add regions (the first aim), never break the floor
+    maxp = regionalize(g, features, pop, min_population=floor, seed=seed)
+    assert maxp.n_regions >= built.n_regions
+    assert_valid_partition(g, maxp.labels, pop, floor)
 
 
 def test_warm_start_with_the_same_data_keeps_every_label():
@@ -214,7 +220,7 @@ def test_result_figures_match_the_quality_report():
     assert result.sst == pytest.approx(sst, rel=1e-9)
     assert np.allclose(result.population, np.bincount(result.labels, weights=pop))
     assert isinstance(result, Regionalization) and "regions" in repr(result)
-    assert set(result.timings) == {"prepare", "construct", "split", "local_search"}
+    assert set(result.timings) == {"prepare", "construct", "split", "local_search", "merge_split"}
 
 
 def test_agglomerate_still_builds_a_valid_partition():
