@@ -86,8 +86,6 @@ def county_data(key: str = "sample") -> BenchData | str:
     """
     try:
         return _read_county(key)
-    except (ImportError, FileNotFoundError, KeyError, OSError) as err:
-        return f"county {key!r} skipped: {type(err).__name__}: {err}"
     except Exception as err:  # readers of other modules: report, never stop the benchmark
         return f"county {key!r} skipped: {type(err).__name__}: {err}"
 
@@ -96,7 +94,6 @@ def _read_county(key: str) -> BenchData:
     """Cells, indicators and graph of a configured county (the same steps as the assets)."""
     from pipeline.cells import GRID_CRS, assign_municipality, join_topics
     from pipeline.config import load_counties
-    from pipeline.indicators import basic_indicators
     from pipeline.regions import build_cell_graph
     from pipeline.vg250 import read_county, read_municipalities
     from pipeline.zensus import read_zensus
@@ -119,8 +116,12 @@ def _read_county(key: str) -> BenchData:
     params = county.parameters
     graph = build_cell_graph(cells, params, barriers)
     population = cells["Einwohner"].to_numpy(np.float64)
-    indicators = basic_indicators(cells)
-    features = standardize(indicators.to_numpy(np.float64), population)
+    try:
+        features, note = _county_matrix(county, cells)
+    except Exception as err:  # the indicator chain of other modules may be in flux
+        features, note = _raw_topic_matrix(cells, population), (
+            f"raw topic columns (indicator chain failed: {type(err).__name__}: {err})"
+        )
     return BenchData(
         name=f"county {key} ({len(cells):,} cells)",
         graph=graph,
@@ -129,8 +130,43 @@ def _read_county(key: str) -> BenchData:
         floor=float(params.min_population),
         cells=cells[["x", "y"]].to_numpy(np.float64),
         series="county",
-        note=f"indicators: {', '.join(map(str, indicators.columns))}",
+        note=note,
     )
+
+
+def _county_matrix(county, cells) -> tuple[np.ndarray, str]:
+    """The clustering matrix of the indicator catalog, as the assets build it."""
+    from pipeline.bundesagentur import read_sgb2
+    from pipeline.config import default_config_path
+    from pipeline.genesis import read_income
+    from pipeline.indicators import (
+        attach_extras,
+        build_clustering_matrix,
+        compute_cell_indicators,
+        county_catalog,
+        parse_options,
+    )
+    from pipeline.municipal import merge_municipal
+
+    options = parse_options(county.options, base_dir=default_config_path().parent)
+    catalog = county_catalog(options)
+    municipal = merge_municipal(read_income(county.income), read_sgb2(county.sgb2))
+    cells, municipal = attach_extras(options, cells, municipal)
+    table = compute_cell_indicators(cells, catalog, municipal, options.stabilize).table
+    matrix = build_clustering_matrix(table, catalog, params=options.clustering)
+    frame = matrix.to_frame(table["cell_id"]).set_index("cell_id").loc[cells["cell_id"]]
+    return np.ascontiguousarray(frame.to_numpy(np.float64)), (
+        f"{len(matrix.columns)} catalog indicators"
+    )
+
+
+def _raw_topic_matrix(cells, population: np.ndarray) -> np.ndarray:
+    """Numeric topic columns per resident (counts) or as published (means, rates)."""
+    skip = {"x", "y", "Einwohner"}
+    columns = [c for c in cells.columns if c not in skip and not str(c).startswith("klammern")
+               and np.issubdtype(cells[c].dtype, np.number)]
+    raw = cells[columns].to_numpy(np.float64)
+    return standardize(raw, population)
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ import numpy as np
 
 from pipeline._compat import njit
 
-__all__ = ["local_search_kernel", "objective_terms"]
+__all__ = ["anneal_kernel", "local_search_kernel", "objective_terms"]
 
 
 @njit
@@ -316,6 +316,124 @@ def local_search_kernel(
         nxt = tmp
         n_cur = n_nxt
     return passes, moves
+
+
+@njit
+def _xorshift(state):
+    """Next state and a uniform number in [0, 1) (xorshift64*)."""
+    x = state
+    x ^= x >> np.uint64(12)
+    x ^= x << np.uint64(25)
+    x ^= x >> np.uint64(27)
+    return x, ((x * np.uint64(2685821657736338717)) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+@njit
+def anneal_kernel(
+    indptr, indices, cost, features, weight, population, coords, labels, k, floor, cap,
+    lam_perimeter, lam_inertia, steps, t_start, t_end, bfs_limit, seed,
+):
+    """Simulated annealing over boundary moves; ``labels`` ends at the best state seen.
+
+    A step picks a random unit and a random neighbouring region and makes the move if it
+    keeps the bounds and the donor connected, and if it lowers the objective or passes the
+    Metropolis test ``u < exp(-delta / T)``; ``T`` falls geometrically from ``t_start`` to
+    ``t_end`` over ``steps`` steps. Randomness is an xorshift generator seeded by ``seed``,
+    so the same seed gives the same path.
+
+    Returns
+    -------
+    float
+        The drop of the objective from the start to the best state (>= 0).
+    """
+    n = labels.size
+    d = features.shape[1]
+    wr = np.zeros(k)
+    pr = np.zeros(k)
+    sr = np.zeros((k, d))
+    ar = np.zeros(k)
+    sxr = np.zeros(k)
+    syr = np.zeros(k)
+    for u in range(n):
+        r = labels[u]
+        wr[r] += weight[u]
+        pr[r] += population[u]
+        ar[r] += 1.0
+        sxr[r] += coords[u, 0]
+        syr[r] += coords[u, 1]
+        for j in range(d):
+            sr[r, j] += weight[u] * features[u, j]
+    mark = np.zeros(n, np.int64)
+    seen = np.zeros(n, np.int64)
+    scratch = np.empty(n, np.int64)
+    stamp = 0
+    # moves since the best state, undone at the end
+    log_unit = np.empty(steps, np.int64)
+    log_from = np.empty(steps, np.int64)
+    n_log = 0
+    current = 0.0
+    best = 0.0
+    state = np.uint64(seed) | np.uint64(1)
+    ratio = (t_end / t_start) ** (1.0 / max(steps, 1))
+    temperature = t_start
+    for _step in range(steps):
+        temperature *= ratio
+        state, u1 = _xorshift(state)
+        i = min(int(u1 * n), n - 1)
+        deg = indptr[i + 1] - indptr[i]
+        if deg == 0:
+            continue
+        state, u2 = _xorshift(state)
+        b = labels[indices[indptr[i] + min(int(u2 * deg), deg - 1)]]
+        a = labels[i]
+        if b == a or pr[a] - population[i] < floor or ar[a] <= 1.0:
+            continue
+        if pr[b] + population[i] > cap:
+            continue
+        x = features[i]
+        w = weight[i]
+        delta = _ward_delta(w, x, wr, sr, a, -1) + _ward_delta(w, x, wr, sr, b, 1)
+        if lam_inertia > 0:
+            delta += lam_inertia * (
+                _inertia_delta(coords[i, 0], coords[i, 1], ar, sxr, syr, a, -1)
+                + _inertia_delta(coords[i, 0], coords[i, 1], ar, sxr, syr, b, 1)
+            )
+        if lam_perimeter > 0:
+            for e in range(indptr[i], indptr[i + 1]):
+                c = labels[indices[e]]
+                delta += lam_perimeter / cost[e] * ((c != b) - (c != a))
+        if delta > 0:
+            state, u3 = _xorshift(state)
+            if u3 >= np.exp(-delta / temperature):
+                continue
+        ok, stamp = _connected_without(i, a, indptr, indices, labels, mark, seen, stamp,
+                                       scratch, 2, bfs_limit, np.int64(ar[a]))
+        if not ok:
+            continue
+        labels[i] = b
+        wr[a] -= w
+        wr[b] += w
+        pr[a] -= population[i]
+        pr[b] += population[i]
+        ar[a] -= 1.0
+        ar[b] += 1.0
+        sxr[a] -= coords[i, 0]
+        sxr[b] += coords[i, 0]
+        syr[a] -= coords[i, 1]
+        syr[b] += coords[i, 1]
+        for j in range(d):
+            sr[a, j] -= w * x[j]
+            sr[b, j] += w * x[j]
+        current += delta
+        log_unit[n_log] = i
+        log_from[n_log] = a
+        n_log += 1
+        if current < best:
+            best = current
+            n_log = 0
+    for t in range(n_log - 1, -1, -1):
+        labels[log_unit[t]] = log_from[t]
+    return -best
 
 
 @njit

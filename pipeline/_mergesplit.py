@@ -78,7 +78,7 @@ def _relink(units, m, labels, head, nxt_unit, regions):
 @njit
 def merge_split_kernel(
     indptr, indices, features, weight, population, labels, k, floor, cap, raise_p, target,
-    max_rounds, tol,
+    max_rounds, tol, dirty,
 ):
     """Re-draw the boundaries of adjacent region pairs; ``labels`` is changed in place.
 
@@ -100,6 +100,9 @@ def merge_split_kernel(
         Most rounds over the pairs.
     tol : float
         Smallest drop of the sum of squares that counts.
+    dirty : ndarray of bool, shape (n + 1,)
+        Regions changed since their pairs were last tried; the first round tries only
+        pairs with a dirty region. Changed in place.
 
     Returns
     -------
@@ -131,7 +134,6 @@ def merge_split_kernel(
     loc = np.full(n, -1, np.int64)
     stamps = np.full(n + 1, -1, np.int64)
     nbrs = np.empty(n + 1, np.int64)
-    dirty = np.ones(n + 1, np.bool_)
     next_dirty = np.zeros(n + 1, np.bool_)
     changes = 0
     for _round in range(max_rounds):

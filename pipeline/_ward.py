@@ -174,12 +174,26 @@ def _walk(a, head, tail, nxt, tgt, ecnt, ecost, parent, slot, stamp, stamps, nbr
 
 
 @njit
-def _merge_cost(a, b, wsum, sums, edge_cost):
+def _pair_noise(a, b, salt):
+    """A number in [-1, 1) fixed by the pair and the salt (splitmix64 hash)."""
+    z = np.uint64(min(a, b)) * np.uint64(0x9E3779B97F4A7C15)
+    z ^= np.uint64(max(a, b)) + np.uint64(salt)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    z ^= z >> np.uint64(31)
+    return (z >> np.uint64(11)) * (2.0 / 9007199254740992.0) - 1.0
+
+
+@njit
+def _merge_cost(a, b, wsum, sums, edge_cost, noise, salt):
     d2 = 0.0
     for j in range(sums.shape[1]):
         diff = sums[a, j] / wsum[a] - sums[b, j] / wsum[b]
         d2 += diff * diff
-    return wsum[a] * wsum[b] / (wsum[a] + wsum[b]) * d2 * edge_cost
+    cost = wsum[a] * wsum[b] / (wsum[a] + wsum[b]) * d2 * edge_cost
+    if noise > 0:
+        cost *= np.exp(noise * _pair_noise(a, b, salt))
+    return cost
 
 
 @njit
@@ -203,7 +217,7 @@ def _better(key, r, best_key, best_r):
 @njit
 def agglomerate_kernel(
     indptr, indices, cost, features, weight, population, lab0, k0, fragment, floor, cap, phases,
-    target, open_cap,
+    target, open_cap, noise, salt,
 ):
     """Merge initial regions along graph edges; return the root region of every unit.
 
@@ -231,6 +245,12 @@ def agglomerate_kernel(
     open_cap : float
         Largest population a merge of two open regions may reach in ``PHASE_OPEN``; a
         little above the floor keeps regions from overshooting it (more regions fit).
+    noise : float
+        Spread of a random factor ``exp(noise * u)``, ``u`` in [-1, 1), on every merge cost
+        (0: plain Ward); restarts use it to try other, nearly as good merge orders.
+    salt : int
+        Seed of that factor (a hash of the pair and the salt, so the same salt gives the
+        same result).
 
     Returns
     -------
@@ -308,7 +328,7 @@ def agglomerate_kernel(
                     b = nbrs[t]
                     if _eligible(phase, a, b, popr, floor, this_cap, fragment):
                         s = slot[b]
-                        key = _merge_cost(a, b, wsum, sums, ecost[s] / ecnt[s])
+                        key = _merge_cost(a, b, wsum, sums, ecost[s] / ecnt[s], noise, salt)
                         if _better(key, b, best_key[a], best_nb[a]):
                             best_key[a] = key
                             best_nb[a] = b
@@ -351,7 +371,8 @@ def agglomerate_kernel(
                     keyc[t] = np.inf
                     if _eligible(phase, a, c, popr, floor, this_cap, fragment):
                         s = slot[c]
-                        keyc[t] = _merge_cost(a, c, wsum, sums, ecost[s] / ecnt[s])
+                        keyc[t] = _merge_cost(a, c, wsum, sums, ecost[s] / ecnt[s], noise,
+                                                  salt)
                         if _better(keyc[t], c, best_key[a], best_nb[a]):
                             best_key[a] = keyc[t]
                             best_nb[a] = c
@@ -371,7 +392,8 @@ def agglomerate_kernel(
                             x = nbrs2[q]
                             if _eligible(phase, c, x, popr, floor, this_cap, fragment):
                                 s = slot[x]
-                                key = _merge_cost(c, x, wsum, sums, ecost[s] / ecnt[s])
+                                key = _merge_cost(c, x, wsum, sums, ecost[s] / ecnt[s], noise,
+                                                   salt)
                                 if _better(key, x, best_key[c], best_nb[c]):
                                     best_key[c] = key
                                     best_nb[c] = x

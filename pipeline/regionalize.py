@@ -54,12 +54,14 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.sparse.csgraph import connected_components
 
-from pipeline._localsearch import local_search_kernel, objective_terms
+from pipeline._localsearch import anneal_kernel, local_search_kernel, objective_terms
 from pipeline._mergesplit import merge_split_kernel
 from pipeline._split import split_kernel
 from pipeline._ward import (
@@ -78,6 +80,19 @@ __all__ = ["Regionalization", "agglomerate", "check_feasible", "regionalize"]
 _WEIGHT_EPS = 1e-9
 #: Largest merge of two regions below the floor during construction, in floors.
 _OPEN_CAP = np.inf
+#: Problems up to this many units are solved several times (restarts = this / n, at most
+#: ``_MAX_RESTARTS``), the best kept.
+_RESTART_UNITS = 5_000
+_MAX_RESTARTS = 16
+#: Spread of the random factor on merge costs in restarts after the first.
+_RESTART_NOISE = 0.5
+#: Annealing after the restarts (as many runs as restarts): steps per unit (at most
+#: ``_ANNEAL_MAX_STEPS``), start temperatures taken in turn and the end temperature, in
+#: units of the mean sum of squares per unit.
+_ANNEAL_STEPS = 200
+_ANNEAL_MAX_STEPS = 5_000_000
+_ANNEAL_T0 = (1.0, 0.1)
+_ANNEAL_T1 = 0.001
 #: Alternations of merge-split rounds and local search.
 _IMPROVE_ROUNDS = 6
 #: Rounds over the region pairs in one merge-split call.
@@ -322,29 +337,118 @@ def regionalize(
         coords, compactness_weight, warm_start, seed, max_iterations,
     )
     timings: dict[str, float] = {}
-    clock = time.perf_counter()
-    problem = _prepare(graph, features, population, coords, settings)
-    timings["prepare"] = time.perf_counter() - clock
-    clock = time.perf_counter()
+    with _timer(timings, "prepare"):
+        problem = _prepare(graph, features, population, coords, settings)
+    rng = np.random.default_rng(settings.seed)
     if warm_start is None:
-        labels, k = _construct(problem, settings)
+        labels, passes, moves = _best_of_restarts(problem, settings, rng, timings)
     else:
-        labels, k = _repair_warm_start(problem, settings, np.asarray(warm_start))
-    timings["construct"] = time.perf_counter() - clock
-    clock = time.perf_counter()
-    labels, k = _split(problem, settings, labels, k, warm=warm_start is not None)
-    timings["split"] = time.perf_counter() - clock
-    clock = time.perf_counter()
-    anchor = labels.copy() if warm_start is not None else None
-    passes, moves = _local_search(problem, settings, labels, k, anchor)
-    timings["local_search"] = time.perf_counter() - clock
-    if warm_start is None:
-        clock = time.perf_counter()
-        labels, k, more_passes, more_moves = _improve(problem, settings, labels, k)
-        passes, moves = passes + more_passes, moves + more_moves
-        timings["merge_split"] = time.perf_counter() - clock
+        labels, passes, moves = _from_warm_start(problem, settings, warm_start, rng, timings)
     labels = _number_regions(labels, warm_start)
     return _result(problem, labels, passes, moves, timings)
+
+
+@contextmanager
+def _timer(timings: dict[str, float], step: str) -> Iterator[None]:
+    """Add the seconds spent in the block to ``timings[step]``."""
+    clock = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[step] = timings.get(step, 0.0) + time.perf_counter() - clock
+
+
+def _best_of_restarts(
+    problem: _Problem, settings: _Settings, rng: np.random.Generator, timings: dict
+) -> tuple[np.ndarray, int, int]:
+    """Solve from scratch a few times (small problems only); keep the best partition.
+
+    The first try is plain Ward; further tries put a random factor on the merge costs and
+    visit units in another order. Best means most regions in max-p mode, then the lowest
+    objective.
+    """
+    best = None
+    passes = moves = 0
+    for attempt in range(_restarts(problem.graph.n, settings)):
+        noise = 0.0 if attempt == 0 else _RESTART_NOISE
+        salt = int(rng.integers(2**62))
+        labels, p, m = _solve_cold(problem, settings, rng, timings, noise, salt)
+        passes, moves = passes + p, moves + m
+        score = (int(labels.max()) + 1 if settings.n_regions == 0 else 0,
+                 -_objective(problem, labels))
+        if best is None or score > best[0]:
+            best = (score, labels)
+    labels = best[1]
+    if settings.max_passes:
+        with _timer(timings, "anneal"):
+            for attempt in range(_restarts(problem.graph.n, settings)):
+                t0 = _ANNEAL_T0[attempt % len(_ANNEAL_T0)]
+                labels, p, m = _anneal(problem, settings, labels, rng, t0)
+                passes, moves = passes + p, moves + m
+    return labels, passes, moves
+
+
+def _anneal(problem, settings, labels, rng, t0) -> tuple[np.ndarray, int, int]:
+    """Simulated annealing from the best partition, then local search and merge-split.
+
+    Keeps the result only if its objective is lower (at the same or a larger count).
+    """
+    g = problem.graph
+    k = int(labels.max()) + 1
+    trial = labels.copy()
+    per_unit = problem.sst / g.n
+    steps = int(min(_ANNEAL_STEPS * g.n, _ANNEAL_MAX_STEPS))
+    anneal_kernel(
+        g.indptr, g.indices, g.cost, problem.features, problem.weight, problem.population,
+        problem.coords, trial, k, settings.floor, settings.cap, problem.lam_perimeter,
+        problem.lam_inertia, steps, t0 * per_unit, _ANNEAL_T1 * per_unit, _BFS_LIMIT,
+        int(rng.integers(2**62)),
+    )
+    passes, moves = _local_search(problem, settings, trial, k, rng)
+    trial, k2, p, m = _improve(problem, settings, trial, k, rng)
+    better = (k2, -_objective(problem, trial)) > (k, -_objective(problem, labels))
+    return (trial if better else labels), passes + p, moves + m
+
+
+def _restarts(n: int, settings: _Settings) -> int:
+    """Number of tries: many for small problems, one from ``_RESTART_UNITS`` units on."""
+    if settings.max_passes == 0:
+        return 1
+    return int(np.clip(_RESTART_UNITS // max(n, 1), 1, _MAX_RESTARTS))
+
+
+def _solve_cold(problem, settings, rng, timings, noise, salt) -> tuple[np.ndarray, int, int]:
+    """Construction, splits, local search and merge-split from single units."""
+    with _timer(timings, "construct"):
+        labels, k = _construct(problem, settings, noise, salt)
+    with _timer(timings, "split"):
+        labels, k = _split(problem, settings, labels, k, warm=False)
+    with _timer(timings, "local_search"):
+        passes, moves = _local_search(problem, settings, labels, k, rng)
+    with _timer(timings, "merge_split"):
+        labels, k, more_passes, more_moves = _improve(problem, settings, labels, k, rng)
+    return labels, passes + more_passes, moves + more_moves
+
+
+def _from_warm_start(problem, settings, warm_start, rng, timings) -> tuple[np.ndarray, int, int]:
+    """Repair the previous labels, then a sticky local search (no merge-split, no restarts)."""
+    with _timer(timings, "construct"):
+        labels, k = _repair_warm_start(problem, settings, np.asarray(warm_start), rng)
+    with _timer(timings, "split"):
+        labels, k = _split(problem, settings, labels, k, warm=True)
+    with _timer(timings, "local_search"):
+        passes, moves = _local_search(problem, settings, labels, k, rng, labels.copy())
+    return labels, passes, moves
+
+
+def _objective(problem: _Problem, labels: np.ndarray) -> float:
+    """The local search's objective (without penalties) of a labelling."""
+    g = problem.graph
+    ssw, perimeter, inertia = objective_terms(
+        g.indptr, g.indices, g.cost, problem.features, problem.weight, problem.coords, labels,
+        int(labels.max()) + 1,
+    )
+    return ssw + problem.lam_perimeter * perimeter + problem.lam_inertia * inertia
 
 
 def _validate(
@@ -406,27 +510,32 @@ def _prepare(graph, features, population, coords, settings: _Settings) -> _Probl
     return _Problem(graph, x, weight, pop, centres, sst, per_unit, lam_inertia)
 
 
-def _construct(problem: _Problem, settings: _Settings) -> tuple[np.ndarray, int]:
+def _construct(
+    problem: _Problem, settings: _Settings, noise: float = 0.0, salt: int = 0
+) -> tuple[np.ndarray, int]:
     """Ward agglomeration from single units: floor, enclaves, then the target count."""
     phases = [PHASE_OPEN, PHASE_ABSORB] + ([PHASE_COUNT] if settings.n_regions else [])
     n = problem.graph.n
-    return _agglomerate(problem, settings, np.arange(n, dtype=np.int64), n, phases)
+    return _agglomerate(problem, settings, np.arange(n, dtype=np.int64), n, phases,
+                        noise=noise, salt=salt)
 
 
-def _agglomerate(problem, settings, lab0, k0, phases, fragment=None) -> tuple[np.ndarray, int]:
+def _agglomerate(
+    problem, settings, lab0, k0, phases, fragment=None, noise=0.0, salt=0
+) -> tuple[np.ndarray, int]:
     """Run the Ward kernel from initial regions ``lab0``; return compact labels and count."""
     g = problem.graph
     fragment = np.zeros(k0, bool) if fragment is None else fragment.copy()
     roots, _ = agglomerate_kernel(
         g.indptr, g.indices, g.cost, problem.features, problem.weight, problem.population,
         lab0, k0, fragment, settings.floor, settings.cap, np.asarray(phases, dtype=np.int64),
-        settings.n_regions, _OPEN_CAP * settings.floor,
+        settings.n_regions, _OPEN_CAP * settings.floor, noise, salt,
     )
     return _compact(roots)
 
 
 def _repair_warm_start(
-    problem: _Problem, settings: _Settings, warm: np.ndarray
+    problem: _Problem, settings: _Settings, warm: np.ndarray, rng: np.random.Generator
 ) -> tuple[np.ndarray, int]:
     """Start from previous labels and repair what violates the constraints.
 
@@ -440,7 +549,7 @@ def _repair_warm_start(
     lab0, k0, fragment = _warm_pieces(problem, warm)
     labels, k = _agglomerate(problem, settings, lab0, k0, [PHASE_FRAGMENT], fragment)
     if _violations(problem, settings, labels, k):
-        _local_search(problem, settings, labels, k, labels.copy())
+        _local_search(problem, settings, labels, k, rng, labels.copy())
     phases = [PHASE_ABSORB] + ([PHASE_COUNT] if settings.n_regions else [])
     return _agglomerate(problem, settings, labels, k, phases)
 
@@ -492,6 +601,7 @@ def _local_search(
     settings: _Settings,
     labels: np.ndarray,
     k: int,
+    rng: np.random.Generator,
     anchor: np.ndarray | None = None,
 ) -> tuple[int, int]:
     """Run the boundary-move descent in place; returns (passes, moves).
@@ -504,7 +614,7 @@ def _local_search(
     g = problem.graph
     stick = 0.0 if anchor is None else _STICK * problem.sst / g.n
     anchor = np.full(g.n, -1, np.int64) if anchor is None else anchor
-    order = np.random.default_rng(settings.seed).permutation(g.n).astype(np.int64)
+    order = rng.permutation(g.n).astype(np.int64)
     tol = 1e-10 * problem.sst / g.n
     penalty = _PENALTY * problem.sst / max(float(problem.population.sum()), 1.0)
     passes, moves = local_search_kernel(
@@ -517,7 +627,7 @@ def _local_search(
 
 
 def _improve(
-    problem: _Problem, settings: _Settings, labels: np.ndarray, k: int
+    problem: _Problem, settings: _Settings, labels: np.ndarray, k: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, int, int, int]:
     """Alternate merge-split rounds and local search while they change the partition.
 
@@ -530,16 +640,23 @@ def _improve(
         return labels, k, 0, 0
     tol = 1e-10 * problem.sst / g.n
     raise_p = settings.n_regions == 0 or k < settings.n_regions
+    dirty = np.ones(g.n + 1, bool)
     for _ in range(_IMPROVE_ROUNDS):
         k, changes = merge_split_kernel(
             g.indptr, g.indices, problem.features, problem.weight, problem.population,
             labels, k, settings.floor, settings.cap, raise_p, settings.n_regions,
-            _MERGE_SPLIT_ROUNDS, tol,
+            _MERGE_SPLIT_ROUNDS, tol, dirty,
         )
         if changes == 0:
             break
-        more_passes, more_moves = _local_search(problem, settings, labels, int(k))
+        before = labels.copy()
+        more_passes, more_moves = _local_search(problem, settings, labels, int(k), rng)
         passes, moves = passes + more_passes, moves + more_moves
+        # the next merge-split round tries the pairs of regions the local search changed
+        moved = before != labels
+        dirty[:] = False
+        dirty[before[moved]] = True
+        dirty[labels[moved]] = True
     return labels, int(k), passes, moves
 
 

@@ -220,7 +220,9 @@ def test_result_figures_match_the_quality_report():
     assert result.sst == pytest.approx(sst, rel=1e-9)
     assert np.allclose(result.population, np.bincount(result.labels, weights=pop))
     assert isinstance(result, Regionalization) and "regions" in repr(result)
-    assert set(result.timings) == {"prepare", "construct", "split", "local_search", "merge_split"}
+    assert set(result.timings) == {
+        "prepare", "construct", "split", "local_search", "merge_split", "anneal"
+    }
 
 
 def test_agglomerate_still_builds_a_valid_partition():
