@@ -7,7 +7,7 @@ homogeneous as possible: it minimises the population-weighted within-region sum 
 deviations (SSW) of the standardized features, either with as many regions as the floor
 allows (the max-p-regions problem of Duque, Anselin and Rey 2012) or with a target count.
 
-The solver has three steps, each a compiled kernel with memory linear in units plus edges
+The solver has five steps, each a compiled kernel with memory linear in units plus edges
 (no ``n x n`` matrix anywhere):
 
 1. **Construction** (:mod:`pipeline._ward`): a sparse Ward (1963) agglomeration along graph
@@ -23,11 +23,21 @@ The solver has three steps, each a compiled kernel with memory linear in units p
 3. **Local search** (:mod:`pipeline._localsearch`): boundary units move to a neighbouring
    region when that lowers SSW plus a compactness term, keeping the donor connected and
    both regions within the bounds, as in AZP (Openshaw 1977) and the max-p local search.
+4. **Merge-split** (:mod:`pipeline._mergesplit`): adjacent pairs are merged and cut again
+   at the best spanning-tree cut when that lowers SSW; in max-p mode pairs with three
+   floors of residents become three regions. Local search and merge-split alternate until
+   neither changes anything.
+5. **Restarts and annealing**, for small problems only (effort scales as ``1 / n``): the
+   steps above run again with random factors on the Ward merge costs, and simulated
+   annealing perturbs the best partition before another descent; the best is kept (most
+   regions in max-p mode, then the lowest objective).
 
 The same inputs and ``seed`` give the same labels byte for byte: randomness enters only
-through ``np.random.default_rng(seed)`` (the visiting order of the local search), and the
-kernels are compiled without fastmath. A warm start begins from last run's labels and
-repairs only what violates the constraints, so small data changes move few boundaries.
+through ``np.random.default_rng(seed)``, converted once (visiting orders, the salts of the
+merge-cost factors, the annealing seed), and the kernels are compiled without fastmath. A
+warm start begins from last run's labels, repairs only what violates the constraints and
+runs a local search in which leaving the previous region costs extra, so small data
+changes move few boundaries.
 
 References
 ----------
@@ -310,7 +320,7 @@ def regionalize(
     warm_start : ndarray of int, shape (n,), optional
         Previous labels (any integers, ``-1`` for new units) to start from.
     seed : int, default 0
-        Seed of the local search's visiting order.
+        Seed of every random choice (visiting orders, restarts, annealing).
     max_iterations : int, optional
         Most passes of the local search (default 1000; 0 skips it).
 
