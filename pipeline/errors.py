@@ -58,4 +58,16 @@ class InfeasibleError(ValueError):
 
     The message says which units and why (e.g. a part with fewer residents than
     the floor that cannot be joined to anything within the bridge distance).
+
+    Parameters
+    ----------
+    message : str
+        What cannot be satisfied and why.
+    units : array-like of int, optional
+        Row positions of the units concerned, so callers that know the units' IDs (cell
+        IDs, block IDs) can name them.
     """
+
+    def __init__(self, message: str, *, units=None) -> None:
+        super().__init__(message)
+        self.units = None if units is None else [int(u) for u in units]

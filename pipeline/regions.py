@@ -23,6 +23,7 @@ from pipeline.contiguity import (
     cut_edges_between,
     weight_barrier_edges,
 )
+from pipeline.errors import InfeasibleError
 from pipeline.quality import PartitionReport, partition_report
 from pipeline.regionalize import regionalize
 
@@ -106,18 +107,14 @@ def draw_regions(
             cells["y"].to_numpy(np.float64) + CELL_SIZE / 2,
         ]
     )
-    result = regionalize(
-        graph,
-        features,
-        population,
-        min_population=params.min_population,
-        max_population=params.max_population,
-        n_regions=params.n_regions,
-        coords=centres,
-        compactness_weight=params.compactness_weight,
-        warm_start=warm_start,
-        seed=params.seed,
-    )
+    try:
+        result = _regionalize(graph, features, population, params, centres, warm_start)
+    except InfeasibleError as err:
+        if not err.units:
+            raise
+        ids = cells["cell_id"].to_numpy()[err.units[:10]].tolist()
+        more = ", ..." if len(err.units) > 10 else ""
+        raise InfeasibleError(f"{err} [cells: {', '.join(ids)}{more}]", units=err.units) from err
     report = partition_report(
         graph,
         result.labels,
@@ -130,3 +127,18 @@ def draw_regions(
         parent=cells["ags"].to_numpy() if "ags" in cells.columns else None,
     )
     return CellRegions(result.labels, graph, report)
+
+
+def _regionalize(graph, features, population, params, centres, warm_start):
+    return regionalize(
+        graph,
+        features,
+        population,
+        min_population=params.min_population,
+        max_population=params.max_population,
+        n_regions=params.n_regions,
+        coords=centres,
+        compactness_weight=params.compactness_weight,
+        warm_start=warm_start,
+        seed=params.seed,
+    )
