@@ -36,7 +36,7 @@ run: $(SAMPLE) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster asset materialize -m pipeline.definitions --select '*' --partition $(COUNTY)
 	@$(BIN)/python -m pipeline.outputs $(COUNTY)
 
-test: $(SAMPLE)
+test: $(SAMPLE) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m pytest
 
 ui: $(SAMPLE) $(DAGSTER_HOME)/dagster.yaml

@@ -1,6 +1,7 @@
 """The Dagster code location loads, validates, and keeps the layering rules."""
 
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -24,7 +25,12 @@ def test_definitions_load_with_every_stage():
     assert defs.resolve_job_def("sozialraum_job") is not None
 
 
-def test_dagster_definitions_validate_passes():
+def _env(tmp_path):
+    """The environment with a fresh DAGSTER_HOME, as on a machine that never ran Dagster."""
+    return os.environ | {"DAGSTER_HOME": str(tmp_path)}
+
+
+def test_dagster_definitions_validate_passes(tmp_path):
     exe = Path(sys.executable).with_name("dagster")
     proc = subprocess.run(
         [str(exe), "definitions", "validate", "-m", "pipeline.definitions"],
@@ -32,6 +38,7 @@ def test_dagster_definitions_validate_passes():
         capture_output=True,
         text=True,
         timeout=300,
+        env=_env(tmp_path),
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
@@ -54,10 +61,15 @@ def test_domain_library_never_imports_dagster_or_assets():
     assert offenders == []
 
 
-def test_dg_check_defs_passes():
+def test_dg_check_defs_passes(tmp_path):
     exe = Path(sys.executable).with_name("dg")
     proc = subprocess.run(
-        [str(exe), "check", "defs"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=300
+        [str(exe), "check", "defs"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=_env(tmp_path),
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "All definitions loaded successfully" in proc.stdout + proc.stderr
