@@ -1,64 +1,111 @@
-"""Publish: the social-space GeoPackage for QGIS, written atomically."""
+"""Publish: the styled GeoPackage, QML files, CSV/GeoJSON exports and the report of a county.
 
+The asset reads its inputs, lets :func:`pipeline.sozialraeume.build_publication` assemble
+layers, styles and metadata, writes them (each file atomically) and reports paths,
+quality figures, a map preview and the profiles table in the Dagster UI.
+"""
+
+from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
-from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
 
 from assets.partitions import county_partitions
 from assets.resources import CountiesResource
-from pipeline.cells import GRID_CRS
-from pipeline.geopackage import publish_geopackage
-from pipeline.sozialraeume import OUTPUT_CRS, cell_squares, region_ids, region_polygons
+from pipeline.exports import write_geojson, write_profiles_csv
+from pipeline.geopackage import LayerStyle, publish_geopackage
+from pipeline.indicators import county_catalog, parse_options
+from pipeline.maps import data_uri, render_map
+from pipeline.quality import partition_report
+from pipeline.regions import build_cell_graph
+from pipeline.report import write_report
+from pipeline.sozialraeume import build_publication
+from pipeline.styles import write_qml
 
 GROUP = "publish"
 
 
-@asset(group_name=GROUP, partitions_def=county_partitions, kinds={"geopackage"})
+class PublishConfig(Config):
+    """Publishing options an analyst can change in the launchpad."""
+
+    simplify: float = 50.0
+    language: str = "de"
+
+
+@asset(group_name=GROUP, partitions_def=county_partitions, kinds={"geopackage", "html"})
 def sozialraeume_gpkg(
     context: AssetExecutionContext,
+    config: PublishConfig,
     counties: CountiesResource,
     zensus_cells: pd.DataFrame,
     cell_indicators: pd.DataFrame,
+    clustering_matrix: pd.DataFrame,
     cell_regions: pd.DataFrame,
+    region_profiles: pd.DataFrame,
     municipalities: gpd.GeoDataFrame,
     county_boundary: gpd.GeoDataFrame,
+    barriers: gpd.GeoDataFrame,
 ) -> MaterializeResult:
-    """``data/processed/<county>/sozialraeume.gpkg`` with social spaces, cells and boundaries."""
-    county = counties.county(context.partition_key)
-    labels = cell_regions["region"].to_numpy()
-    regions = region_polygons(zensus_cells, labels)
-    regions.insert(0, "sr_id", region_ids(regions["region"].to_numpy(), county.ags))
-    cells = gpd.GeoDataFrame(
-        {
-            "cell_id": zensus_cells["cell_id"],
-            "sr_id": region_ids(labels, county.ags),
-            "einwohner": zensus_cells["Einwohner"],
-            "ags": zensus_cells["ags"],
-        },
-        geometry=cell_squares(zensus_cells["x"], zensus_cells["y"]),
-        crs=GRID_CRS,
-    ).to_crs(OUTPUT_CRS)
-    path = counties.output_dir(context.partition_key) / "sozialraeume.gpkg"
-    publish_geopackage(
-        path,
-        {
-            "sozialraeume": regions,
-            "zellen": cells,
-            "gemeinden": municipalities.to_crs(OUTPUT_CRS),
-            "kreis": county_boundary.to_crs(OUTPUT_CRS),
-        },
-        descriptions={
-            "sozialraeume": f"Sozialräume {county.name}",
-            "zellen": "Zensus-2022-Gitterzellen (100 m) mit Sozialraum",
-            "gemeinden": "Gemeinden (VG250)",
-            "kreis": "Kreisgrenze (VG250)",
-        },
+    """``sozialraeume.gpkg`` (styled), ``.qml`` files, ``profile.csv``, GeoJSON and report."""
+    key = context.partition_key
+    county = counties.county(key)
+    options = parse_options(county.options, base_dir=Path(counties.config_path).parent)
+    catalog = county_catalog(options)
+    labels = zensus_cells[["cell_id"]].merge(
+        cell_regions, on="cell_id", how="left", validate="one_to_one")["region"].to_numpy()
+    params = county.parameters
+    quality = _quality(zensus_cells, labels, clustering_matrix, barriers, params)
+    pub = build_publication(
+        county_name=county.name, county_ags=county.ags, cells=zensus_cells, labels=labels,
+        cell_indicators=cell_indicators, profiles=region_profiles, catalog=catalog,
+        municipalities=municipalities, county=county_boundary, barriers=barriers,
+        parameters=dict(params.__dict__), quality=quality,
+        input_files=county.input_files(), simplify=config.simplify,
     )
-    return MaterializeResult(
-        metadata={
-            "path": MetadataValue.path(str(path)),
-            "regions": len(regions),
-            "residents": float(regions["einwohner"].sum()),
-        }
+    out = counties.output_dir(key)
+    gpkg = publish_geopackage(
+        out / "sozialraeume.gpkg", pub.layers, descriptions=pub.descriptions,
+        styles={name: LayerStyle(name, qml, "Standardstil") for name, qml in pub.qml.items()},
     )
+    written = {"gpkg": gpkg}
+    written |= {f"qml_{name}": write_qml(qml, out / f"{name}.qml")
+                for name, qml in pub.qml.items()}
+    written["csv"] = write_profiles_csv(pub.regions, out / "profile.csv")
+    written["geojson"] = write_geojson(
+        pub.regions[["sr_id", "name", "einwohner", "social_index", "status", "geometry"]],
+        out / "sozialraeume.geojson")
+    written["report"] = write_report(
+        out / "sozialraumbericht.html", pub, catalog, municipalities, county_boundary,
+        county_name=county.name, language=config.language)
+    return MaterializeResult(metadata=_metadata(pub, written))
+
+
+def _quality(cells, labels, matrix, barriers, params) -> dict:
+    graph = build_cell_graph(cells, params, barriers)
+    features = matrix.set_index("cell_id").loc[cells["cell_id"]].to_numpy(np.float64)
+    report = partition_report(
+        graph, labels, cells["Einwohner"].to_numpy(float), params.min_population,
+        params.max_population, features, cells=cells[["x", "y"]].to_numpy(np.float64),
+        parent=cells["ags"].to_numpy())
+    return report.as_dict()
+
+
+def _metadata(pub, written: dict) -> dict:
+    regions = pub.regions
+    preview = render_map(regions, colors=regions["farbe"], width_px=480, dpi=80)
+    table = regions[["sr_id", "name", "einwohner", "flaeche_km2", "social_index", "status"]]
+    meta = {f"path/{k}": MetadataValue.path(str(v)) for k, v in written.items()}
+    meta |= {f"size_kb/{k}": round(Path(v).stat().st_size / 1024, 1) for k, v in written.items()}
+    meta |= {
+        "dagster/row_count": len(regions),
+        "map": MetadataValue.md(f"![Sozialräume]({data_uri(preview)})"),
+        "profiles": MetadataValue.md(table.to_markdown(index=False, floatfmt=".2f")),
+        "regions": len(regions),
+        "residents": float(regions["einwohner"].sum()),
+    }
+    meta |= {f"tiling/{k}": float(v) for k, v in pub.tiling.as_dict().items()}
+    meta |= {f"quality/{k}": float(v) for k, v in pub.metadata["qualitaet"].items()
+             if isinstance(v, int | float | bool)}
+    return meta
