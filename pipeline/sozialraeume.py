@@ -335,7 +335,10 @@ def check_tiling(
         Invalid polygons, an invalid coverage or areas above the tolerance.
     """
     polygons = np.asarray(polygons)
-    union = shapely.coverage_union_all(polygons) if len(polygons) else shapely.Polygon()
+    coverage_valid = bool(shapely.coverage_is_valid(polygons))
+    # the fast coverage union is exact for a valid coverage only
+    union = (shapely.coverage_union_all(polygons) if coverage_valid
+             else shapely.union_all(shapely.make_valid(polygons)))
     county_area = float(shapely.area(county))
     union_area = float(shapely.area(union))
     report = TilingReport(
@@ -346,7 +349,7 @@ def check_tiling(
         outside_area=float(shapely.area(shapely.difference(union, county))),
         overlap_area=max(float(shapely.area(polygons).sum()) - union_area, 0.0),
         invalid=int((~shapely.is_valid(polygons)).sum()),
-        coverage_valid=bool(shapely.coverage_is_valid(polygons)),
+        coverage_valid=coverage_valid,
         simplify_tolerance=float(simplify_tolerance),
         multipart=int((shapely.get_num_geometries(polygons) > 1).sum()),
     )

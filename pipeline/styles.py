@@ -187,10 +187,10 @@ def line_qml(color: str = "#2b83ba", width: float = 0.6) -> str:
 
 
 def _rgba(color: str, alpha: int = 255) -> str:
-    h = color.lstrip("#")
+    h = color[1:] if color.startswith("#") else ""
     if len(h) == 3:
         h = "".join(c * 2 for c in h)
-    if len(h) != 6:
+    if len(h) != 6 or any(c not in "0123456789abcdefABCDEF" for c in h):
         raise ValueError(f"colour must be #rgb or #rrggbb, got {color!r}")
     r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
     return f"{r},{g},{b},{alpha}"

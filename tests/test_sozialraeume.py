@@ -1,0 +1,172 @@
+"""Social-space polygons: grid fill, tiling of the county, IDs and names.
+
+Test matrix
+-----------
+- ``fill_grid``: nearest label along the grid, ties to the smallest label, unreachable
+  pieces by straight-line distance, bad shapes.
+- ``tile_county`` on a small lattice in a disc-shaped county, simplification off and on:
+  valid coverage whose union is the county, residents counted from populated cells only.
+- ``check_tiling`` raises on overlaps and gaps.
+- ``region_ids``, ``region_names``: unique names with compass parts.
+"""
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from pipeline.cells import GRID_CRS
+from pipeline.sozialraeume import (
+    OUTPUT_CRS,
+    TilingError,
+    check_tiling,
+    fill_grid,
+    region_ids,
+    region_names,
+    tile_county,
+)
+
+X0, Y0 = 4_100_000.0, 3_100_000.0
+
+
+def test_fill_grid_nearest_along_grid():
+    labels = np.array([[0, -1, -1, -1, 1]])
+    out = fill_grid(labels, np.ones_like(labels, bool))
+    assert out.tolist() == [[0, 0, 0, 1, 1]]  # the middle tie goes to the smaller label
+
+
+def test_fill_grid_respects_mask_and_reaches_separated_pieces():
+    labels = np.array([[0, -1, -1, -1, -1]])
+    inside = np.array([[True, True, False, True, True]])
+    out = fill_grid(labels, inside)
+    # cell 2 is outside; cells 3 and 4 cannot be reached along the grid: nearest by distance
+    assert out.tolist() == [[0, 0, -1, 0, 0]]
+
+
+def test_fill_grid_goes_around_obstacles():
+    labels = np.array([[0, -1, -1],
+                       [-1, -1, -1],
+                       [-1, -1, 1]])
+    inside = np.array([[True, False, True],
+                       [True, False, True],
+                       [True, True, True]])
+    out = fill_grid(labels, inside)
+    assert out[0, 2] == 1  # straight-line nearest would be 0 only across the masked column
+    assert (out[inside] >= 0).all() and (out[~inside] == -1).all()
+
+
+@pytest.mark.parametrize("labels, inside, match", [
+    (np.full((2, 2), -1), np.ones((2, 2), bool), "no labelled cell"),
+    (np.zeros((2, 2)), np.ones((3, 2), bool), "one shape"),
+], ids=["nothing-labelled", "shape-mismatch"])
+def test_fill_grid_rejects(labels, inside, match):
+    with pytest.raises(ValueError, match=match):
+        fill_grid(labels, inside)
+
+
+def _lattice():
+    """Populated cells in two blobs inside a disc of radius 2 km, two regions."""
+    xs, ys, labels = [], [], []
+    for i in range(-6, 6):
+        for j in range(-3, 3):
+            if (i + j) % 3 == 0:
+                continue  # leave empty cells between populated ones
+            xs.append(X0 + i * 100)
+            ys.append(Y0 + j * 100)
+            labels.append(0 if i < 0 else 1)
+    cells = pd.DataFrame({"x": xs, "y": ys, "Einwohner": np.arange(len(xs)) % 7 + 1.0,
+                          "ags": np.where(np.array(labels) == 0, "05399004", "05399008")})
+    county = gpd.GeoDataFrame(geometry=[shapely.Point(X0, Y0).buffer(2000, 64)], crs=GRID_CRS)
+    return cells, np.array(labels), county
+
+
+@pytest.mark.parametrize("simplify", [0.0, 50.0], ids=["staircase", "simplified"])
+def test_tile_county_tiles_the_county(simplify):
+    cells, labels, county = _lattice()
+    polygons, report = tile_county(cells, labels, county, simplify=simplify)
+    outline = county.to_crs(OUTPUT_CRS).geometry.iloc[0]
+    assert polygons.crs == OUTPUT_CRS and len(polygons) == 2
+    assert shapely.is_valid(polygons.geometry.values).all()
+    assert shapely.coverage_is_valid(polygons.geometry.values)
+    union = shapely.union_all(polygons.geometry.values)
+    assert shapely.symmetric_difference(union, outline).area < 1.0
+    assert polygons.geometry.area.sum() == pytest.approx(outline.area, abs=1.0)
+    assert report.tiling_error < 1.0 and report.coverage_valid and report.invalid == 0
+    assert polygons["einwohner"].sum() == cells["Einwohner"].sum()
+    assert polygons["zellen"].tolist() == np.bincount(labels).tolist()
+    assert polygons["rasterzellen"].sum() > len(cells)  # empty land was handed out
+    # every populated cell centre lies in its own region's polygon
+    centres = gpd.GeoSeries(shapely.points(cells["x"] + 50, cells["y"] + 50), crs=GRID_CRS)
+    centres = centres.to_crs(OUTPUT_CRS).values
+    own = polygons.geometry.values[labels]
+    assert shapely.contains(own, centres).all()
+
+
+def test_simplification_removes_vertices():
+    cells, labels, county = _lattice()
+    raw, _ = tile_county(cells, labels, county, simplify=0)
+    smooth, _ = tile_county(cells, labels, county, simplify=80)
+    assert shapely.get_num_coordinates(smooth.geometry.values).sum() < \
+        shapely.get_num_coordinates(raw.geometry.values).sum()
+
+
+def test_tile_county_rejects_bad_arguments():
+    cells, labels, county = _lattice()
+    with pytest.raises(ValueError, match="one entry per cell"):
+        tile_county(cells, labels[:-1], county)
+    with pytest.raises(ValueError, match="simplify"):
+        tile_county(cells, labels, county, simplify=-1)
+    with pytest.raises(TypeError, match="GeoDataFrame"):
+        tile_county(cells, labels, county.geometry.iloc[0])
+
+
+def test_check_tiling_raises_on_overlap_and_gap():
+    county = shapely.box(0, 0, 200, 100)
+    good = np.array([shapely.box(0, 0, 100, 100), shapely.box(100, 0, 200, 100)])
+    assert check_tiling(good, county).tiling_error == 0
+    with pytest.raises(TilingError, match="overlap|coverage"):
+        check_tiling(np.array([shapely.box(0, 0, 120, 100), shapely.box(100, 0, 200, 100)]),
+                     county)
+    with pytest.raises(TilingError, match="gap_area"):
+        check_tiling(np.array([shapely.box(0, 0, 100, 100), shapely.box(100, 0, 190, 100)]),
+                     county)
+
+
+def test_region_ids():
+    assert region_ids(np.array([0, 2, 0]), "05358").tolist() == [
+        "SR-05358-001", "SR-05358-003", "SR-05358-001"]
+    with pytest.raises(ValueError, match="0..k-1"):
+        region_ids(np.array([-1]), "05358")
+
+
+def test_region_names_are_unique_with_parts():
+    # one municipality (a 2 km square) holding three regions: south-west, centre, north
+    munis = gpd.GeoDataFrame({"ags": ["05399004"], "name": ["Rurstadt"]},
+                             geometry=[shapely.box(X0 - 1000, Y0 - 1000, X0 + 1000, Y0 + 1000)],
+                             crs=GRID_CRS)
+    cells = pd.DataFrame({"x": [X0 - 900, X0 - 50, X0 - 50, X0 - 50],
+                          "y": [Y0 - 900, Y0 - 50, Y0 + 800, Y0 + 850],
+                          "Einwohner": [10.0, 10.0, 10.0, 10.0], "ags": ["05399004"] * 4})
+    labels = np.array([0, 1, 2, 3])
+    polys = gpd.GeoSeries(shapely.box(cells["x"], cells["y"], cells["x"] + 100,
+                                      cells["y"] + 100), crs=GRID_CRS)
+    names = region_names(cells, labels, polys, munis)
+    assert names["name"].tolist() == ["Rurstadt-Südwest", "Rurstadt-Mitte", "Rurstadt-Nord 1",
+                                      "Rurstadt-Nord 2"]
+    assert names["name"].is_unique
+    assert (names["gemeinde"] == "Rurstadt").all() and (names["n_gemeinden"] == 1).all()
+
+
+def test_region_names_single_region_keeps_plain_name():
+    munis = gpd.GeoDataFrame({"ags": ["1", "2"], "name": ["Aldenrath", "Nideck"]},
+                             geometry=[shapely.box(X0, Y0, X0 + 500, Y0 + 500),
+                                       shapely.box(X0 + 500, Y0, X0 + 1000, Y0 + 500)],
+                             crs=GRID_CRS)
+    cells = pd.DataFrame({"x": [X0, X0 + 100, X0 + 600], "y": [Y0, Y0, Y0],
+                          "Einwohner": [5.0, 5.0, 3.0], "ags": ["1", "1", "2"]})
+    polys = gpd.GeoSeries([shapely.box(X0, Y0, X0 + 1000, Y0 + 500)], crs=GRID_CRS)
+    names = region_names(cells, np.zeros(3, int), polys, munis)
+    assert names.loc[0, "name"] == "Aldenrath"
+    assert names.loc[0, "gemeinden"] == "Aldenrath; Nideck"
+    assert names.loc[0, "anteil_hauptgemeinde"] == pytest.approx(10 / 13)
