@@ -1,0 +1,255 @@
+"""The publish asset end to end on a temporary copy of the sample county.
+
+Runs every asset once (module fixture) with inputs copied to a temporary folder, then
+reopens what was written:
+
+- the GeoPackage with pyogrio: every layer, its CRS and row count; polygons valid and
+  tiling the county (union equals the VG250 boundary, total overlap ~0); ``layer_styles``
+  rows as QGIS looks for them; cells under 3 residents without indicator values; catalog
+  and run metadata tables (input hashes);
+- the QML files, the CSV (BOM, semicolon, decimal comma), the GeoJSON (EPSG:4326), the
+  report (no external resources);
+- the asset's metadata in the Dagster UI (map preview size, paths, numeric figures);
+- a failed run (a corrupted input line) leaves the previous files intact, and restoring
+  the input reproduces the GeoPackage byte for byte.
+"""
+
+import hashlib
+import json
+import re
+import shutil
+import xml.etree.ElementTree as ET
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+import yaml
+from dagster import load_asset_checks_from_modules, load_assets_from_modules, materialize
+
+from assets import indicators, ingest, publish, regions
+from assets.io import ParquetIOManager
+from assets.resources import CountiesResource
+from pipeline.config import default_config_path
+from pipeline.geopackage import read_layer_styles
+from pipeline.indicators import load_catalog
+
+MODULES = [ingest, indicators, regions, publish]
+SPATIAL = ("sozialraeume", "sozialraeume_status", "zellen", "gemeinden", "kreis", "barrieren")
+
+
+def _copy_county(sample_dir, tmp):
+    """The sample county's inputs and a county file pointing at them."""
+    raw = tmp / "raw"
+    shutil.copytree(sample_dir, raw)
+    config = yaml.safe_load(default_config_path().read_text(encoding="utf-8"))
+    entry = config["counties"]["sample"]
+    relocate = lambda p: str(raw / p.split("/")[-1])  # noqa: E731
+    entry["zensus"] = {k: relocate(v) for k, v in entry["zensus"].items()}
+    for role in ("vg250", "income", "sgb2", "barriers"):
+        entry[role] = relocate(entry[role])
+    path = tmp / "counties.yaml"
+    path.write_text(yaml.safe_dump({"default": "sample", "counties": {"sample": entry}},
+                                   allow_unicode=True), encoding="utf-8")
+    return path, raw
+
+
+def _run(config_path, out):
+    return materialize(
+        [*load_assets_from_modules(MODULES), *load_asset_checks_from_modules(MODULES)],
+        resources={
+            "counties": CountiesResource(config_path=str(config_path), processed_root=str(out)),
+            "io_manager": ParquetIOManager(base_dir=str(out)),
+        },
+        partition_key="sample",
+        raise_on_error=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def published(sample_dir, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("publish")
+    config_path, raw = _copy_county(sample_dir, tmp)
+    result = _run(config_path, tmp / "processed")
+    assert result.success
+    return result, tmp / "processed" / "sample", config_path, raw
+
+
+def _sha(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_every_layer_with_crs_and_rows(published):
+    _, folder, _, _ = published
+    gpkg = folder / "sozialraeume.gpkg"
+    layers = dict(pyogrio.list_layers(gpkg))
+    assert set(SPATIAL) | {"indikatoren", "metadaten", "layer_styles"} <= set(layers)
+    cells = pd.read_parquet(folder / "steps" / "zensus_cells.parquet")
+    labels = pd.read_parquet(folder / "steps" / "cell_regions.parquet")
+    barriers = gpd.read_parquet(folder / "steps" / "barriers.parquet")
+    n = labels["region"].nunique()
+    expected = {"sozialraeume": n, "sozialraeume_status": n, "zellen": len(cells),
+                "gemeinden": 15, "kreis": 1, "barrieren": len(barriers),
+                "indikatoren": len(load_catalog()), "metadaten": 6}
+    for layer, rows in expected.items():
+        info = pyogrio.read_info(gpkg, layer=layer)
+        assert info["features"] == rows, layer
+        if layer in SPATIAL:
+            assert info["crs"] == "EPSG:25832", layer
+            assert info["geometry_name"] == "geom"
+            assert info["layer_metadata"]["DESCRIPTION"], layer
+
+
+def test_polygons_tile_the_county(published):
+    _, folder, _, _ = published
+    gpkg = folder / "sozialraeume.gpkg"
+    polys = pyogrio.read_dataframe(gpkg, layer="sozialraeume").geometry.values
+    county = shapely.union_all(pyogrio.read_dataframe(gpkg, layer="kreis").geometry.values)
+    assert shapely.is_valid(polys).all()
+    assert shapely.coverage_is_valid(polys)
+    union = shapely.union_all(polys)
+    assert shapely.area(shapely.symmetric_difference(union, county)) < 1.0  # m2
+    assert shapely.area(polys).sum() - union.area < 1.0  # total overlap, m2
+    assert union.area == pytest.approx(county.area, rel=1e-9)
+
+
+def test_layer_styles_as_qgis_reads_them(published):
+    _, folder, _, _ = published
+    gpkg = folder / "sozialraeume.gpkg"
+    styles = read_layer_styles(gpkg)
+    assert sorted(styles["f_table_name"]) == sorted(SPATIAL)
+    assert (styles["f_table_schema"] == "").all()  # empty string, not NULL
+    assert (styles["useAsDefault"] == 1).all()
+    for _, row in styles.iterrows():
+        info = pyogrio.read_info(gpkg, layer=row["f_table_name"])
+        assert row["f_geometry_column"] == info["geometry_name"]
+        root = ET.fromstring(row["styleQML"].split("\n", 1)[1])
+        attr = root.find("renderer-v2").get("attr")
+        assert attr is None or attr in info["fields"], (row["f_table_name"], attr)
+        qml_file = folder / f"{row['f_table_name']}.qml"
+        assert qml_file.read_text(encoding="utf-8") == row["styleQML"]
+    regions = styles.set_index("f_table_name").loc["sozialraeume", "styleQML"]
+    root = ET.fromstring(regions.split("\n", 1)[1])
+    assert root.find("renderer-v2").get("type") == "categorizedSymbol"
+    assert root.find("labeling/settings/text-style").get("fieldName") == "name"
+    status = styles.set_index("f_table_name").loc["sozialraeume_status", "styleQML"]
+    assert 'type="graduatedSymbol"' in status
+
+
+def test_region_attributes(published):
+    _, folder, _, _ = published
+    frame = pyogrio.read_dataframe(folder / "sozialraeume.gpkg", layer="sozialraeume")
+    cells = pd.read_parquet(folder / "steps" / "zensus_cells.parquet")
+    assert frame["sr_id"].str.fullmatch(r"SR-05399-\d{3}").all() and frame["sr_id"].is_unique
+    assert frame["name"].is_unique and frame["name"].str.len().gt(0).all()
+    assert frame["einwohner"].sum() == pytest.approx(cells["Einwohner"].sum())
+    assert frame["flaeche_km2"].sum() == pytest.approx(938.3, abs=1.0)
+    for key in load_catalog().keys:
+        assert key in frame.columns, key
+    for column in ("social_index", "social_index_z", "status", "status_class", "gemeinden",
+                   "kompaktheit", "n_gemeinden"):
+        assert column in frame.columns
+    assert set(frame["status"].dropna()) <= {"hoch", "mittel", "niedrig", "sehr niedrig"}
+
+
+def test_cells_under_three_residents_carry_no_values(published):
+    _, folder, _, _ = published
+    cells = pyogrio.read_dataframe(folder / "sozialraeume.gpkg", layer="zellen",
+                                   read_geometry=False)
+    keys = [k for k in load_catalog().keys if k in cells.columns]
+    assert keys and not any(k.endswith("_gem") for k in cells.columns)
+    small = cells["einwohner"] < 3
+    assert small.any()
+    assert cells.loc[small, keys].isna().all().all()
+    assert cells.loc[~small, keys].notna().any().all()
+    assert cells["sr_id"].notna().all()
+
+
+def test_metadata_table_has_input_hashes(published):
+    _, folder, config_path, raw = published
+    meta = pyogrio.read_dataframe(folder / "sozialraeume.gpkg", layer="metadaten")
+    meta = dict(zip(meta["schluessel"], meta["wert"], strict=True))
+    files = json.loads(meta["eingangsdateien"])
+    assert files["vg250"]["sha256"] == _sha(raw / "DE_VG250.gpkg")
+    assert len(files) == 18
+    assert json.loads(meta["parameter"])["min_population"] == 2500
+    assert json.loads(meta["kachelung"])["coverage_valid"] is True
+    assert "numpy" in json.loads(meta["versionen"])
+    catalog = pyogrio.read_dataframe(folder / "sozialraeume.gpkg", layer="indikatoren")
+    assert {"key", "label_de", "label_en", "source", "quelle", "note"} <= set(catalog.columns)
+    assert catalog["quelle"].str.contains("Zensus 2022").any()
+
+
+def test_csv_for_german_excel(published):
+    _, folder, _, _ = published
+    raw = (folder / "profile.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    header = raw[3:].split(b"\r\n", 1)[0].decode("utf-8")
+    assert header.startswith("sr_id;name;")
+    table = pd.read_csv(folder / "profile.csv", sep=";", decimal=",", encoding="utf-8-sig")
+    regions = pyogrio.read_dataframe(folder / "sozialraeume.gpkg", layer="sozialraeume")
+    assert len(table) == len(regions) and "geometry" not in table.columns
+    assert np.allclose(table["flaeche_km2"], regions["flaeche_km2"], rtol=1e-5)
+    assert re.search(r";\d+,\d+;", raw.decode("utf-8-sig"))
+
+
+def test_geojson_in_wgs84(published):
+    _, folder, _, _ = published
+    data = json.loads((folder / "sozialraeume.geojson").read_text(encoding="utf-8"))
+    frame = gpd.read_file(folder / "sozialraeume.geojson")
+    assert frame.crs.to_epsg() == 4326
+    minx, miny, maxx, maxy = frame.total_bounds
+    assert 5 < minx < maxx < 16 and 47 < miny < maxy < 56
+    assert len(data["features"]) == len(frame)
+    assert {"sr_id", "name", "einwohner"} <= set(data["features"][0]["properties"])
+
+
+def test_report_is_self_contained(published):
+    _, folder, _, _ = published
+    text = (folder / "sozialraumbericht.html").read_text(encoding="utf-8")
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", text)
+    regions = pyogrio.read_dataframe(folder / "sozialraeume.gpkg", layer="sozialraeume",
+                                     read_geometry=False)
+    for sr_id in regions["sr_id"]:
+        assert f'id="{sr_id}"' in text
+    assert "Statistisches Bundesamt (Destatis), Zensus 2022, Gitterzellen" in text
+    assert "GeoBasis-DE / BKG" in text
+    assert text.count("data:image/png;base64,") >= 2
+
+
+def test_asset_metadata_for_the_ui(published):
+    result, folder, _, _ = published
+    mats = [m for m in result.get_asset_materialization_events()
+            if m.asset_key.path == ["sozialraeume_gpkg"]]
+    meta = mats[0].materialization.metadata
+    preview = meta["map"].value
+    assert preview.startswith("![") and "data:image/png;base64," in preview
+    assert len(preview) < 400_000
+    assert "sr_id" in meta["profiles"].value
+    assert meta["path/gpkg"].value == str(folder / "sozialraeume.gpkg")
+    assert meta["tiling/tiling_error"].value < 1.0
+    assert isinstance(meta["quality/r2"].value, float)
+
+
+def test_failed_run_keeps_previous_outputs(published):
+    _, folder, config_path, raw = published
+    outputs = ["sozialraeume.gpkg", "profile.csv", "sozialraeume.geojson",
+               "sozialraumbericht.html"]
+    before = {name: _sha(folder / name) for name in outputs}
+    csv = raw / "sgb2_gemeinden.csv"
+    backup = raw.parent / "sgb2_backup.csv"
+    shutil.copy2(csv, backup)
+    lines = csv.read_text(encoding="utf-8-sig").splitlines()
+    lines[7] = lines[7].split(";")[0] + ";0539900X;abc;;;;"
+    csv.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    result = _run(config_path, folder.parent)
+    assert not result.success
+    assert {name: _sha(folder / name) for name in outputs} == before
+    assert not [p.name for p in folder.iterdir() if ".tmp" in p.name]
+    # restoring the input (same bytes, same time stamp) publishes the same file again
+    shutil.copy2(backup, csv)
+    result = _run(config_path, folder.parent)
+    assert result.success
+    assert _sha(folder / "sozialraeume.gpkg") == before["sozialraeume.gpkg"]
