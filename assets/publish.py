@@ -17,7 +17,7 @@ from assets.resources import CountiesResource
 from pipeline.exports import write_geojson, write_profiles_csv
 from pipeline.geopackage import LayerStyle, publish_geopackage
 from pipeline.indicators import county_catalog, parse_options
-from pipeline.maps import data_uri, render_map
+from pipeline.maps import preview_markdown, render_map
 from pipeline.quality import partition_report
 from pipeline.regions import build_cell_graph
 from pipeline.report import write_report
@@ -100,7 +100,7 @@ def _metadata(pub, written: dict) -> dict:
     meta |= {f"size_kb/{k}": round(Path(v).stat().st_size / 1024, 1) for k, v in written.items()}
     meta |= {
         "dagster/row_count": len(regions),
-        "map": MetadataValue.md(f"![Sozialräume]({data_uri(preview)})"),
+        "map": MetadataValue.md(preview_markdown(preview, "Sozialräume")),
         "profiles": MetadataValue.md(table.to_markdown(index=False, floatfmt=".2f")),
         "regions": len(regions),
         "residents": float(regions["einwohner"].sum()),

@@ -9,6 +9,7 @@ from dagster import (
     AssetIn,
     AssetExecutionContext,
     Config,
+    MetadataValue,
     Output,
     asset,
     asset_check,
@@ -18,6 +19,7 @@ from assets._meta import frame_metadata
 from assets.partitions import county_partitions
 from assets.resources import CountiesResource
 from pipeline.config import RegionParameters
+from pipeline.maps import regions_preview_markdown
 from pipeline.quality import partition_report
 from pipeline.regions import build_cell_graph, draw_regions
 
@@ -66,6 +68,7 @@ def cell_regions(
         k: (float(v) if isinstance(v, float) else v) for k, v in report.items()
     }
     meta["parameters"] = {k: str(v) for k, v in params.__dict__.items()}
+    meta["map"] = MetadataValue.md(regions_preview_markdown(zensus_cells, result.labels))
     return Output(frame, metadata=meta)
 
 

@@ -21,7 +21,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 
-__all__ = ["data_uri", "render_map"]
+__all__ = ["data_uri", "preview_markdown", "regions_preview_markdown", "render_map"]
 
 
 def render_map(
@@ -37,6 +37,7 @@ def render_map(
     width_px: int = 900,
     dpi: int = 100,
     legend_title: str | None = None,
+    quantize: bool = True,
 ) -> bytes:
     """Draw the polygons and return a PNG.
 
@@ -60,6 +61,8 @@ def render_map(
     width_px : int, default 900
     dpi : int, default 100
     legend_title : str, optional
+    quantize : bool, default True
+        Store the PNG with an adaptive 64-colour palette (several times smaller).
 
     Returns
     -------
@@ -100,7 +103,18 @@ def render_map(
     ax.set_aspect("equal")
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, facecolor="white")
-    return buffer.getvalue()
+    return _quantize(buffer.getvalue()) if quantize else buffer.getvalue()
+
+
+def _quantize(png: bytes, colors: int = 64) -> bytes:
+    """Reduce a PNG to an adaptive palette: a fraction of the size, same look for maps."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    out = io.BytesIO()
+    image.quantize(colors=colors, method=Image.Quantize.MEDIANCUT).save(out, format="PNG",
+                                                                        optimize=True)
+    return out.getvalue()
 
 
 def _choropleth(ax, polygons, column, cmap, bins, legend_title) -> None:
@@ -137,3 +151,33 @@ def data_uri(png: bytes) -> str:
     'data:image/png;base64,eA=='
     """
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def preview_markdown(png: bytes, title: str = "Karte") -> str:
+    """Markdown with the PNG inline (for ``MetadataValue.md`` in the Dagster UI)."""
+    return f"![{title}]({data_uri(png)})"
+
+
+def regions_preview_markdown(cells, labels, width_px: int = 480) -> str:
+    """A small map of the populated cells dissolved by region, as inline markdown.
+
+    Parameters
+    ----------
+    cells : DataFrame
+        ``x``, ``y`` (EPSG:3035 lower-left corners) and ``Einwohner``.
+    labels : ndarray of int
+        Region per cell, ``0..k-1``.
+    width_px : int, default 480
+        Keeps the PNG to some tens of KB.
+
+    Returns
+    -------
+    str
+    """
+    from pipeline.sozialraeume import region_polygons
+    from pipeline.styles import region_colors
+
+    polygons = region_polygons(cells, np.asarray(labels, dtype=np.int64))
+    png = render_map(polygons, colors=region_colors(polygons.geometry.values),
+                     width_px=width_px, dpi=80)
+    return preview_markdown(png, "Sozialräume (bewohnte Zellen)")
