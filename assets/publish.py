@@ -28,9 +28,17 @@ GROUP = "publish"
 
 
 class PublishConfig(Config):
-    """Publishing options an analyst can change in the launchpad."""
+    """Publishing options an analyst can change in the launchpad.
 
-    simplify: float = 50.0
+    Attributes
+    ----------
+    simplify : float, default 100
+        Boundary smoothing tolerance in metres (0 = the 100 m staircase).
+    language : {"de", "en"}, default "de"
+        Language of the report.
+    """
+
+    simplify: float = 100.0
     language: str = "de"
 
 

@@ -22,7 +22,7 @@ social space after the municipality holding most of its residents, with a part
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import geopandas as gpd
 import numpy as np
@@ -78,6 +78,9 @@ class TilingReport:
         Tolerance of the coverage simplification in metres (0 = off).
     multipart : int
         Regions whose polygon has more than one part.
+    cells_displaced, residents_displaced : int, float
+        Populated cells (and their residents) whose centre the smoothing moved into a
+        neighbouring polygon; they still count for their own social space.
     """
 
     n_regions: int
@@ -90,6 +93,8 @@ class TilingReport:
     coverage_valid: bool
     simplify_tolerance: float
     multipart: int
+    cells_displaced: int = 0
+    residents_displaced: float = 0.0
 
     @property
     def tiling_error(self) -> float:
@@ -243,7 +248,7 @@ def tile_county(
     labels: np.ndarray,
     county: gpd.GeoDataFrame,
     *,
-    simplify: float = 50.0,
+    simplify: float = 100.0,
     resolution: float = 100.0,
     population_column: str = "Einwohner",
 ) -> tuple[gpd.GeoDataFrame, TilingReport]:
@@ -258,9 +263,12 @@ def tile_county(
         Region of every cell, ``0..k-1``.
     county : GeoDataFrame
         The county boundary (any CRS; dissolved to one geometry).
-    simplify : float, default 50
+    simplify : float, default 100
         Tolerance in metres of :func:`shapely.coverage_simplify` (0 = keep the staircase).
-        The outer county edge is never simplified.
+        The outer county edge is never simplified. GEOS simplifies by Visvalingam-Whyatt
+        area, so 50 m leaves most 100 m steps standing; 100 m removes them while moving
+        well under 1 % of the residents' cells visually into a neighbour (counted in the
+        report as ``cells_displaced``).
     resolution : float, default 100
         Grid cell size in metres.
     population_column : str, default "Einwohner"
@@ -305,6 +313,12 @@ def tile_county(
     )
     frame["flaeche_km2"] = frame.geometry.area / 1e6
     report = check_tiling(frame.geometry.values, outline, simplify)
+    centres = gpd.GeoSeries(shapely.points(cells["x"].to_numpy(np.float64) + resolution / 2,
+                                           cells["y"].to_numpy(np.float64) + resolution / 2),
+                            crs=GRID_CRS).to_crs(OUTPUT_CRS).values
+    moved = ~shapely.covers(frame.geometry.values[labels], centres)
+    report = replace(report, cells_displaced=int(moved.sum()),
+                     residents_displaced=float(population[moved].sum()))
     return frame, report
 
 
@@ -600,7 +614,7 @@ def build_publication(
     parameters: dict | None = None,
     quality: dict | None = None,
     input_files: dict | None = None,
-    simplify: float = 50.0,
+    simplify: float = 100.0,
 ) -> Publication:
     """Assemble the published layers, styles and metadata of a county.
 
@@ -625,8 +639,8 @@ def build_publication(
         Region parameters and partition quality figures, written to the run metadata.
     input_files : dict of str to path, optional
         Input files by role; their SHA-256 hashes go into the run metadata.
-    simplify : float, default 50
-        Coverage simplification tolerance in metres (0 = off).
+    simplify : float, default 100
+        Coverage simplification tolerance in metres (0 = off), see :func:`tile_county`.
 
     Returns
     -------

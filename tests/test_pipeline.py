@@ -74,3 +74,16 @@ def test_geopackage_is_published(sample_run):
     regions = pd.read_parquet(folder / "steps" / "cell_regions.parquet")
     assert info["features"] == regions["region"].nunique()
     assert pyogrio.read_info(path, layer="gemeinden")["features"] == 15
+
+
+def test_published_social_spaces_tile_the_county(sample_run):
+    import shapely
+
+    _, folder = sample_run
+    path = folder / "sozialraeume.gpkg"
+    polys = pyogrio.read_dataframe(path, layer="sozialraeume")
+    county = pyogrio.read_dataframe(path, layer="kreis").geometry.union_all()
+    assert shapely.is_valid(polys.geometry.values).all()
+    assert shapely.area(shapely.symmetric_difference(polys.geometry.union_all(), county)) < 1.0
+    assert polys["name"].is_unique
+    assert (folder / "sozialraumbericht.html").stat().st_size > 0
