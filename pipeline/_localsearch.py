@@ -374,7 +374,9 @@ def anneal_kernel(
     current = 0.0
     best = 0.0
     state = np.uint64(seed) | np.uint64(1)
-    ratio = (t_end / t_start) ** (1.0 / max(steps, 1))
+    if t_start <= 0 or t_end <= 0 or steps <= 0:
+        return 0.0
+    ratio = (t_end / t_start) ** (1.0 / steps)
     temperature = t_start
     for _step in range(steps):
         temperature *= ratio

@@ -355,7 +355,14 @@ def regionalize(
     else:
         labels, passes, moves = _from_warm_start(problem, settings, warm_start, rng, timings)
     labels = _number_regions(labels, warm_start)
-    return _result(problem, labels, passes, moves, timings)
+    result = _result(problem, labels, passes, moves, timings)
+    if n_regions is not None and result.n_regions != n_regions:
+        warnings.warn(
+            f"found {result.n_regions} regions, not the n_regions={n_regions} asked for: "
+            f"the floor of {min_population} (or the cap) allows no other count here",
+            stacklevel=2,
+        )
+    return result
 
 
 @contextmanager
@@ -407,6 +414,8 @@ def _anneal(problem, settings, labels, rng, t0) -> tuple[np.ndarray, int, int]:
     k = int(labels.max()) + 1
     trial = labels.copy()
     per_unit = problem.sst / g.n
+    if per_unit <= 0:  # constant features: nothing to gain
+        return labels, 0, 0
     steps = int(min(_ANNEAL_STEPS * g.n, _ANNEAL_MAX_STEPS))
     anneal_kernel(
         g.indptr, g.indices, g.cost, problem.features, problem.weight, problem.population,
@@ -486,6 +495,14 @@ def _validate(
             "graph; every part becomes at least one region",
             stacklevel=3,
         )
+    if cap is not None:
+        big = np.flatnonzero(np.asarray(population, dtype=np.float64) > cap)
+        if big.size:
+            warnings.warn(
+                f"{big.size} unit(s) alone have more residents than max_population={cap} "
+                f"(units {big[:10].tolist()}); their regions will stay above the cap",
+                stacklevel=3,
+            )
     return _Settings(
         floor=float(floor),
         cap=np.inf if cap is None else float(cap),

@@ -110,7 +110,8 @@ def test_target_count_is_reached_by_merging(target):
 def test_target_count_above_what_the_floor_allows_stays_feasible():
     cells, features, pop, g = autocorrelated_lattice(20, 20, seed=4)
     floor = 40 * pop.mean()
-    result = regionalize(g, features, pop, min_population=floor, n_regions=300)
+    with pytest.warns(UserWarning, match="not the n_regions=300"):
+        result = regionalize(g, features, pop, min_population=floor, n_regions=300)
     assert result.n_regions <= pop.sum() // floor
     assert_valid_partition(g, result.labels, pop, floor)
 
@@ -303,6 +304,15 @@ def test_bad_arguments_are_named(kwargs, error, match):
     _, _, g = lattice(3, 3)
     with pytest.raises(error, match=match):
         regionalize(g, np.zeros((9, 1)), np.full(9, 10.0), min_population=20, **kwargs)
+
+
+def test_a_unit_above_the_cap_is_reported():
+    _, _, g = lattice(4, 4)
+    pop = np.full(16, 10.0)
+    pop[5] = 500.0
+    with pytest.warns(UserWarning, match=r"units \[5\]"):
+        result = regionalize(g, np.zeros((16, 1)), pop, min_population=30, max_population=100)
+    assert_valid_partition(g, result.labels, pop, 30)
 
 
 def test_graph_of_the_wrong_type_is_a_type_error():
