@@ -6,14 +6,15 @@ import pandas as pd
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
-    AssetIn,
     AssetExecutionContext,
+    AssetIn,
     Config,
     MetadataValue,
     Output,
     asset,
     asset_check,
 )
+from pydantic import Field
 
 from assets._meta import frame_metadata
 from assets.partitions import county_partitions
@@ -22,6 +23,14 @@ from pipeline.config import RegionParameters
 from pipeline.maps import regions_preview_markdown
 from pipeline.quality import partition_report
 from pipeline.regions import build_cell_graph, draw_regions
+from pipeline.stability import (
+    assign_stable_ids,
+    fingerprint,
+    load_published,
+    published_dir,
+    published_labels,
+    warm_start_labels,
+)
 
 GROUP = "regions"
 
@@ -29,20 +38,59 @@ GROUP = "regions"
 class RegionConfig(Config):
     """Run parameters an analyst can change in the launchpad.
 
-    Values left unset come from the county configuration.
+    Values left unset (``null``) come from the county configuration (``parameters:`` of the
+    county in ``counties.yaml``); an empty ``indicator_weights`` keeps the catalog weights.
     """
 
-    min_population: int | None = None
-    max_population: int | None = None
-    nested: bool | None = None
-    bridge_distance: float | None = None
-    barrier_weight: float | None = None
-    seed: int | None = None
+    min_population: int | None = Field(
+        default=None, description="Floor of residents per social space (county default 2500).")
+    max_population: int | None = Field(
+        default=None, description="Cap of residents per social space (county default 15000).")
+    n_regions: int | None = Field(
+        default=None, description="Target number of social spaces; null = max-p (as many as "
+        "the floor allows) unless the county sets one.")
+    max_p: bool = Field(
+        default=False, description="Ignore the county's target count and draw as many social "
+        "spaces as the floor allows.")
+    indicator_weights: dict[str, float] = Field(
+        default={}, description="Multiplier per clustering column, e.g. {'anteil_65plus': 2.0}; "
+        "0 leaves an indicator out.")
+    nested: bool | None = Field(
+        default=None, description="Keep social spaces within municipal borders.")
+    bridge_distance: float | None = Field(
+        default=None, description="Metres up to which separated settlements are joined.")
+    barrier_weight: float | None = Field(
+        default=None, description="Extra cost factor of a grid edge crossing a barrier line.")
+    compactness_weight: float | None = Field(
+        default=None, description="Weight of compactness in the local search (0 = off).")
+    seed: int | None = Field(default=None, description="Seed of every random choice.")
+    warm_start: bool = Field(
+        default=True, description="Start from the last published social spaces and reuse them "
+        "unchanged when the inputs are unchanged.")
 
     def apply(self, base: RegionParameters) -> RegionParameters:
         """The county's parameters with the values set here replacing them."""
-        changes = {k: v for k, v in self.model_dump().items() if v is not None}
+        known = set(base.__dataclass_fields__)
+        changes = {k: v for k, v in self.model_dump().items() if v is not None and k in known}
+        if self.max_p:
+            changes["n_regions"] = None
         return base.replace(**changes)
+
+    def weigh(self, matrix: pd.DataFrame) -> pd.DataFrame:
+        """The clustering matrix with columns multiplied by ``indicator_weights``."""
+        unknown = sorted(set(self.indicator_weights) - set(matrix.columns) - {"cell_id"})
+        if unknown:
+            raise ValueError(
+                f"indicator_weights: unknown columns {unknown}; allowed: "
+                f"{[c for c in matrix.columns if c != 'cell_id']}")
+        if not self.indicator_weights:
+            return matrix
+        weighted = matrix.copy()
+        for column, factor in self.indicator_weights.items():
+            if factor < 0:
+                raise ValueError(f"indicator_weights[{column!r}] must be >= 0, got {factor}")
+            weighted[column] = weighted[column] * factor
+        return weighted
 
 
 @asset(group_name=GROUP, partitions_def=county_partitions, kinds={"numpy"})
@@ -54,21 +102,50 @@ def cell_regions(
     clustering_matrix: pd.DataFrame,
     barriers: gpd.GeoDataFrame,
 ) -> Output[pd.DataFrame]:
-    """The social space of every populated cell."""
-    params = config.apply(counties.county(context.partition_key).parameters)
+    """The social space of every populated cell: ``region`` (0..k-1) and stable ``sr_id``.
+
+    Starts from the last published social spaces (warm start) and reuses them unchanged
+    when cells, features and parameters are the published ones; ``sr_id`` keeps the
+    published ID of every region matched by residents in common.
+    """
+    key = context.partition_key
+    county = counties.county(key)
+    params = config.apply(county.parameters)
     features = (
-        clustering_matrix.set_index("cell_id").loc[zensus_cells["cell_id"]].to_numpy(np.float64)
+        config.weigh(clustering_matrix)
+        .set_index("cell_id").loc[zensus_cells["cell_id"]].to_numpy(np.float64)
     )
-    result = draw_regions(zensus_cells, features, params, barriers)
-    frame = pd.DataFrame(
-        {"cell_id": zensus_cells["cell_id"], "region": result.labels.astype(np.int64)}
-    )
-    report = result.report.as_dict()
+    cell_ids = zensus_cells["cell_id"].to_numpy()
+    population = zensus_cells["Einwohner"].to_numpy(np.float64)
+    published = load_published(published_dir(counties.processed_root, key))
+    if not config.warm_start:
+        published = None
+    stamp = fingerprint(cell_ids, population, features, params.__dict__)
+    reused = published_labels(cell_ids, published) if published is not None and (
+        published.fingerprint == stamp) else None
+    if reused is not None:
+        labels = reused
+        report = partition_report(
+            build_cell_graph(zensus_cells, params, barriers), labels, population,
+            params.min_population, params.max_population, features,
+            cells=zensus_cells[["x", "y"]].to_numpy(np.float64),
+            parent=zensus_cells["ags"].to_numpy()).as_dict()
+    else:
+        result = draw_regions(zensus_cells, features, params, barriers,
+                              warm_start=warm_start_labels(cell_ids, published))
+        labels, report = result.labels.astype(np.int64), result.report.as_dict()
+    stable = assign_stable_ids(cell_ids, labels, population, published, county.ags)
+    frame = pd.DataFrame({"cell_id": cell_ids, "region": labels, "sr_id": stable.sr_id})
     meta = frame_metadata(frame) | {
         k: (float(v) if isinstance(v, float) else v) for k, v in report.items()
     }
     meta["parameters"] = {k: str(v) for k, v in params.__dict__.items()}
-    meta["map"] = MetadataValue.md(regions_preview_markdown(zensus_cells, result.labels))
+    meta["fingerprint"] = stamp
+    meta["reused_published"] = reused is not None
+    meta["warm_start"] = published is not None
+    meta["max_issued"] = stable.max_issued
+    meta |= {f"stability/{k}": v for k, v in stable.report.as_dict().items()}
+    meta["map"] = MetadataValue.md(regions_preview_markdown(zensus_cells, labels))
     return Output(frame, metadata=meta)
 
 

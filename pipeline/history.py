@@ -1,0 +1,137 @@
+"""History of published runs in a DuckDB database, for trend queries in SQL.
+
+One file, ``data/processed/history.duckdb``, with two tables:
+
+``runs``
+    One row per publish: ``run_id``, ``county``, ``published_at`` (UTC), ``parameters``,
+    ``quality`` and ``stability`` (JSON text), ``regions``, ``residents``,
+    ``changed_share``.
+``profiles``
+    The published profiles in long form: ``run_id``, ``county``, ``sr_id``, ``indicator``,
+    ``value``.
+
+DuckDB allows one writing process per file, so only one writer may run at a time (the
+Dagster asset that calls :func:`append_run` sits in a pool of limit 1). Readers open the
+file read-only, when no run is writing.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> db = pathlib.Path(tempfile.mkdtemp()) / "history.duckdb"
+>>> append_run(db, run_id="r1", county="sample", parameters={"seed": 0},
+...            quality={}, stability={"changed_share": 0.0}, profiles=None)
+>>> read_runs(db)[["run_id", "county", "changed_share"]].to_dict("records")
+[{'run_id': 'r1', 'county': 'sample', 'changed_share': 0.0}]
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+__all__ = ["append_run", "read_profiles", "read_runs"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id VARCHAR NOT NULL,
+    county VARCHAR NOT NULL,
+    published_at TIMESTAMP NOT NULL,
+    parameters VARCHAR,
+    quality VARCHAR,
+    stability VARCHAR,
+    regions INTEGER,
+    residents DOUBLE,
+    changed_share DOUBLE,
+    PRIMARY KEY (run_id, county)
+);
+CREATE TABLE IF NOT EXISTS profiles (
+    run_id VARCHAR NOT NULL,
+    county VARCHAR NOT NULL,
+    sr_id VARCHAR NOT NULL,
+    indicator VARCHAR NOT NULL,
+    value DOUBLE
+);
+"""
+
+
+def _json(value: Mapping[str, Any]) -> str:
+    def plain(v: Any) -> Any:
+        if isinstance(v, np.generic):
+            return v.item()
+        return v if isinstance(v, int | float | str | bool | type(None)) else str(v)
+
+    return json.dumps({str(k): plain(v) for k, v in value.items()}, sort_keys=True)
+
+
+def _long_profiles(profiles: pd.DataFrame, run_id: str, county: str) -> pd.DataFrame:
+    numeric = profiles.drop(columns=["sr_id"]).select_dtypes("number")
+    long = numeric.assign(sr_id=profiles["sr_id"].astype(str).to_numpy()).melt(
+        id_vars="sr_id", var_name="indicator", value_name="value")
+    long.insert(0, "county", county)
+    long.insert(0, "run_id", run_id)
+    return long.astype({"value": "float64"})
+
+
+def append_run(
+    path: str | Path, *, run_id: str, county: str, parameters: Mapping[str, Any],
+    quality: Mapping[str, Any], stability: Mapping[str, Any],
+    profiles: pd.DataFrame | None,
+) -> None:
+    """Append one publish to the history (a repeated ``run_id``/``county`` replaces its rows).
+
+    Parameters
+    ----------
+    path : path-like
+        The DuckDB file; created with its tables if missing.
+    run_id, county : str
+    parameters, quality, stability : mapping
+        Stored as JSON text; ``stability['changed_share']`` also as its own column.
+    profiles : DataFrame or None
+        One row per social space with ``sr_id`` and numeric columns.
+    """
+    if profiles is not None and "sr_id" not in profiles.columns:
+        raise ValueError("profiles must have an 'sr_id' column")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    regions = None if profiles is None else len(profiles)
+    residents = (None if profiles is None or "residents" not in profiles.columns
+                 else float(profiles["residents"].sum()))
+    with duckdb.connect(str(path)) as con:
+        con.execute(_SCHEMA)
+        con.execute("BEGIN TRANSACTION")
+        con.execute("DELETE FROM runs WHERE run_id = ? AND county = ?", [run_id, county])
+        con.execute("DELETE FROM profiles WHERE run_id = ? AND county = ?", [run_id, county])
+        con.execute(
+            "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [run_id, county, datetime.now(UTC).replace(tzinfo=None), _json(parameters),
+             _json(quality), _json(stability), regions, residents,
+             stability.get("changed_share")],
+        )
+        if profiles is not None and len(profiles):
+            long = _long_profiles(profiles, run_id, county)  # noqa: F841 (used by DuckDB)
+            con.execute("INSERT INTO profiles SELECT * FROM long")
+        con.execute("COMMIT")
+
+
+def read_runs(path: str | Path, county: str | None = None) -> pd.DataFrame:
+    """All recorded publishes (of one county), oldest first."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        if county is None:
+            return con.execute("SELECT * FROM runs ORDER BY published_at").df()
+        return con.execute(
+            "SELECT * FROM runs WHERE county = ? ORDER BY published_at", [county]).df()
+
+
+def read_profiles(path: str | Path, run_id: str, county: str) -> pd.DataFrame:
+    """The profiles of one publish in long form."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(
+            "SELECT sr_id, indicator, value FROM profiles WHERE run_id = ? AND county = ? "
+            "ORDER BY sr_id, indicator", [run_id, county]).df()
