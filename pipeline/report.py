@@ -92,7 +92,7 @@ img.map{max-width:100%;height:auto;border:1px solid #ddd}
 figure{margin:0}figcaption{font-size:.9em;color:#444}
 table{border-collapse:collapse;font-size:.85em;width:100%}
 th,td{border-bottom:1px solid #ddd;padding:.25em .5em;text-align:left}
-td.n{text-align:right;font-variant-numeric:tabular-nums}
+td{white-space:nowrap}td.n{text-align:right;font-variant-numeric:tabular-nums}
 #profiles th{cursor:pointer;background:#eef2f6;position:sticky;top:0}
 #profiles th.asc::after{content:" ▲"}#profiles th.desc::after{content:" ▼"}
 section.sr{border-top:1px solid #ccc;padding-top:.5em;display:grid;

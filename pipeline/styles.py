@@ -222,7 +222,7 @@ def _labeling(field: str) -> str:
         'bufferColor="255,255,255,255" bufferOpacity="0.8"/>\n'
         "      </text-style>\n"
         '      <text-format wrapChar="" multilineAlign="1"/>\n'
-        '      <placement placement="0" fitInPolygonOnly="0" centroidInside="1" '
+        '      <placement placement="1" fitInPolygonOnly="0" centroidInside="1" '
         'centroidWhole="0"/>\n'
         '      <rendering obstacle="1" displayAll="0" labelPerPart="0" '
         'scaleVisibility="0"/>\n'

@@ -253,3 +253,30 @@ def test_failed_run_keeps_previous_outputs(published):
     result = _run(config_path, folder.parent)
     assert result.success
     assert _sha(folder / "sozialraeume.gpkg") == before["sozialraeume.gpkg"]
+
+
+def test_refuses_while_someone_edits(published):
+    """A ``-wal`` file beside the GeoPackage: publishing fails, nothing is replaced."""
+    _, folder, config_path, _ = published
+    gpkg = folder / "sozialraeume.gpkg"
+    before = _sha(gpkg)
+    wal = gpkg.with_name(gpkg.name + "-wal")
+    wal.write_bytes(b"")
+    try:
+        result = materialize(
+            [*load_assets_from_modules(MODULES)],
+            selection=[publish.sozialraeume_gpkg],
+            resources={
+                "counties": CountiesResource(config_path=str(config_path),
+                                             processed_root=str(folder.parent)),
+                "io_manager": ParquetIOManager(base_dir=str(folder.parent)),
+            },
+            partition_key="sample",
+            raise_on_error=False,
+        )
+    finally:
+        wal.unlink()
+    assert not result.success
+    failure = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert failure and "-wal" in str(failure[0].event_specific_data.error)
+    assert _sha(gpkg) == before
