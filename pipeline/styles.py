@@ -171,15 +171,12 @@ def outline_qml(color: str = "#333333", width: float = 0.5,
 
 def line_qml(color: str = "#2b83ba", width: float = 0.6) -> str:
     """A single-symbol line style (barriers)."""
+    props = {"line_color": _rgba(color), "line_width": str(width), "line_width_unit": "MM",
+             "line_style": "solid"}
     symbol = (
         f'      <symbol type="line" name="0" alpha="1" clip_to_extent="1" force_rhr="0">\n'
         f'        <layer class="SimpleLine" enabled="1" locked="0" pass="0">\n'
-        f'          <Option type="Map">\n'
-        f'            <Option name="line_color" type="QString" value="{_rgba(color)}"/>\n'
-        f'            <Option name="line_width" type="QString" value="{width}"/>\n'
-        f'            <Option name="line_width_unit" type="QString" value="MM"/>\n'
-        f'            <Option name="line_style" type="QString" value="solid"/>\n'
-        f"          </Option>\n        </layer>\n      </symbol>")
+        f"{_properties(props)}        </layer>\n      </symbol>")
     renderer = ('  <renderer-v2 type="singleSymbol" symbollevels="0" enableorderby="0" '
                 f'forceraster="0" referencescale="-1">\n    <symbols>\n{symbol}\n'
                 "    </symbols>\n  </renderer-v2>")
@@ -197,19 +194,25 @@ def _rgba(color: str, alpha: int = 255) -> str:
 
 
 def _fill_symbol(name: str, color: str, outline: str, width: float, fill: bool = True) -> str:
-    style = "solid" if fill else "no"
+    props = {"color": _rgba(color), "style": "solid" if fill else "no",
+             "outline_color": _rgba(outline), "outline_style": "solid",
+             "outline_width": str(width), "outline_width_unit": "MM", "joinstyle": "bevel"}
     return (
         f'      <symbol type="fill" name="{name}" alpha="1" clip_to_extent="1" force_rhr="0">\n'
         f'        <layer class="SimpleFill" enabled="1" locked="0" pass="0">\n'
-        f'          <Option type="Map">\n'
-        f'            <Option name="color" type="QString" value="{_rgba(color)}"/>\n'
-        f'            <Option name="style" type="QString" value="{style}"/>\n'
-        f'            <Option name="outline_color" type="QString" value="{_rgba(outline)}"/>\n'
-        f'            <Option name="outline_style" type="QString" value="solid"/>\n'
-        f'            <Option name="outline_width" type="QString" value="{width}"/>\n'
-        f'            <Option name="outline_width_unit" type="QString" value="MM"/>\n'
-        f'            <Option name="joinstyle" type="QString" value="bevel"/>\n'
-        f"          </Option>\n        </layer>\n      </symbol>")
+        f"{_properties(props)}        </layer>\n      </symbol>")
+
+
+def _properties(props: dict) -> str:
+    """Symbol layer properties, as an Option map and as ``prop`` elements.
+
+    QGIS 3.26 and later write the map, older versions read only ``prop``; QGIS prefers the
+    map when both are present.
+    """
+    options = "".join(f'            <Option name="{k}" type="QString" value="{v}"/>\n'
+                      for k, v in props.items())
+    legacy = "".join(f'          <prop k="{k}" v="{v}"/>\n' for k, v in props.items())
+    return f'          <Option type="Map">\n{options}          </Option>\n{legacy}'
 
 
 def _labeling(field: str) -> str:
