@@ -220,14 +220,14 @@ def sozialraum_history(
                                       .to_numpy())
     database = Path(counties.processed_root) / HISTORY_DB
     append_run(
-        database, run_id=context.run_id, county=key,
+        database, run_id=context.run.run_id, county=key,
         parameters=regions_meta.get("parameters", {}), quality=quality, stability=stability,
         profiles=profiles,
     )
     folder = save_published(
         published_dir(counties.processed_root, key), cell_regions,
         fingerprint=str(regions_meta.get("fingerprint", "")),
-        max_issued=int(regions_meta.get("max_issued", 0)), run_id=context.run_id,
+        max_issued=int(regions_meta.get("max_issued", 0)), run_id=context.run.run_id,
     )
     return MaterializeResult(metadata={
         "history": MetadataValue.path(str(database)),
