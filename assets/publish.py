@@ -82,7 +82,8 @@ def sozialraeume_gpkg(
                 for name, qml in pub.qml.items()}
     written["csv"] = write_profiles_csv(pub.regions, out / "profile.csv")
     written["geojson"] = write_geojson(
-        pub.regions[["sr_id", "name", "einwohner", "social_index", "status", "geometry"]],
+        pub.regions[["sr_id", "name", "gemeinden", "einwohner", "flaeche_km2", "social_index",
+                     "social_index_z", "status", "status_class", "farbe", "geometry"]],
         out / "sozialraeume.geojson")
     written["report"] = write_report(
         out / "sozialraumbericht.html", pub, catalog, municipalities, county_boundary,
