@@ -1,0 +1,104 @@
+"""A refresh after a small input change: most residents keep their social-space ID.
+
+The sample county is published once; then ten populated cells of the population CSV inside
+the Zensus ZIP (a temporary copy) get more residents and the county is refreshed. The refresh
+starts from the published labels (warm start), matches regions by residents in common, and
+records the share of residents whose social space changed in the run metadata, in the
+stability check and in the history database.
+"""
+
+import zipfile
+
+import pandas as pd
+import pytest
+from dagster import (
+    DagsterInstance,
+    load_asset_checks_from_modules,
+    load_assets_from_modules,
+    materialize,
+)
+
+from assets import indicators, ingest, operations, publish, regions
+from assets.io import ParquetIOManager
+from assets.resources import CountiesResource
+from pipeline.history import read_runs
+from tests.test_schedules import _county_file
+
+MODULES = [ingest, indicators, regions, publish, operations]
+TOPIC = "Bevoelkerungszahl"
+
+
+def _edit_population(source, target, n_cells: int = 10, factor: float = 1.5) -> list[str]:
+    """Copy the ZIP with ``n_cells`` populated 100 m cells given more residents."""
+    edited = []
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename.endswith("_100m-Gitter.csv"):
+                lines = data.decode("utf-8").splitlines(keepends=True)
+                candidates = [i for i, line in enumerate(lines[1:], start=1)
+                              if line.split(";")[3].isdigit() and int(line.split(";")[3]) >= 20]
+                for i in candidates[:: max(1, len(candidates) // n_cells)][:n_cells]:
+                    parts = lines[i].split(";")
+                    parts[3] = str(round(int(parts[3]) * factor))
+                    lines[i] = ";".join(parts)
+                    edited.append(parts[0])
+                data = "".join(lines).encode("utf-8")
+            zout.writestr(info, data)
+    return edited
+
+
+@pytest.fixture(scope="module")
+def refresh(sample_dir, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("refresh")
+    source = sample_dir / f"Zensus2022_{TOPIC}.zip"
+    copy = tmp / source.name
+    copy.write_bytes(source.read_bytes())
+    config = _county_file(tmp, ["sample"], {f"zensus:{TOPIC}": copy})
+    out = tmp / "processed"
+    resources = {
+        "counties": CountiesResource(config_path=str(config), processed_root=str(out)),
+        "io_manager": ParquetIOManager(base_dir=str(out)),
+    }
+    defs = [*load_assets_from_modules(MODULES), *load_asset_checks_from_modules(MODULES)]
+    steps = out / "sample" / "steps"
+    with DagsterInstance.ephemeral() as instance:
+        first = materialize(defs, resources=resources, partition_key="sample", instance=instance)
+        before = pd.read_parquet(steps / "cell_regions.parquet")
+        edited = _edit_population(source, copy)
+        second = materialize(defs, resources=resources, partition_key="sample",
+                             instance=instance)
+        after = pd.read_parquet(steps / "cell_regions.parquet")
+    cells = pd.read_parquet(steps / "zensus_cells.parquet")
+    return first, second, before, after, cells, edited, out
+
+
+def test_inputs_were_changed(refresh):
+    *_, cells, edited, _ = refresh
+    assert len(edited) == 10
+    assert set(edited) <= set(cells["cell_id"])
+
+
+def test_most_residents_keep_their_social_space(refresh):
+    first, second, before, after, cells, _, _ = refresh
+    assert first.success and second.success
+    merged = cells[["cell_id", "Einwohner"]].merge(before, on="cell_id").merge(
+        after, on="cell_id", suffixes=("_before", "_after"))
+    kept = merged.loc[merged["sr_id_before"] == merged["sr_id_after"], "Einwohner"].sum()
+    share_kept = kept / merged["Einwohner"].sum()
+    assert share_kept >= 0.8, share_kept
+    meta = second.asset_materializations_for_node("cell_regions")[0].metadata
+    assert meta["reused_published"].value is False and meta["warm_start"].value is True
+    assert meta["stability/changed_share"].value == pytest.approx(1 - share_kept, abs=1e-3)
+
+
+def test_stability_figure_is_recorded(refresh):
+    first, second, *_, out = refresh
+    runs = read_runs(out / "history.duckdb", "sample").set_index("run_id")
+    assert runs.loc[first.run_id, "changed_share"] == 0.0
+    recorded = runs.loc[second.run_id, "changed_share"]
+    meta = second.asset_materializations_for_node("cell_regions")[0].metadata
+    assert recorded == pytest.approx(meta["stability/changed_share"].value)
+    check = next(e for e in second.get_asset_check_evaluations()
+                 if e.check_name == "social_spaces_stable")
+    assert check.metadata["changed_share"].value == pytest.approx(recorded)
