@@ -92,7 +92,7 @@ def render_map(
                             linewidth=1.2 if last else 0.5)
     if labels is not None:
         points = polygons.geometry.representative_point()
-        size = 7 if len(polygons) < 60 else 5
+        size = 7 if len(polygons) < 60 else 5.5
         for point, text in zip(points, labels, strict=True):
             ax.annotate(text, (point.x, point.y), ha="center", va="center", fontsize=size,
                         color="#111111", bbox={"boxstyle": "round,pad=0.1", "fc": "white",

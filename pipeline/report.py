@@ -47,7 +47,7 @@ _TEXT = {
         "name": "Name", "id": "Kennung", "municipalities": "Gemeinden",
         "indicator": "Indikator", "value": "Wert", "county": "Kreis", "rank": "Rang",
         "inputs": "Eingangsdaten", "parameters": "Parameter", "quality": "Qualität",
-        "sources": "Datenquellen", "file": "Datei", "n_spaces": "Sozialräume",
+        "sources": "Datenquellen", "file": "Datei", "role": "Rolle", "n_spaces": "Sozialräume",
         "sort_hint": "Zum Sortieren auf eine Spaltenüberschrift klicken.",
         "intro": ("Die Sozialräume sind aus den bewohnten 100-m-Gitterzellen des Zensus 2022 "
                   "gebildet: zusammenhängend, mit Mindest- und Höchsteinwohnerzahl und "
@@ -67,7 +67,7 @@ _TEXT = {
         "status": "Status", "name": "Name", "id": "ID", "municipalities": "Municipalities",
         "indicator": "Indicator", "value": "Value", "county": "County", "rank": "Rank",
         "inputs": "Inputs", "parameters": "Parameters", "quality": "Quality",
-        "sources": "Data sources", "file": "File", "n_spaces": "Social spaces",
+        "sources": "Data sources", "file": "File", "role": "Role", "n_spaces": "Social spaces",
         "sort_hint": "Click a column header to sort.",
         "intro": ("Social spaces are built from the populated 100 m grid cells of the 2022 "
                   "census: contiguous, within population bounds and internally similar. "
@@ -219,7 +219,7 @@ def write_report(path: str | os.PathLike, publication, catalog,
 
 def _overview(regions, munis, outline, t) -> str:
     png = render_map(regions, colors=regions["farbe"], labels=regions["name"],
-                     outlines=[munis, outline], width_px=1000)
+                     outlines=[munis, outline], width_px=1400)
     residents = float(regions["einwohner"].sum())
     return (f'<h2 id="overview">{_e(t["overview"])}</h2><p>{_e(t["intro"])}</p>'
             f"<p><b>{len(regions)}</b> {_e(t['n_spaces'])}, <b>{_num(residents, 0)}</b> "
@@ -312,7 +312,7 @@ def _method(publication, t) -> str:
     sources = "".join(f"<li>{_e(s)}</li>" for s in SOURCES.values())
     versions = ", ".join(f"{k} {v}" for k, v in meta.get("versionen", {}).items())
     return (f'<h2 id="method">{_e(t["method"])}</h2><p>{_e(t["notes"])}</p>'
-            f"<h3>{_e(t['inputs'])}</h3><table><tr><th>Rolle</th><th>{_e(t['file'])}</th>"
+            f"<h3>{_e(t['inputs'])}</h3><table><tr><th>{_e(t['role'])}</th><th>{_e(t['file'])}</th>"
             f"<th>SHA-256</th></tr>{files}</table>"
             f"<h3>{_e(t['parameters'])}</h3>{params}<h3>{_e(t['quality'])}</h3>{quality}"
             f"<h3>{_e(t['sources'])}</h3><ul>{sources}</ul>"
