@@ -453,16 +453,16 @@ def region_names(
     polygons: gpd.GeoSeries,
     municipalities: gpd.GeoDataFrame,
     population_column: str = "Einwohner",
-    centre_share: float = 0.25,
+    centre_share: float = 0.4,
 ) -> pd.DataFrame:
     """Readable, unique names of the social spaces and the municipalities they span.
 
     A social space is named after the municipality holding most of its residents. When a
     municipality gives its name to several social spaces, each gets a part from the
-    position of its residents' centre relative to the municipality's centroid: ``-Mitte``
-    within ``centre_share`` times the municipality's equivalent radius, else the compass
-    sector (``-Nord``, ``-Nordost``, ...). Names still equal get ``1``, ``2``, ... in
-    order of the region labels.
+    position of its residents' centre relative to the municipality's residents' centre:
+    ``-Mitte`` within ``centre_share`` times the root mean square distance of the
+    municipality's residents from their centre, else the compass sector (``-Nord``,
+    ``-Nordost``, ...). Names still equal get ``1``, ``2``, ... from the innermost out.
 
     Parameters
     ----------
@@ -475,7 +475,7 @@ def region_names(
     municipalities : GeoDataFrame
         ``ags``, ``name`` and geometry.
     population_column : str, default "Einwohner"
-    centre_share : float, default 0.25
+    centre_share : float, default 0.4
 
     Returns
     -------
@@ -504,17 +504,21 @@ def region_names(
     main_ags = main["ags"].fillna(_nearest_ags(centres, munis)).to_numpy()
     base = np.array([name_of.get(a, str(a)) for a in main_ags], dtype=object)
     names = base.copy()
+    dist = np.zeros(k)
+    muni_centre = _resident_centres(table)
     for ags in pd.unique(main_ags):
         members = np.flatnonzero(main_ags == ags)
         if members.size < 2:
             continue
-        geom = munis.geometry.get(ags)
-        mx, my = (geom.centroid.x, geom.centroid.y) if geom is not None else (
-            cx[members].mean(), cy[members].mean())
-        radius = np.sqrt(geom.area / np.pi) if geom is not None else 1.0
+        if ags in muni_centre.index:
+            mx, my, spread = muni_centre.loc[ags, ["x", "y", "spread"]]
+        else:
+            mx, my, spread = cx[members].mean(), cy[members].mean(), 1.0
         for i in members:
-            names[i] = f"{base[i]}-{_part(cx[i] - mx, cy[i] - my, centre_share * radius)}"
-    names = _number_duplicates(names)
+            dx, dy = cx[i] - mx, cy[i] - my
+            dist[i] = np.hypot(dx, dy)
+            names[i] = f"{base[i]}-{_part(dx, dy, centre_share * spread)}"
+    names = _number_duplicates(names, dist)
     spans = by.groupby("region")["ags"].agg(lambda a: "; ".join(name_of.get(x, x) for x in a))
     return pd.DataFrame({
         "region": np.arange(k),
@@ -533,15 +537,27 @@ def _part(dx: float, dy: float, centre: float) -> str:
     return _PARTS[sector]
 
 
-def _number_duplicates(names: np.ndarray) -> np.ndarray:
-    counts = pd.Series(names).value_counts()
-    seen: dict[str, int] = {}
+def _number_duplicates(names: np.ndarray, dist: np.ndarray) -> np.ndarray:
+    """Append 1, 2, ... to equal names, innermost (closest to the centre) first."""
     out = names.copy()
-    for i, name in enumerate(names):
-        if counts[name] > 1:
-            seen[name] = seen.get(name, 0) + 1
-            out[i] = f"{name} {seen[name]}"
+    frame = pd.DataFrame({"name": names, "dist": dist, "i": np.arange(len(names))})
+    for _, group in frame.groupby("name", sort=False):
+        if len(group) > 1:
+            for n, i in enumerate(group.sort_values(["dist", "i"])["i"], start=1):
+                out[i] = f"{names[i]} {n}"
     return out
+
+
+def _resident_centres(table: pd.DataFrame) -> pd.DataFrame:
+    """Residents' centre of every municipality and the RMS distance of its residents."""
+    g = table.groupby("ags")[["pop", "wx", "wy"]].sum()
+    g = g.loc[g["pop"] > 0]
+    x, y = g["wx"] / g["pop"], g["wy"] / g["pop"]
+    px = table["wx"] / table["pop"].where(table["pop"] > 0)
+    py = table["wy"] / table["pop"].where(table["pop"] > 0)
+    d2 = ((px - table["ags"].map(x)) ** 2 + (py - table["ags"].map(y)) ** 2) * table["pop"]
+    spread = np.sqrt(d2.groupby(table["ags"]).sum().reindex(g.index) / g["pop"])
+    return pd.DataFrame({"x": x, "y": y, "spread": spread.clip(lower=1.0)})
 
 
 def _nearest_ags(centres: gpd.GeoSeries, munis: gpd.GeoDataFrame) -> pd.Series:
