@@ -4,6 +4,8 @@ Matrix:
 - schedule, two configured counties (fresh interpreter with ``SOZIALRAUM_COUNTIES``):
   one run request per county, each with its own partition key, cron 02:00 Europe/Berlin,
   running by default;
+- deployment switch: ``DAGSTER_DEPLOYMENT=kubernetes`` loads with ``SOZIALRAUM_PROCESSED``
+  and is refused without it; an unknown deployment is refused by name;
 - sensor over a temporary copy of an input: first tick records hashes only, an unchanged
   tick and a touched-but-identical file start nothing, changed content starts one run for
   the county.
@@ -116,3 +118,27 @@ def test_sensor_starts_refresh_on_content_change(sensor_setup):
         assert requests[0].tags["sozialraum/trigger"] == "input_change"
         requests, _ = _tick(sensor, instance, cursor)
         assert requests == []
+
+
+_DEPLOY_SCRIPT = textwrap.dedent("""
+    import pipeline.definitions as d
+    print(sorted(d.DEPLOYMENTS))
+""")
+
+
+@pytest.mark.parametrize(
+    ("deployment", "processed", "ok"),
+    [("kubernetes", "/srv/processed", True), ("kubernetes", None, False),
+     ("cloud", None, False)],
+    ids=["kubernetes", "kubernetes-without-volume", "unknown"],
+)
+def test_deployment_switch(deployment, processed, ok, tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "SOZIALRAUM_PROCESSED"}
+    env |= {"DAGSTER_DEPLOYMENT": deployment, "DAGSTER_HOME": str(tmp_path)}
+    if processed:
+        env["SOZIALRAUM_PROCESSED"] = processed
+    out = subprocess.run([sys.executable, "-c", _DEPLOY_SCRIPT], env=env, cwd=REPO_ROOT,
+                         capture_output=True, text=True, timeout=300)
+    assert (out.returncode == 0) == ok, out.stderr[-2000:]
+    if not ok:
+        assert "DAGSTER_DEPLOYMENT" in out.stderr
