@@ -231,7 +231,9 @@ def check_feasible(
         )
     if not np.all(np.isfinite(population)) or np.any(population < 0):
         bad = np.flatnonzero(~np.isfinite(population) | (population < 0))[:10]
-        raise InfeasibleError(f"population must be finite and >= 0; units {bad.tolist()}")
+        raise InfeasibleError(
+            f"population must be finite and >= 0; units {bad.tolist()}", units=bad
+        )
     if max_population is not None and max_population < min_population:
         raise InfeasibleError(
             f"max_population ({max_population}) is below min_population ({min_population})"
@@ -255,7 +257,8 @@ def check_feasible(
         raise InfeasibleError(
             f"{small.size} connected part(s) cannot reach the floor of {min_population} "
             f"residents and cannot be joined to anything within the bridge distance: "
-            + "; ".join(parts)
+            + "; ".join(parts),
+            units=np.flatnonzero(np.isin(comp, small)),
         )
 
 
