@@ -136,7 +136,8 @@ def input_change_requests(
                for key, county in counties.items() if key in keys}
     requests = [
         RunRequest(
-            run_key=f"inputs:{key}:{_digest(current[key])}", partition_key=key,
+            run_key=f"inputs:{key}:{_digest(previous[key])}->{_digest(current[key])}",
+            partition_key=key,
             tags={"sozialraum/trigger": "input_change"},
         )
         for key in changed_counties(previous, current)
