@@ -61,8 +61,13 @@ def sozialraeume_gpkg(
     county = counties.county(key)
     options = parse_options(county.options, base_dir=Path(counties.config_path).parent)
     catalog = county_catalog(options)
-    labels = zensus_cells[["cell_id"]].merge(
-        cell_regions, on="cell_id", how="left", validate="one_to_one")["region"].to_numpy()
+    merged = zensus_cells[["cell_id"]].merge(
+        cell_regions, on="cell_id", how="left", validate="one_to_one")
+    labels = merged["region"].to_numpy()
+    sr_ids = None  # stable IDs kept from the last publish, when the regions asset has them
+    if "sr_id" in merged.columns:
+        sr_ids = (merged.drop_duplicates("region").set_index("region")["sr_id"]
+                  .reindex(range(int(labels.max()) + 1)).to_numpy())
     params = county.parameters
     quality = _quality(zensus_cells, labels, clustering_matrix, barriers, params)
     pub = build_publication(
@@ -70,7 +75,7 @@ def sozialraeume_gpkg(
         cell_indicators=cell_indicators, profiles=region_profiles, catalog=catalog,
         municipalities=municipalities, county=county_boundary, barriers=barriers,
         parameters=dict(params.__dict__), quality=quality,
-        input_files=county.input_files(), simplify=config.simplify,
+        input_files=county.input_files(), simplify=config.simplify, sr_ids=sr_ids,
     )
     out = counties.output_dir(key)
     gpkg = publish_geopackage(

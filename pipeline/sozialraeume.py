@@ -631,6 +631,7 @@ def build_publication(
     quality: dict | None = None,
     input_files: dict | None = None,
     simplify: float = 100.0,
+    sr_ids: np.ndarray | None = None,
 ) -> Publication:
     """Assemble the published layers, styles and metadata of a county.
 
@@ -657,6 +658,9 @@ def build_publication(
         Input files by role; their SHA-256 hashes go into the run metadata.
     simplify : float, default 100
         Coverage simplification tolerance in metres (0 = off), see :func:`tile_county`.
+    sr_ids : array of str, optional
+        The stable ID of every region label ``0..k-1`` (e.g. kept from the last publish);
+        default :func:`region_ids` of the labels.
 
     Returns
     -------
@@ -673,13 +677,15 @@ def build_publication(
 
     labels = np.asarray(labels, dtype=np.int64)
     polygons, tiling = tile_county(cells, labels, county, simplify=simplify)
+    ids = _check_ids(sr_ids, len(polygons), county_ags)
     names = region_names(cells, labels, polygons.geometry, municipalities)
-    regions = _region_layer(county_ags, polygons, names, profiles)
+    regions = _region_layer(ids, polygons, names, profiles)
+    regions = regions.sort_values("sr_id", kind="stable").reset_index(drop=True)
     colors = region_colors(regions.geometry.values)
     regions["farbe"] = colors
     status = regions[["sr_id", "name", "einwohner", "social_index", "social_index_z",
                       "status", "status_class", "geometry"]].copy()
-    cell_layer = _cell_layer(county_ags, cells, labels, cell_indicators, catalog)
+    cell_layer = _cell_layer(ids, cells, labels, cell_indicators, catalog)
     outline = county.to_crs(OUTPUT_CRS)
     layers = {
         "sozialraeume": regions,
@@ -781,7 +787,17 @@ def run_metadata(parameters: dict, quality: dict, tiling: TilingReport,
     }
 
 
-def _region_layer(county_ags, polygons, names, profiles) -> gpd.GeoDataFrame:
+def _check_ids(sr_ids, k: int, county_ags: str) -> np.ndarray:
+    if sr_ids is None:
+        return region_ids(np.arange(k), county_ags)
+    ids = np.asarray(sr_ids, dtype=object)
+    if ids.shape != (k,) or pd.isna(ids).any() or len(set(ids)) != k:
+        raise ValueError(f"sr_ids must hold {k} distinct IDs, one per region label, "
+                         f"got {ids.shape[0]} ({len(set(ids))} distinct)")
+    return ids
+
+
+def _region_layer(ids, polygons, names, profiles) -> gpd.GeoDataFrame:
     k = len(polygons)
     prof = profiles.set_index("region").reindex(range(k))
     extra = [c for c in profiles.columns if c not in _PROFILE_BASE]
@@ -791,7 +807,7 @@ def _region_layer(county_ags, polygons, names, profiles) -> gpd.GeoDataFrame:
     with np.errstate(invalid="ignore", divide="ignore"):
         compact = np.where(perimeter > 0, 4 * np.pi * area / perimeter**2, np.nan)
     frame = pd.DataFrame({
-        "sr_id": region_ids(np.arange(k), county_ags),
+        "sr_id": ids,
         "name": names["name"].to_numpy(),
         "gemeinde": names["gemeinde"].to_numpy(),
         "gemeinden": names["gemeinden"].to_numpy(),
@@ -815,14 +831,14 @@ def _region_layer(county_ags, polygons, names, profiles) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame, geometry=geoms, crs=OUTPUT_CRS)
 
 
-def _cell_layer(county_ags, cells, labels, cell_indicators, catalog) -> gpd.GeoDataFrame:
+def _cell_layer(ids, cells, labels, cell_indicators, catalog) -> gpd.GeoDataFrame:
     keys = [i.key for i in catalog if i.level == "cell" and i.key in cell_indicators.columns]
     values = cells[["cell_id"]].merge(cell_indicators[["cell_id", *keys]], on="cell_id",
                                       how="left", validate="one_to_one")
     residents = cells["Einwohner"].to_numpy(np.float64)
     frame = pd.DataFrame({
         "cell_id": cells["cell_id"].to_numpy(),
-        "sr_id": region_ids(labels, county_ags),
+        "sr_id": ids[labels],
         "ags": cells["ags"].to_numpy(),
         "einwohner": residents,
     })

@@ -143,6 +143,14 @@ def test_region_attributes(published):
     frame = pyogrio.read_dataframe(folder / "sozialraeume.gpkg", layer="sozialraeume")
     cells = pd.read_parquet(folder / "steps" / "zensus_cells.parquet")
     assert frame["sr_id"].str.fullmatch(r"SR-05399-\d{3}").all() and frame["sr_id"].is_unique
+    assert frame["sr_id"].is_monotonic_increasing
+    stored = pd.read_parquet(folder / "steps" / "cell_regions.parquet")
+    if "sr_id" in stored.columns:  # the stable IDs of the regions asset are the ones published
+        assert set(frame["sr_id"]) == set(stored["sr_id"])
+        cells_layer = pyogrio.read_dataframe(folder / "sozialraeume.gpkg", layer="zellen",
+                                             columns=["cell_id", "sr_id"], read_geometry=False)
+        pairs = cells_layer.merge(stored, on="cell_id", suffixes=("", "_stored"))
+        assert (pairs["sr_id"] == pairs["sr_id_stored"]).all()
     assert frame["name"].is_unique and frame["name"].str.len().gt(0).all()
     assert frame["einwohner"].sum() == pytest.approx(cells["Einwohner"].sum())
     assert frame["flaeche_km2"].sum() == pytest.approx(938.3, abs=1.0)
