@@ -118,11 +118,9 @@ def cell_regions(
     cell_ids = zensus_cells["cell_id"].to_numpy()
     population = zensus_cells["Einwohner"].to_numpy(np.float64)
     published = load_published(published_dir(counties.processed_root, key))
-    if not config.warm_start:
-        published = None
     stamp = fingerprint(cell_ids, population, features, params.__dict__)
-    reused = published_labels(cell_ids, published) if published is not None and (
-        published.fingerprint == stamp) else None
+    reused = published_labels(cell_ids, published) if config.warm_start and (
+        published is not None and published.fingerprint == stamp) else None
     if reused is not None:
         labels = reused
         report = partition_report(
@@ -131,8 +129,8 @@ def cell_regions(
             cells=zensus_cells[["x", "y"]].to_numpy(np.float64),
             parent=zensus_cells["ags"].to_numpy()).as_dict()
     else:
-        result = draw_regions(zensus_cells, features, params, barriers,
-                              warm_start=warm_start_labels(cell_ids, published))
+        warm = warm_start_labels(cell_ids, published) if config.warm_start else None
+        result = draw_regions(zensus_cells, features, params, barriers, warm_start=warm)
         labels, report = result.labels.astype(np.int64), result.report.as_dict()
     stable = assign_stable_ids(cell_ids, labels, population, published, county.ags)
     frame = pd.DataFrame({"cell_id": cell_ids, "region": labels, "sr_id": stable.sr_id})
@@ -142,7 +140,7 @@ def cell_regions(
     meta["parameters"] = {k: str(v) for k, v in params.__dict__.items()}
     meta["fingerprint"] = stamp
     meta["reused_published"] = reused is not None
-    meta["warm_start"] = published is not None
+    meta["warm_start"] = bool(config.warm_start and published is not None)
     meta["max_issued"] = stable.max_issued
     meta |= {f"stability/{k}": v for k, v in stable.report.as_dict().items()}
     meta["map"] = MetadataValue.md(regions_preview_markdown(zensus_cells, labels))
