@@ -23,7 +23,7 @@ import numpy as np
 
 from pipeline.contiguity import Graph
 
-__all__ = ["THREADS", "TOOLS", "main"]
+__all__ = ["THREADS", "TOOLS", "main", "peak_rss_mb"]
 
 #: Threads a peer may use (the benchmark machine has 2 cores).
 THREADS = 2
@@ -148,6 +148,22 @@ def _warm_up(tool: str) -> None:
     TOOLS[tool](g, x, pop, 6 * pop.mean(), 3)()
 
 
+def peak_rss_mb(pid: int | str = "self") -> float:
+    """Peak resident memory of a live process in MB (``VmHWM``), NaN where unknown.
+
+    Unlike ``ru_maxrss`` of a child, ``VmHWM`` starts afresh at ``exec``, so it does not
+    include the memory the parent held when it forked.
+    """
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        pass
+    return float("nan")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one tool on one problem; write ``labels`` and ``seconds`` to the output file."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -163,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     labels = call()
     seconds = time.perf_counter() - clock
     np.savez(args.output, labels=labels, seconds=seconds,
-             total=time.perf_counter() - started)
+             total=time.perf_counter() - started, peak_mb=peak_rss_mb())
     return 0
 
 

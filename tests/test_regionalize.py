@@ -87,6 +87,26 @@ def test_cap_is_respected_on_full_lattices(side, cap_factor, seed):
     assert_valid_partition(g, result.labels, pop, floor, cap)
 
 
+@pytest.mark.parametrize("n_regions", [None, 2, 5], ids=["max-p", "two", "five"])
+def test_separate_parts_each_get_their_own_regions(n_regions):
+    # two 6 x 6 blocks 5 km apart, not bridged: no region may span both
+    x, y, _ = lattice(6, 6)
+    x = np.concatenate([x, x + 5000])
+    y = np.concatenate([y, y])
+    g = build_grid_contiguity(x, y)
+    assert g.n_components == 2
+    rng = np.random.default_rng(11)
+    pop = rng.integers(5, 15, size=g.n).astype(float)
+    features = rng.normal(size=(g.n, 2))
+    floor = 100.0
+    result = regionalize(g, features, pop, min_population=floor, n_regions=n_regions)
+    assert_valid_partition(g, result.labels, pop, floor)
+    left, right = set(result.labels[:36]), set(result.labels[36:])
+    assert not left & right
+    if n_regions is not None:
+        assert result.n_regions == n_regions
+
+
 def test_cap_is_respected_where_possible():
     x, y, g = lattice(20, 20)
     rng = np.random.default_rng(3)
