@@ -1,0 +1,1 @@
+"""sozialraum: social spaces from Zensus grid cells and municipal statistics (domain library)."""
