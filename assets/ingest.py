@@ -4,16 +4,16 @@
 import geopandas as gpd
 import pandas as pd
 from dagster import AssetExecutionContext, Output, asset
-from pipeline.barriers import read_barriers
-from pipeline.bundesagentur import read_sgb2
-from pipeline.genesis import read_income
-from pipeline.vg250 import read_county, read_municipalities
-from pipeline.zensus import read_zensus
 
 from assets._meta import frame_metadata
 from assets.partitions import county_partitions
 from assets.resources import CountiesResource
+from pipeline.barriers import read_barriers
+from pipeline.bundesagentur import read_sgb2
 from pipeline.cells import GRID_CRS, assign_municipality, join_topics
+from pipeline.genesis import read_income
+from pipeline.vg250 import read_county, read_municipalities
+from pipeline.zensus import read_zensus
 
 GROUP = "ingest"
 
