@@ -275,7 +275,8 @@ def _check_features(features: np.ndarray, n: int) -> None:
         cols = np.flatnonzero(bad.any(axis=0))
         raise InfeasibleError(
             f"the feature matrix has NaN or infinite values in {nan_rows.size} units "
-            f"(first: {nan_rows[:10].tolist()}), columns {cols.tolist()}"
+            f"(first: {nan_rows[:10].tolist()}), columns {cols.tolist()}",
+            units=nan_rows,
         )
 
 
@@ -325,7 +326,8 @@ def regionalize(
     seed : int, default 0
         Seed of every random choice (visiting orders, restarts, annealing).
     max_iterations : int, optional
-        Most passes of the local search (default 1000; 0 skips it).
+        Most passes of each local search (default 1000). 0 skips every improvement step
+        (local search, merge-split, restarts, annealing): construction and splits only.
 
     Returns
     -------
@@ -384,8 +386,8 @@ def _best_of_restarts(
     """Solve from scratch a few times (small problems only); keep the best partition.
 
     The first try is plain Ward; further tries put a random factor on the merge costs and
-    visit units in another order. Best means most regions in max-p mode, then the lowest
-    objective.
+    visit units in another order. Best means most regions in max-p mode (closest to the
+    target count otherwise), then the lowest objective.
     """
     best = None
     passes = moves = 0
@@ -394,8 +396,7 @@ def _best_of_restarts(
         salt = int(rng.integers(2**62))
         labels, p, m = _solve_cold(problem, settings, rng, timings, noise, salt)
         passes, moves = passes + p, moves + m
-        score = (int(labels.max()) + 1 if settings.n_regions == 0 else 0,
-                 -_objective(problem, labels))
+        score = (_count_score(settings, int(labels.max()) + 1), -_objective(problem, labels))
         if best is None or score > best[0]:
             best = (score, labels)
     labels = best[1]
@@ -428,8 +429,15 @@ def _anneal(problem, settings, labels, rng, t0) -> tuple[np.ndarray, int, int]:
     )
     passes, moves = _local_search(problem, settings, trial, k, rng)
     trial, k2, p, m = _improve(problem, settings, trial, k, rng)
-    better = (k2, -_objective(problem, trial)) > (k, -_objective(problem, labels))
+    better = (_count_score(settings, k2), -_objective(problem, trial)) > (
+        _count_score(settings, k), -_objective(problem, labels)
+    )
     return (trial if better else labels), passes + p, moves + m
+
+
+def _count_score(settings: _Settings, k: int) -> int:
+    """How good a region count is: more is better (max-p), else closer to the target."""
+    return k if settings.n_regions == 0 else -abs(k - settings.n_regions)
 
 
 def _restarts(n: int, settings: _Settings) -> int:

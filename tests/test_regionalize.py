@@ -296,8 +296,9 @@ def test_nan_features_name_units_and_columns():
     features = np.zeros((9, 3))
     features[4, 2] = np.nan
     features[7, 0] = np.inf
-    with pytest.raises(InfeasibleError, match=r"2 units \(first: \[4, 7\]\), columns \[0, 2\]"):
+    with pytest.raises(InfeasibleError, match=r"2 units \(first: \[4, 7\]\), columns \[0, 2\]") as err:
         regionalize(g, features, np.full(9, 10.0), min_population=20)
+    assert err.value.units == [4, 7]
 
 
 def test_unjoinable_small_part_is_named():
@@ -305,8 +306,9 @@ def test_unjoinable_small_part_is_named():
     y = np.array([0, 0, 100, 100, 0])
     g = bridge_components(build_grid_contiguity(x, y), np.c_[x, y] + 50.0, 1000)
     pop = np.array([50.0, 50, 50, 50, 20])
-    with pytest.raises(InfeasibleError, match=r"units \[4\] \(20 residents\)"):
+    with pytest.raises(InfeasibleError, match=r"units \[4\] \(20 residents\)") as err:
         regionalize(g, np.zeros((5, 1)), pop, min_population=100)
+    assert err.value.units == [4]
 
 
 @pytest.mark.parametrize(
