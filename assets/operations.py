@@ -26,7 +26,6 @@ from dagster import (
     AssetExecutionContext,
     AssetIn,
     AssetKey,
-    AssetRecordsFilter,
     DefaultScheduleStatus,
     DefaultSensorStatus,
     MaterializeResult,
@@ -42,6 +41,7 @@ from dagster import (
     sensor,
 )
 
+from assets._meta import latest_metadata, run_parameters
 from assets.partitions import county_partitions
 from assets.regions import cell_regions
 from assets.resources import CountiesResource
@@ -184,16 +184,6 @@ def build_input_sensor(job, interval_seconds: int = 300):
 # ---------------------------------------------------------------- history
 
 
-def _latest_metadata(context, asset_key: AssetKey, partition: str) -> dict:
-    """Metadata of the latest materialization of an asset partition (values unwrapped)."""
-    result = context.instance.fetch_materializations(
-        AssetRecordsFilter(asset_key=asset_key, asset_partitions=[partition]), limit=1)
-    if not result.records:
-        return {}
-    metadata = result.records[0].asset_materialization.metadata
-    return {k: getattr(v, "value", v) for k, v in metadata.items()}
-
-
 @asset(
     group_name=GROUP, partitions_def=county_partitions, kinds={"duckdb"}, pool="history",
     deps=[AssetKey("sozialraeume_gpkg")],
@@ -210,8 +200,8 @@ def sozialraum_history(
     allows a single writing process.
     """
     key = context.partition_key
-    regions_meta = _latest_metadata(context, AssetKey("cell_regions"), key)
-    publish_meta = _latest_metadata(context, AssetKey("sozialraeume_gpkg"), key)
+    regions_meta = latest_metadata(context, AssetKey("cell_regions"), key)
+    publish_meta = latest_metadata(context, AssetKey("sozialraeume_gpkg"), key)
     stability = {k.split("/", 1)[1]: v for k, v in regions_meta.items()
                  if k.startswith("stability/")}
     quality = {k.split("/", 1)[1]: v for k, v in publish_meta.items()
@@ -272,11 +262,9 @@ def regions_within_bounds(
     A region of one cell above the cap cannot be split and is only reported.
     """
     key = context.partition_key
-    params = counties.county(key).parameters
-    used = _latest_metadata(context, AssetKey("cell_regions"), key).get("parameters", {})
-    floor = float(used.get("min_population", params.min_population))
-    cap_text = used.get("max_population", str(params.max_population))
-    cap = None if cap_text in (None, "None") else float(cap_text)
+    params = run_parameters(context, counties.county(key).parameters, key)
+    floor = float(params.min_population)
+    cap = None if params.max_population is None else float(params.max_population)
     merged = cell_regions.merge(zensus_cells[["cell_id", "Einwohner"]], on="cell_id")
     grouped = merged.groupby("region")["Einwohner"]
     residents, cells = grouped.sum(), grouped.size()
@@ -302,7 +290,7 @@ def social_spaces_stable(context) -> AssetCheckResult:
     The threshold is ``$SOZIALRAUM_MAX_CHANGED_SHARE`` (default 0.2).
     """
     limit = float(os.environ.get("SOZIALRAUM_MAX_CHANGED_SHARE", DEFAULT_MAX_CHANGED_SHARE))
-    meta = _latest_metadata(context, AssetKey("cell_regions"), context.partition_key)
+    meta = latest_metadata(context, AssetKey("cell_regions"), context.partition_key)
     share = float(meta.get("stability/changed_share", 0.0))
     return AssetCheckResult(
         passed=share <= limit, severity=AssetCheckSeverity.WARN,

@@ -15,7 +15,12 @@ Matrix:
 import numpy as np
 import pandas as pd
 import pytest
-from dagster import RunConfig, load_assets_from_modules, materialize
+from dagster import (
+    RunConfig,
+    load_asset_checks_from_modules,
+    load_assets_from_modules,
+    materialize,
+)
 
 from assets import indicators, ingest, regions
 from assets.io import ParquetIOManager
@@ -126,21 +131,26 @@ def test_run_config_reaches_the_regions(sample_dir, tmp_path):
                                      processed_root=str(tmp_path)),
         "io_manager": ParquetIOManager(base_dir=str(tmp_path)),
     }
-    config = {"min_population": 4000, "max_population": 20000, "seed": 3,
+    config = {"min_population": 1500, "max_population": 20000, "seed": 3,
               "compactness_weight": 0.2, "indicator_weights": {"anteil_65plus": 2.0}}
     result = materialize(
-        load_assets_from_modules([ingest, indicators, regions]), resources=resources,
+        [*load_assets_from_modules([ingest, indicators, regions]),
+         *load_asset_checks_from_modules([regions])],
+        resources=resources,
         partition_key="sample",
         run_config=RunConfig({"cell_regions": RegionConfig(**config)}),
     )
     assert result.success
     meta = result.asset_materializations_for_node("cell_regions")[0].metadata
     used = meta["parameters"].value
-    assert (used["min_population"], used["max_population"], used["seed"]) == (
-        "4000", "20000", "3")
-    assert used["compactness_weight"] == "0.2"
+    assert (used["min_population"], used["max_population"], used["seed"]) == (1500, 20000, 3)
+    assert used["compactness_weight"] == 0.2
+    # the checks judge the run by its own floor, not the county default of 2,500
+    evaluations = result.get_asset_check_evaluations()
+    assert evaluations and all(e.passed for e in evaluations)
     frame = pd.read_parquet(tmp_path / "sample" / "steps" / "cell_regions.parquet")
     cells = pd.read_parquet(tmp_path / "sample" / "steps" / "zensus_cells.parquet")
     residents = frame.merge(cells[["cell_id", "Einwohner"]]).groupby("region")["Einwohner"].sum()
-    assert residents.min() >= 4000
+    assert residents.min() >= 1500
+    assert residents.min() < 2500
     assert frame["sr_id"].str.match(r"SR-05399-\d{3}$").all()
