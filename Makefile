@@ -39,6 +39,7 @@ run: $(SAMPLE) $(DAGSTER_HOME)/dagster.yaml
 test: $(SAMPLE) $(DAGSTER_HOME)/dagster.yaml
 	@# headless Chromium renders the report in tests/test_report.py (skipped if this fails)
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1 || true
+	$(BIN)/ruff check pipeline assets tests
 	$(BIN)/python -m pytest
 
 ui: $(SAMPLE) $(DAGSTER_HOME)/dagster.yaml
