@@ -84,7 +84,7 @@ from pipeline._ward import (
 from pipeline.contiguity import Graph
 from pipeline.errors import InfeasibleError
 
-__all__ = ["Regionalization", "agglomerate", "check_feasible", "regionalize"]
+__all__ = ["Regionalization", "check_feasible", "regionalize"]
 
 #: Ward weight added to every unit so that regions of empty units still have a mean.
 _WEIGHT_EPS = 1e-9
@@ -748,33 +748,3 @@ def _result(problem: _Problem, labels, passes, moves, timings) -> Regionalizatio
     region_pop = np.bincount(labels, weights=pop, minlength=k)
     return Regionalization(labels, region_pop, float(ssw), sst, passes, moves, timings)
 
-
-def agglomerate(
-    graph: Graph,
-    features: np.ndarray,
-    population: np.ndarray,
-    min_population: float,
-    max_population: float | None = None,
-) -> Regionalization:
-    """Construction only: Ward merges until every region reaches the floor.
-
-    Kept for callers of the first engine; :func:`regionalize` adds splitting and local
-    search on top and is the function to use.
-
-    Parameters
-    ----------
-    graph : Graph
-    features : ndarray, shape (n, d)
-    population : ndarray, shape (n,)
-    min_population : float
-    max_population : float, optional
-        Merges beyond it are taken only when a region cannot reach the floor otherwise.
-
-    Returns
-    -------
-    Regionalization
-    """
-    return regionalize(
-        graph, features, population, min_population=min_population,
-        max_population=max_population, max_iterations=0,
-    )

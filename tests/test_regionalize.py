@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from pipeline.contiguity import bridge_components, build_grid_contiguity, weight_barrier_edges
 from pipeline.errors import InfeasibleError
 from pipeline.quality import barrier_cuts, partition_report, ssw_sst
-from pipeline.regionalize import Regionalization, agglomerate, check_feasible, regionalize
+from pipeline.regionalize import Regionalization, check_feasible, regionalize
 from pipeline.testing import (
     assert_valid_partition,
     autocorrelated_lattice,
@@ -246,11 +246,11 @@ def test_result_figures_match_the_quality_report():
     }
 
 
-def test_agglomerate_still_builds_a_valid_partition():
+def test_construction_only_builds_a_valid_partition():
     cells, features, pop, g = autocorrelated_lattice(20, 20, seed=6)
-    result = agglomerate(g, features, pop, 25 * pop.mean())
+    result = regionalize(g, features, pop, min_population=25 * pop.mean(), max_iterations=0)
     assert_valid_partition(g, result.labels, pop, 25 * pop.mean())
-    assert result.moves == 0
+    assert result.moves == 0 and result.passes == 0
 
 
 def test_inputs_are_not_mutated():
