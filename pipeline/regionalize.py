@@ -96,9 +96,9 @@ _RESTART_UNITS = 5_000
 _MAX_RESTARTS = 16
 #: Spread of the random factor on merge costs in restarts after the first.
 _RESTART_NOISE = 0.5
-#: Annealing after the restarts (as many runs as restarts): steps per unit (at most
-#: ``_ANNEAL_MAX_STEPS``), start temperatures taken in turn and the end temperature, in
-#: units of the mean sum of squares per unit.
+#: Annealing after the restarts (as many runs as restarts): steps per unit (half as many
+#: for problems solved once; at most ``_ANNEAL_MAX_STEPS``), start temperatures taken in
+#: turn and the end temperature, in units of the mean sum of squares per unit.
 _ANNEAL_STEPS = 200
 _ANNEAL_MAX_STEPS = 5_000_000
 _ANNEAL_T0 = (1.0, 0.1)
@@ -420,7 +420,8 @@ def _anneal(problem, settings, labels, rng, t0) -> tuple[np.ndarray, int, int]:
     per_unit = problem.sst / g.n
     if per_unit <= 0:  # constant features: nothing to gain
         return labels, 0, 0
-    steps = int(min(_ANNEAL_STEPS * g.n, _ANNEAL_MAX_STEPS))
+    per_unit_steps = _ANNEAL_STEPS if _restarts(g.n, settings) > 1 else _ANNEAL_STEPS // 2
+    steps = int(min(per_unit_steps * g.n, _ANNEAL_MAX_STEPS))
     anneal_kernel(
         g.indptr, g.indices, g.cost, problem.features, problem.weight, problem.population,
         problem.coords, trial, k, settings.floor, settings.cap, problem.lam_perimeter,
