@@ -302,13 +302,13 @@ def _print_tables(runs: list[Run]) -> None:
         peers = [r for r in runs if r.data == name and r.tool != "ours" and r.respects_floor]
         maxp = next((r for r in runs if r.data == name and r.tool == "pygeoda-maxp_greedy"
                      and r.status == "ok"), None)
-        versus_maxp = f"{maxp.seconds / ours.seconds:,.1f} x" if maxp else ""
+        versus_maxp = _ratio(maxp.seconds / ours.seconds) if maxp else ""
         if not peers:
             summary.append([name, "none finished within the floor", "", "", "", versus_maxp])
             continue
         best = max(peers, key=lambda r: (r.r2, -r.seconds))
         summary.append([
-            name, best.tool, f"{best.seconds / ours.seconds:,.1f} x",
+            name, best.tool, _ratio(best.seconds / ours.seconds),
             f"{ours.r2 - best.r2:+.4f}", f"{ours.r2_unweighted - best.r2_unweighted:+.4f}",
             versus_maxp,
         ])
@@ -316,6 +316,11 @@ def _print_tables(runs: list[Run]) -> None:
     print(tabulate(summary, headers=("data set", "best peer", "our speed-up", "R2 diff",
                                      "R2 unw. diff", "speed-up vs maxp_greedy"),
                    tablefmt="github", disable_numparse=True))
+
+
+def _ratio(value: float) -> str:
+    """A speed-up for the table: one decimal from 1 on, two significant digits below."""
+    return f"{value:,.1f} x" if value >= 1 else f"{value:.2g} x"
 
 
 if __name__ == "__main__":
