@@ -189,6 +189,18 @@ def test_warm_start_accepts_foreign_labels_and_new_units():
     assert (warm.labels[kept] == first.labels[kept]).mean() > 0.9
 
 
+def test_warm_start_with_a_target_count_keeps_it():
+    cells, features, pop, g = autocorrelated_lattice(30, 30, seed=12)
+    floor = 30 * pop.mean()
+    first = regionalize(g, features, pop, min_population=floor, n_regions=8)
+    more_people = pop * 1.05
+    warm = regionalize(g, features, more_people, min_population=floor, n_regions=8,
+                       warm_start=first.labels)
+    assert warm.n_regions == 8
+    assert_valid_partition(g, warm.labels, more_people, floor)
+    assert (warm.labels == first.labels).mean() > 0.95
+
+
 def test_warm_start_repairs_regions_broken_apart():
     cells, features, pop, g = autocorrelated_lattice(30, 30, seed=5)
     floor = 50 * pop.mean()
