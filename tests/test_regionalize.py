@@ -4,13 +4,16 @@ Matrix:
 
 - random lattices and Delaunay graphs (hypothesis) x floors x caps -> every region connected,
   within the floor (and the cap where a cut allows it), the same seed the same labels;
-- target counts -> exactly the count when merges can reach it, never below the floor;
-- local search and merge-split never raise the sum of squares of the construction;
+- separate graph parts (max-p and target counts) -> no region spans two parts;
+- target counts -> exactly the count when merges can reach it, never below the floor, a
+  warning when the floor allows no such count;
+- local search and merge-split never raise the sum of squares at a fixed count (max-p may
+  add regions);
 - warm start: same data -> same labels; a few perturbed units -> few changed labels;
-  foreign labels and new units (-1) -> a valid partition;
-- barriers and compactness: boundaries settle on a barrier line;
+  foreign labels and new units (-1), broken regions, a target count -> a valid partition;
+- barriers and compactness: boundaries settle on a barrier line, boundaries get shorter;
 - a two-cluster lattice where the right answer is known; SSW/R2 by hand;
-- infeasible inputs -> InfeasibleError naming units (and columns).
+- infeasible inputs -> InfeasibleError naming units (and columns); bad arguments named.
 """
 
 import numpy as np
