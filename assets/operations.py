@@ -193,6 +193,7 @@ def sozialraum_history(
     counties: CountiesResource,
     cell_regions: pd.DataFrame,
     region_profiles: pd.DataFrame,
+    sozialraum_polygons: gpd.GeoDataFrame,
 ) -> MaterializeResult:
     """Append the publish to ``history.duckdb`` and record the published social spaces.
 
@@ -219,6 +220,7 @@ def sozialraum_history(
         published_dir(counties.processed_root, key), cell_regions,
         fingerprint=str(regions_meta.get("fingerprint", "")),
         max_issued=int(regions_meta.get("max_issued", 0)), run_id=context.run.run_id,
+        names=dict(zip(sozialraum_polygons["sr_id"], sozialraum_polygons["name"], strict=True)),
     )
     return MaterializeResult(metadata={
         "history": MetadataValue.path(str(database)),

@@ -22,6 +22,7 @@ social space after the municipality holding most of its residents, with a part
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 
 import geopandas as gpd
@@ -39,9 +40,12 @@ __all__ = [
     "cell_squares",
     "check_tiling",
     "fill_grid",
+    "keep_names",
+    "measure_tiling",
     "region_ids",
     "region_names",
     "region_polygons",
+    "social_space_polygons",
     "tile_county",
 ]
 
@@ -81,6 +85,8 @@ class TilingReport:
     cells_displaced, residents_displaced : int, float
         Populated cells (and their residents) whose centre the smoothing moved into a
         neighbouring polygon; they still count for their own social space.
+    tolerance : float
+        Largest gap, outside and overlap area allowed (m²).
     """
 
     n_regions: int
@@ -95,11 +101,24 @@ class TilingReport:
     multipart: int
     cells_displaced: int = 0
     residents_displaced: float = 0.0
+    tolerance: float = 0.0
 
     @property
     def tiling_error(self) -> float:
         """Gap, outside and overlap area together (m²)."""
         return self.gap_area + self.outside_area + self.overlap_area
+
+    def problems(self) -> list[str]:
+        """Why the polygons do not tile the county; empty when they do."""
+        found = []
+        if self.invalid:
+            found.append(f"{self.invalid} invalid polygons")
+        if not self.coverage_valid:
+            found.append("polygons are not a valid coverage (overlaps or slivers)")
+        for name in ("gap_area", "outside_area", "overlap_area"):
+            if getattr(self, name) > self.tolerance:
+                found.append(f"{name} {getattr(self, name):.1f} m² > {self.tolerance:.1f} m²")
+        return found
 
     def as_dict(self) -> dict[str, float | int | bool]:
         """The figures as a flat dict, plus ``tiling_error``."""
@@ -251,6 +270,7 @@ def tile_county(
     simplify: float = 100.0,
     resolution: float = 100.0,
     population_column: str = "Einwohner",
+    enforce: bool = True,
 ) -> tuple[gpd.GeoDataFrame, TilingReport]:
     """Polygons of the social spaces that tile the county exactly.
 
@@ -272,6 +292,9 @@ def tile_county(
     resolution : float, default 100
         Grid cell size in metres.
     population_column : str, default "Einwohner"
+    enforce : bool, default True
+        Raise :class:`TilingError` on a bad tiling; ``False`` only reports it (for a check
+        that shows the figures before it stops the run).
 
     Returns
     -------
@@ -284,8 +307,8 @@ def tile_county(
     Raises
     ------
     TilingError
-        If the result has invalid polygons, is not a valid coverage or does not tile the
-        county within 1 m² per km² of county area.
+        If ``enforce`` and the result has invalid polygons, is not a valid coverage or does
+        not tile the county within 1 m² per km² of county area.
     """
     labels = _check_tiling_args(cells, labels, county, simplify, resolution)
     k = int(labels.max()) + 1
@@ -312,19 +335,56 @@ def tile_county(
         crs=OUTPUT_CRS,
     )
     frame["flaeche_km2"] = frame.geometry.area / 1e6
-    report = check_tiling(frame.geometry.values, outline, simplify)
+    report = measure_tiling(frame.geometry.values, cells, labels, county, simplify=simplify,
+                            resolution=resolution, population_column=population_column,
+                            enforce=enforce)
+    return frame, report
+
+
+def measure_tiling(
+    polygons: np.ndarray,
+    cells: pd.DataFrame,
+    labels: np.ndarray,
+    county: gpd.GeoDataFrame,
+    *,
+    simplify: float = 0.0,
+    resolution: float = 100.0,
+    population_column: str = "Einwohner",
+    enforce: bool = True,
+) -> TilingReport:
+    """:func:`check_tiling` of region polygons (EPSG:25832, label order) plus displaced cells.
+
+    Parameters
+    ----------
+    polygons : array of shapely geometries
+        One per region label, in :data:`OUTPUT_CRS`.
+    cells, labels, county, simplify, resolution, population_column
+        As for :func:`tile_county`.
+    enforce : bool, default True
+        Raise :class:`TilingError` when the polygons do not tile the county.
+
+    Returns
+    -------
+    TilingReport
+    """
+    polygons = np.asarray(polygons, dtype=object)
+    labels = np.asarray(labels, dtype=np.int64)
+    if labels.size and labels.max() >= len(polygons):
+        raise ValueError(f"{len(polygons)} polygons for labels up to {labels.max()}")
+    outline = shapely.union_all(county.to_crs(OUTPUT_CRS).geometry.values)
+    report = check_tiling(polygons, outline, simplify, enforce=enforce)
     centres = gpd.GeoSeries(shapely.points(cells["x"].to_numpy(np.float64) + resolution / 2,
                                            cells["y"].to_numpy(np.float64) + resolution / 2),
                             crs=GRID_CRS).to_crs(OUTPUT_CRS).values
-    moved = ~shapely.covers(frame.geometry.values[labels], centres)
-    report = replace(report, cells_displaced=int(moved.sum()),
-                     residents_displaced=float(population[moved].sum()))
-    return frame, report
+    moved = ~shapely.covers(polygons[labels], centres)
+    population = cells[population_column].to_numpy(np.float64)
+    return replace(report, cells_displaced=int(moved.sum()),
+                   residents_displaced=float(population[moved].sum()))
 
 
 def check_tiling(
     polygons: np.ndarray, county: shapely.Geometry, simplify_tolerance: float = 0.0,
-    *, tolerance: float | None = None,
+    *, tolerance: float | None = None, enforce: bool = True,
 ) -> TilingReport:
     """Measure and enforce that polygons tile the county.
 
@@ -338,6 +398,9 @@ def check_tiling(
     tolerance : float, optional
         Largest allowed gap, outside and overlap area in m²; default 1 m² per km² of the
         county.
+    enforce : bool, default True
+        Raise on a bad tiling; ``False`` returns the report (see
+        :meth:`TilingReport.problems`).
 
     Returns
     -------
@@ -355,6 +418,7 @@ def check_tiling(
              else shapely.union_all(shapely.make_valid(polygons)))
     county_area = float(shapely.area(county))
     union_area = float(shapely.area(union))
+    limit = county_area / 1e6 if tolerance is None else float(tolerance)
     report = TilingReport(
         n_regions=len(polygons),
         county_area=county_area,
@@ -366,17 +430,10 @@ def check_tiling(
         coverage_valid=coverage_valid,
         simplify_tolerance=float(simplify_tolerance),
         multipart=int((shapely.get_num_geometries(polygons) > 1).sum()),
+        tolerance=limit,
     )
-    limit = county_area / 1e6 if tolerance is None else tolerance
-    problems = []
-    if report.invalid:
-        problems.append(f"{report.invalid} invalid polygons")
-    if not report.coverage_valid:
-        problems.append("polygons are not a valid coverage (overlaps or slivers)")
-    for name in ("gap_area", "outside_area", "overlap_area"):
-        if getattr(report, name) > limit:
-            problems.append(f"{name} {getattr(report, name):.1f} m² > {limit:.1f} m²")
-    if problems:
+    problems = report.problems()
+    if problems and enforce:
         raise TilingError("social spaces do not tile the county: " + "; ".join(problems))
     return report
 
@@ -548,6 +605,51 @@ def _number_duplicates(names: np.ndarray, dist: np.ndarray) -> np.ndarray:
     return out
 
 
+def keep_names(
+    sr_ids: np.ndarray, names: np.ndarray, kept: Mapping[str, str] | None
+) -> np.ndarray:
+    """Names of the social spaces with the published name kept for every kept ``sr_id``.
+
+    A social space matched to a published one keeps its name as well as its ID, so that
+    maps, reports and the planners' vocabulary stay the same; a new social space whose
+    computed name is taken by a kept one gets the next free number (``Rurstadt-Nord 2``).
+
+    Parameters
+    ----------
+    sr_ids : array of str
+        Stable ID per region, in label order.
+    names : array of str
+        Names computed for this run (:func:`region_names`), in label order.
+    kept : mapping of str to str, optional
+        Published name per ``sr_id``.
+
+    Returns
+    -------
+    ndarray of str
+        Unique names, in label order.
+    """
+    ids = np.asarray(sr_ids, dtype=object)
+    out = np.asarray(names, dtype=object).copy()
+    if ids.shape != out.shape:
+        raise ValueError(f"{len(ids)} IDs for {len(out)} names")
+    if not kept:
+        return out
+    keep = np.array([i in kept for i in ids], dtype=bool)
+    out[keep] = [kept[i] for i in ids[keep]]
+    taken = set(out[keep])
+    for i in np.flatnonzero(~keep):
+        name = out[i]
+        if name in taken:
+            stem, _, number = name.rpartition(" ")
+            stem, n = (stem, 1) if number.isdigit() and stem else (name, 2)
+            while f"{stem} {n}" in taken:
+                n += 1
+            name = f"{stem} {n}"
+        taken.add(name)
+        out[i] = name
+    return out
+
+
 def _resident_centres(table: pd.DataFrame) -> pd.DataFrame:
     """Residents' centre of every municipality and the RMS distance of its residents."""
     g = table.groupby("ags")[["pop", "wx", "wy"]].sum()
@@ -564,6 +666,63 @@ def _nearest_ags(centres: gpd.GeoSeries, munis: gpd.GeoDataFrame) -> pd.Series:
     tree = shapely.STRtree(munis.geometry.values)
     idx = tree.query_nearest(centres.values, all_matches=False)[1]
     return pd.Series(munis.index.to_numpy()[idx], index=range(len(centres)))
+
+
+def social_space_polygons(
+    cells: pd.DataFrame,
+    labels: np.ndarray,
+    county: gpd.GeoDataFrame,
+    municipalities: gpd.GeoDataFrame,
+    *,
+    county_ags: str,
+    sr_ids: np.ndarray | None = None,
+    kept_names: Mapping[str, str] | None = None,
+    simplify: float = 100.0,
+    enforce: bool = True,
+) -> tuple[gpd.GeoDataFrame, TilingReport]:
+    """The social spaces as polygons tiling the county, with stable IDs and names.
+
+    :func:`tile_county`, then :func:`region_names`, with published names kept for kept IDs
+    (:func:`keep_names`).
+
+    Parameters
+    ----------
+    cells : DataFrame
+        Populated cells (``x``, ``y``, ``ags``, ``Einwohner``).
+    labels : ndarray of int, shape (n_cells,)
+    county, municipalities : GeoDataFrame
+        VG250 boundaries.
+    county_ags : str
+    sr_ids : array of str, optional
+        Stable ID per region label; default :func:`region_ids`.
+    kept_names : mapping of str to str, optional
+        Published name per ``sr_id``.
+    simplify : float, default 100
+    enforce : bool, default True
+        Raise :class:`TilingError` on a bad tiling (``False``: leave that to a check).
+
+    Returns
+    -------
+    polygons : GeoDataFrame
+        One row per region in label order: ``region``, ``sr_id``, ``name``, ``gemeinde``,
+        ``gemeinden``, ``n_gemeinden``, ``anteil_hauptgemeinde``, ``einwohner``,
+        ``zellen``, ``rasterzellen``, ``flaeche_km2``, geometry (EPSG:25832);
+        ``attrs["simplify"]`` holds the smoothing tolerance.
+    report : TilingReport
+    """
+    labels = np.asarray(labels, dtype=np.int64)
+    polygons, tiling = tile_county(cells, labels, county, simplify=simplify, enforce=enforce)
+    ids = _check_ids(sr_ids, len(polygons), county_ags)
+    names = region_names(cells, labels, polygons.geometry, municipalities)
+    names["name"] = keep_names(ids, names["name"].to_numpy(), kept_names)
+    frame = pd.concat([
+        pd.DataFrame({"region": polygons["region"].to_numpy(), "sr_id": ids}),
+        names.drop(columns="region"),
+        polygons.drop(columns=["region", "geometry"]),
+    ], axis=1)
+    frame = gpd.GeoDataFrame(frame, geometry=polygons.geometry.values, crs=OUTPUT_CRS)
+    frame.attrs["simplify"] = float(simplify)  # kept by (Geo)Parquet, read by the publication
+    return frame, tiling
 
 
 # --- the publication ----------------------------------------------------------------------
@@ -632,6 +791,8 @@ def build_publication(
     input_files: dict | None = None,
     simplify: float = 100.0,
     sr_ids: np.ndarray | None = None,
+    kept_names: Mapping[str, str] | None = None,
+    polygons: gpd.GeoDataFrame | None = None,
 ) -> Publication:
     """Assemble the published layers, styles and metadata of a county.
 
@@ -661,6 +822,12 @@ def build_publication(
     sr_ids : array of str, optional
         The stable ID of every region label ``0..k-1`` (e.g. kept from the last publish);
         default :func:`region_ids` of the labels.
+    kept_names : mapping of str to str, optional
+        Published name per ``sr_id``, kept for kept IDs (:func:`keep_names`).
+    polygons : GeoDataFrame, optional
+        :func:`social_space_polygons` drawn before (``sr_ids``, ``kept_names`` and, from
+        ``attrs``, ``simplify`` are then taken from it); their tiling is measured again and
+        enforced, so nothing that does not tile the county is published.
 
     Returns
     -------
@@ -676,10 +843,20 @@ def build_publication(
     )
 
     labels = np.asarray(labels, dtype=np.int64)
-    polygons, tiling = tile_county(cells, labels, county, simplify=simplify)
-    ids = _check_ids(sr_ids, len(polygons), county_ags)
-    names = region_names(cells, labels, polygons.geometry, municipalities)
-    regions = _region_layer(ids, polygons, names, profiles)
+    if polygons is None:
+        polygons, tiling = social_space_polygons(
+            cells, labels, county, municipalities, county_ags=county_ags, sr_ids=sr_ids,
+            kept_names=kept_names, simplify=simplify)
+    else:
+        k = int(labels.max()) + 1
+        if polygons["region"].tolist() != list(range(k)):
+            raise ValueError(f"polygons must hold regions 0..{k - 1} in label order")
+        simplify = float(polygons.attrs.get("simplify", simplify))
+        polygons = polygons.to_crs(OUTPUT_CRS)
+        tiling = measure_tiling(polygons.geometry.values, cells, labels, county,
+                                simplify=simplify)
+    ids = _check_ids(polygons["sr_id"].to_numpy(), len(polygons), county_ags)
+    regions = _region_layer(ids, polygons, polygons, profiles)
     regions = regions.sort_values("sr_id", kind="stable").reset_index(drop=True)
     colors = region_colors(regions.geometry.values)
     regions["farbe"] = colors

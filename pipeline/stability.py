@@ -24,7 +24,7 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -67,12 +67,15 @@ class PublishedState:
         Highest ID number ever issued in the county.
     run_id : str
         Dagster run that published them.
+    names : dict of str to str
+        Published name per ``sr_id`` (empty for states written before names were kept).
     """
 
     cells: pd.DataFrame
     fingerprint: str
     max_issued: int
     run_id: str
+    names: dict = field(default_factory=dict)
 
     def __repr__(self) -> str:
         return (f"PublishedState(cells={len(self.cells)}, regions={self.cells['sr_id'].nunique()}, "
@@ -190,11 +193,12 @@ def load_published(folder: str | Path) -> PublishedState | None:
     state = json.loads((folder / _STATE).read_text(encoding="utf-8"))
     cells = pd.read_parquet(folder / _CELLS)
     return PublishedState(cells, str(state["fingerprint"]), int(state["max_issued"]),
-                          str(state.get("run_id", "")))
+                          str(state.get("run_id", "")), dict(state.get("names", {})))
 
 
 def save_published(
-    folder: str | Path, cells: pd.DataFrame, fingerprint: str, max_issued: int, run_id: str
+    folder: str | Path, cells: pd.DataFrame, fingerprint: str, max_issued: int, run_id: str,
+    names: Mapping[str, str] | None = None,
 ) -> Path:
     """Write the published state atomically (cells first, then the state file).
 
@@ -208,6 +212,8 @@ def save_published(
     max_issued : int
         Never lower than the number already recorded.
     run_id : str
+    names : mapping of str to str, optional
+        Published name per ``sr_id``, kept by the next run for matched social spaces.
 
     Returns
     -------
@@ -225,7 +231,8 @@ def save_published(
     tmp = folder / f".{_CELLS}.{os.getpid()}.tmp"
     cells[["cell_id", "region", "sr_id"]].to_parquet(tmp, index=False)
     os.replace(tmp, folder / _CELLS)
-    state = {"fingerprint": fingerprint, "max_issued": int(max_issued), "run_id": run_id}
+    state = {"fingerprint": fingerprint, "max_issued": int(max_issued), "run_id": run_id,
+             "names": {str(k): str(v) for k, v in sorted((names or {}).items())}}
     tmp = folder / f".{_STATE}.{os.getpid()}.tmp"
     tmp.write_text(json.dumps(state, indent=1), encoding="utf-8")
     os.replace(tmp, folder / _STATE)

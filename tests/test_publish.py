@@ -227,6 +227,50 @@ def test_report_is_self_contained(published):
     assert text.count("data:image/png;base64,") >= 2
 
 
+def test_polygon_check_passed_with_figures(published):
+    result, *_ = published
+    check = next(e for e in result.get_asset_check_evaluations()
+                 if e.check_name == "polygons_tile_county")
+    assert check.passed
+    meta = check.metadata
+    assert meta["problems"].value == [] and meta["one_per_social_space"].value is True
+    assert meta["invalid"].value == 0 and meta["coverage_valid"].value == 1.0
+    assert meta["tiling_error"].value < meta["tolerance"].value
+    assert meta["simplify_tolerance"].value == 100.0
+
+
+def test_polygons_not_tiling_stop_the_publish(published, monkeypatch):
+    """A polygon shrunk by 30 m leaves a gap: the blocking check fails, nothing is written."""
+    _, folder, config_path, _ = published
+    before = _sha(folder / "sozialraeume.gpkg")
+    real = publish.social_space_polygons
+
+    def shrunk(*args, **kwargs):
+        polygons, report = real(*args, **kwargs)
+        polygons.geometry.values[0] = shapely.buffer(polygons.geometry.values[0], -30.0)
+        return polygons, report
+
+    monkeypatch.setattr(publish, "social_space_polygons", shrunk)
+    result = materialize(
+        [*load_assets_from_modules(MODULES), *load_asset_checks_from_modules(MODULES)],
+        selection=[publish.sozialraum_polygons, publish.sozialraeume_gpkg],
+        resources={
+            "counties": CountiesResource(config_path=str(config_path),
+                                         processed_root=str(folder.parent)),
+            "io_manager": ParquetIOManager(base_dir=str(folder.parent)),
+        },
+        partition_key="sample",
+        raise_on_error=False,
+    )
+    check = next(e for e in result.get_asset_check_evaluations()
+                 if e.check_name == "polygons_tile_county")
+    assert not check.passed
+    assert any(p.startswith("gap_area") for p in check.metadata["problems"].value)
+    written = {m.asset_key.path[-1] for m in result.get_asset_materialization_events()}
+    assert "sozialraeume_gpkg" not in written
+    assert _sha(folder / "sozialraeume.gpkg") == before
+
+
 def test_asset_metadata_for_the_ui(published):
     result, folder, _, _ = published
     mats = [m for m in result.get_asset_materialization_events()

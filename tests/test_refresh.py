@@ -3,13 +3,15 @@
 The sample county is published once; then ten populated cells of its most populous social
 space get 1,500 more residents each in the population CSV inside the Zensus ZIP (a temporary
 copy), so that space passes the cap, and the county is refreshed. The refresh
-starts from the published labels (warm start), matches regions by residents in common, and
-records the share of residents whose social space changed in the run metadata, in the
-stability check and in the history database.
+starts from the published labels (warm start), matches regions by residents in common, keeps
+the names of matched social spaces, and records the share of residents whose social space
+changed in the run metadata, in the stability check and in the history database.
 """
 
+import shutil
 import zipfile
 
+import geopandas as gpd
 import pandas as pd
 import pytest
 from dagster import (
@@ -73,6 +75,7 @@ def refresh(sample_dir, tmp_path_factory):
         largest = cells.groupby("sr_id")["Einwohner"].sum().idxmax()
         chosen = cells[cells["sr_id"] == largest].nlargest(10, "Einwohner")["cell_id"].tolist()
         edited = _edit_population(source, copy, chosen, extra=1500)
+        shutil.copy(steps / "sozialraum_polygons.parquet", tmp / "polygons_before.parquet")
         second = materialize(defs, resources=resources, partition_key="sample",
                              instance=instance)
         after = pd.read_parquet(steps / "cell_regions.parquet")
@@ -109,3 +112,18 @@ def test_stability_figure_is_recorded(refresh):
     check = next(e for e in second.get_asset_check_evaluations()
                  if e.check_name == "social_spaces_stable")
     assert check.metadata["changed_share"].value == pytest.approx(recorded)
+
+
+def test_matched_social_spaces_keep_their_names(refresh):
+    *_, out = refresh
+    before = gpd.read_parquet(out.parent / "polygons_before.parquet").set_index("sr_id")
+    after = gpd.read_parquet(out / "sample" / "steps" / "sozialraum_polygons.parquet")
+    after = after.set_index("sr_id")
+    kept = before.index.intersection(after.index)
+    assert len(kept) >= 0.8 * len(before)
+    assert (after.loc[kept, "name"] == before.loc[kept, "name"]).all()
+    assert after["name"].is_unique
+    new = after.index.difference(before.index)
+    assert not set(after.loc[new, "name"]) & set(before.loc[kept, "name"])
+    meta = refresh[1].asset_materializations_for_node("sozialraum_polygons")[0].metadata
+    assert meta["names_kept"].value == len(kept)

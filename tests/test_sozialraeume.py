@@ -6,8 +6,10 @@ Test matrix
   pieces by straight-line distance, bad shapes.
 - ``tile_county`` on a small lattice in a disc-shaped county, simplification off and on:
   valid coverage whose union is the county, residents counted from populated cells only.
-- ``check_tiling`` raises on overlaps and gaps.
-- ``region_ids``, ``region_names``: unique names with compass parts.
+- ``check_tiling`` raises on overlaps and gaps, or only reports them (``enforce=False``).
+- ``region_ids``, ``region_names``: unique names with compass parts; ``keep_names`` keeps
+  published names of kept IDs and numbers new names that would clash.
+- ``social_space_polygons``: IDs, names and tiling figures in one frame, kept names used.
 """
 
 import geopandas as gpd
@@ -22,8 +24,10 @@ from pipeline.sozialraeume import (
     TilingError,
     check_tiling,
     fill_grid,
+    keep_names,
     region_ids,
     region_names,
+    social_space_polygons,
     tile_county,
 )
 
@@ -133,6 +137,21 @@ def test_check_tiling_raises_on_overlap_and_gap():
                      county)
 
 
+def test_check_tiling_can_report_instead_of_raising():
+    county = shapely.box(0, 0, 200, 100)
+    gap = np.array([shapely.box(0, 0, 100, 100), shapely.box(100, 0, 190, 100)])
+    report = check_tiling(gap, county, enforce=False)
+    assert report.gap_area == pytest.approx(1000.0)
+    assert report.tolerance == pytest.approx(200 * 100 / 1e6)
+    assert report.problems() == ["gap_area 1000.0 m² > 0.0 m²"]
+    bowtie = shapely.Polygon([(0, 0), (100, 100), (100, 0), (0, 100)])
+    report = check_tiling(np.array([bowtie, shapely.box(100, 0, 200, 100)]), county,
+                          enforce=False)
+    assert "1 invalid polygons" in report.problems()
+    assert check_tiling(np.array([shapely.box(0, 0, 100, 100), shapely.box(100, 0, 200, 100)]),
+                        county, enforce=False).problems() == []
+
+
 def test_region_ids():
     assert region_ids(np.array([0, 2, 0]), "05358").tolist() == [
         "SR-05358-001", "SR-05358-003", "SR-05358-001"]
@@ -170,3 +189,36 @@ def test_region_names_single_region_keeps_plain_name():
     assert names.loc[0, "name"] == "Aldenrath"
     assert names.loc[0, "gemeinden"] == "Aldenrath; Nideck"
     assert names.loc[0, "anteil_hauptgemeinde"] == pytest.approx(10 / 13)
+
+
+def test_keep_names_keeps_published_names_and_numbers_clashes():
+    ids = np.array(["SR-1-001", "SR-1-002", "SR-1-007", "SR-1-008"], dtype=object)
+    computed = np.array(["Rurstadt-Nord", "Rurstadt-Mitte", "Rurstadt-Süd", "Rurstadt-Ost 1"],
+                        dtype=object)
+    kept = {"SR-1-001": "Rurstadt-Süd", "SR-1-002": "Rurstadt-Ost 1", "SR-1-003": "Gone"}
+    names = keep_names(ids, computed, kept)
+    # kept IDs keep their published names even where this run would name them otherwise;
+    # new social spaces whose name is taken get the next free number
+    assert names.tolist() == ["Rurstadt-Süd", "Rurstadt-Ost 1", "Rurstadt-Süd 2",
+                              "Rurstadt-Ost 2"]
+    assert keep_names(ids, computed, None).tolist() == computed.tolist()
+    with pytest.raises(ValueError, match="4 IDs for 3 names"):
+        keep_names(ids, computed[:3], kept)
+
+
+def test_social_space_polygons_carry_ids_names_and_kept_names():
+    cells, labels, county = _lattice()
+    munis = gpd.GeoDataFrame({"ags": ["05399004", "05399008"], "name": ["Aldenrath", "Nideck"]},
+                             geometry=[shapely.box(X0 - 2000, Y0 - 2000, X0, Y0 + 2000),
+                                       shapely.box(X0, Y0 - 2000, X0 + 2000, Y0 + 2000)],
+                             crs=GRID_CRS)
+    ids = np.array(["SR-05399-004", "SR-05399-009"], dtype=object)
+    first, report = social_space_polygons(cells, labels, county, munis, county_ags="05399",
+                                          sr_ids=ids, simplify=50.0)
+    assert first["sr_id"].tolist() == ids.tolist()
+    assert first["name"].tolist() == ["Aldenrath", "Nideck"]
+    assert first.attrs["simplify"] == 50.0 and report.simplify_tolerance == 50.0
+    assert first["einwohner"].sum() == cells["Einwohner"].sum()
+    again, _ = social_space_polygons(cells, labels, county, munis, county_ags="05399",
+                                     sr_ids=ids, kept_names={"SR-05399-009": "Nideck-Nord"})
+    assert again["name"].tolist() == ["Aldenrath", "Nideck-Nord"]

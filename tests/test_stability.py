@@ -96,9 +96,12 @@ def test_unchanged_labels_change_nothing():
 def test_published_state_round_trip_keeps_the_highest_number(tmp_path):
     published = _published(np.array([0, 0, 1, 1, 2, 2]), ["a-1", "a-2", "a-3"])
     save_published(tmp_path, published.cells, "abc", 12, "run-1")
-    save_published(tmp_path, published.cells, "abc", 3, "run-2")
+    assert load_published(tmp_path).names == {}
+    save_published(tmp_path, published.cells, "abc", 3, "run-2",
+                   names={"a-2": "Rurstadt-Süd", "a-1": "Nideck"})
     state = load_published(tmp_path)
     assert state.max_issued == 12 and state.run_id == "run-2" and state.fingerprint == "abc"
+    assert state.names == {"a-1": "Nideck", "a-2": "Rurstadt-Süd"}
     pd.testing.assert_frame_equal(state.cells, published.cells)
     assert load_published(tmp_path / "nothing") is None
 

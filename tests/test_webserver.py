@@ -164,7 +164,8 @@ def test_checks_passed(server, two_runs):
             results = {r.dagster_event.event_specific_data.check_name:
                        r.dagster_event.event_specific_data.passed for r in records}
             assert {"cells_assigned_once", "regions_within_bounds", "indicators_valid",
-                    "crs_as_expected", "social_spaces_stable"} <= set(results)
+                    "crs_as_expected", "social_spaces_stable", "regions_are_a_valid_partition",
+                    "polygons_tile_county"} <= set(results)
             assert all(results.values()), results
     finally:
         instance.dispose()
