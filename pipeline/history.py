@@ -10,9 +10,10 @@ One file, ``data/processed/history.duckdb``, with two tables:
     The published profiles in long form: ``run_id``, ``county``, ``sr_id``, ``indicator``,
     ``value``.
 
-DuckDB allows one writing process per file, so only one writer may run at a time (the
-Dagster asset that calls :func:`append_run` sits in a pool of limit 1). Readers open the
-file read-only, when no run is writing.
+DuckDB allows one writing process per file, so only one writer may run at a time: the
+Dagster asset that calls :func:`append_run` sits in a pool of limit 1, and every access
+here also holds a lock on ``history.duckdb.lock`` (exclusive to write, shared to read), so
+writers from outside Dagster (a notebook, a second code location) wait instead of failing.
 
 Examples
 --------
@@ -27,7 +28,9 @@ Examples
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -59,6 +62,42 @@ CREATE TABLE IF NOT EXISTS profiles (
     value DOUBLE
 );
 """
+
+
+#: Seconds a writer or reader waits for the history lock before giving up.
+LOCK_TIMEOUT = 600.0
+
+
+@contextmanager
+def _locked(path: Path, exclusive: bool, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
+    """Hold ``<path>.lock`` (exclusive or shared) while the database is open.
+
+    Uses ``fcntl.flock`` where the system has it (Linux, macOS; also across containers
+    sharing a volume with local locking); elsewhere the Dagster pool alone serialises.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    lock_path = path.with_name(path.name + ".lock")
+    mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
+    with open(lock_path, "a+b") as handle:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(handle, mode | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(
+                        f"{path}: history database locked by another run for over "
+                        f"{timeout:.0f} s ({lock_path})") from None
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _json(value: Mapping[str, Any]) -> str:
@@ -103,7 +142,7 @@ def append_run(
     regions = None if profiles is None else len(profiles)
     residents = (None if profiles is None or "residents" not in profiles.columns
                  else float(profiles["residents"].sum()))
-    with duckdb.connect(str(path)) as con:
+    with _locked(path, exclusive=True), duckdb.connect(str(path)) as con:
         con.execute(_SCHEMA)
         con.execute("BEGIN TRANSACTION")
         con.execute("DELETE FROM runs WHERE run_id = ? AND county = ?", [run_id, county])
@@ -122,7 +161,8 @@ def append_run(
 
 def read_runs(path: str | Path, county: str | None = None) -> pd.DataFrame:
     """All recorded publishes (of one county), oldest first."""
-    with duckdb.connect(str(path), read_only=True) as con:
+    path = Path(path)
+    with _locked(path, exclusive=False), duckdb.connect(str(path), read_only=True) as con:
         if county is None:
             return con.execute("SELECT * FROM runs ORDER BY published_at").df()
         return con.execute(
@@ -131,7 +171,8 @@ def read_runs(path: str | Path, county: str | None = None) -> pd.DataFrame:
 
 def read_profiles(path: str | Path, run_id: str, county: str) -> pd.DataFrame:
     """The profiles of one publish in long form."""
-    with duckdb.connect(str(path), read_only=True) as con:
+    path = Path(path)
+    with _locked(path, exclusive=False), duckdb.connect(str(path), read_only=True) as con:
         return con.execute(
             "SELECT sr_id, indicator, value FROM profiles WHERE run_id = ? AND county = ? "
             "ORDER BY sr_id, indicator", [run_id, county]).df()

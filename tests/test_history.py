@@ -3,15 +3,24 @@
 Matrix:
 - ``append_run`` / ``read_runs`` / ``read_profiles`` on a temporary DuckDB file: row
   written, JSON fields readable in SQL, a repeated run ID replaces its rows;
+- three processes writing and one reading the same file at once (as parallel county runs
+  would without the Dagster pool): every row lands, nobody fails on DuckDB's file lock;
+- the instance from ``dagster.yaml`` limits pool ``history`` to one step at a time, and the
+  history asset is in that pool;
 - two in-process runs of the whole code location for the sample county on one instance:
   the history gets one row per run with parameters, quality, stability and profiles; the
   second run reuses the published social spaces exactly (same ``sr_id`` per cell, no resident
   changed) and every check passes both times.
 """
 
+import multiprocessing
+import uuid
+from pathlib import Path
+
 import duckdb
 import pandas as pd
 import pytest
+import yaml
 from dagster import (
     DagsterInstance,
     load_asset_checks_from_modules,
@@ -48,6 +57,62 @@ def test_append_and_query(tmp_path):
             "SELECT json_extract(parameters, '$.seed') FROM runs WHERE run_id = ?", ["r1"]
         ).fetchone()[0]
     assert str(seed) == "0"
+
+
+def _writer(db: str, county: str, n: int) -> None:
+    profiles = pd.DataFrame({"sr_id": [f"SR-{i}" for i in range(40)],
+                             "residents": [3000.0] * 40, "anteil_65plus": [0.2] * 40})
+    for i in range(n):
+        append_run(db, run_id=f"{county}-{i}", county=county, parameters={"seed": i},
+                   quality={}, stability={"changed_share": 0.0}, profiles=profiles)
+
+
+def _reader(db: str, n: int) -> None:
+    for _ in range(n):
+        if Path(db).exists():
+            read_runs(db)
+
+
+def test_parallel_writers_never_collide(tmp_path):
+    db = str(tmp_path / "history.duckdb")
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_writer, args=(db, county, 12)) for county in ("a", "b", "c")]
+    procs.append(ctx.Process(target=_reader, args=(db, 30)))
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(180)
+    assert [p.exitcode for p in procs] == [0, 0, 0, 0]
+    runs = read_runs(db)
+    assert sorted(runs["run_id"]) == sorted(f"{c}-{i}" for c in "abc" for i in range(12))
+    with duckdb.connect(db, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM profiles").fetchone()[0] == 36 * 40 * 2
+
+
+def test_history_pool_admits_one_step_at_a_time(tmp_path):
+    """Two county runs reach the history step together: the second step waits for a slot."""
+    from dagster._core.execution.plan.instance_concurrency_context import (
+        InstanceConcurrencyContext,
+    )
+    from dagster._core.storage.dagster_run import DagsterRun
+
+    assert operations.sozialraum_history.op.pool == "history"
+    home = tmp_path / "home"
+    home.mkdir()
+    settings = yaml.safe_load((Path(__file__).parents[1] / "dagster.yaml").read_text())
+    (home / "dagster.yaml").write_text(yaml.safe_dump(settings))
+    step = "sozialraum_history"
+    with DagsterInstance.from_config(str(home)) as instance:
+        runs = [DagsterRun(job_name="sozialraum_job", run_id=str(uuid.uuid4()))
+                for _ in range(2)]
+        with InstanceConcurrencyContext(instance, runs[0]) as first, \
+                InstanceConcurrencyContext(instance, runs[1]) as second:
+            assert first.claim("history", step)
+            assert not second.claim("history", step)  # blocked while the first one writes
+            first.free_step(step)
+            claim = instance.event_log_storage.claim_concurrency_slot(
+                "history", runs[1].run_id, step)
+            assert claim.is_claimed  # and admitted once it is done
 
 
 @pytest.fixture(scope="module")
