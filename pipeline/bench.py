@@ -13,7 +13,8 @@ Every run is a child process (:mod:`pipeline._bench_tools`) with a time limit an
 limit; its peak memory is the child's peak resident set size (``VmHWM``, polled by the
 parent and reported by the child at its end). A tool that times out or
 fails on a lattice is skipped on the larger ones. k-region peers get the number of regions
-this engine found. The table gives seconds (the timed call, after a warm-up on a tiny
+this engine found. This engine runs with ``compactness_weight=0`` (homogeneity only, the
+objective the peers have too). The table gives seconds (the timed call, after a warm-up on a tiny
 lattice), the child's whole wall time, peak memory, regions, regions below the floor,
 contiguity, population-weighted R2 (the engine's objective) and unweighted R2 (what the
 peers optimise), and for each data set the speed-up and R2 difference against the best

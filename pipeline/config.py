@@ -57,7 +57,10 @@ class RegionParameters:
     barrier_weight : float
         Extra cost factor of a grid edge that crosses a barrier line (0 = barriers ignored).
     compactness_weight : float
-        Weight of the compactness term in local search (0 = homogeneity only).
+        Weight of the compactness term in local search (0 = homogeneity only). 0.1 is the
+        knee of the trade-off measured on the sample county (isoperimetric quotient of the
+        published polygons 0.36 -> 0.41 mean, 0.08 -> 0.20 min, for R2 0.566 -> 0.562;
+        0.3: 0.43 for 0.558; 1.0: 0.45 for 0.553).
     nested : bool
         Keep social spaces within municipal borders.
     seed : int
