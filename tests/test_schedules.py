@@ -50,7 +50,7 @@ _SCHEDULE_SCRIPT = textwrap.dedent("""
     from datetime import datetime
     from zoneinfo import ZoneInfo
     from pipeline.definitions import defs
-    schedule = defs.get_schedule_def("nightly_refresh")
+    schedule = defs.resolve_schedule_def("nightly_refresh")
     when = datetime(2026, 3, 2, 2, 0, tzinfo=ZoneInfo("Europe/Berlin"))
     with DagsterInstance.ephemeral() as instance:
         context = build_schedule_context(
@@ -89,7 +89,7 @@ def sensor_setup(sample_dir, tmp_path, monkeypatch):
     monkeypatch.setenv("SOZIALRAUM_COUNTIES", str(config))
     from pipeline.definitions import defs
 
-    return defs.get_sensor_def("input_change_sensor"), copy
+    return defs.resolve_sensor_def("input_change_sensor"), copy
 
 
 def _tick(sensor, instance, cursor):
