@@ -14,15 +14,15 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from pipeline.units import (
-    _check_geometries,
-    _existing,
-    _Layer,
-    _layer_crs,
-    _layer_display,
-    _open_layer,
-    _read_layer,
-    _require_fields,
+from pipeline.vector import (
+    Layer,
+    check_geometries,
+    existing_path,
+    layer_crs,
+    layer_display,
+    open_layer,
+    read_layer,
+    require_fields,
 )
 
 __all__ = ["KINDS", "LINE_TYPES", "read_barriers"]
@@ -61,26 +61,26 @@ def read_barriers(path: str | os.PathLike, layer: str = "barrieren") -> gpd.GeoD
     >>> read_barriers("barrieren.gpkg")["kind"].unique().tolist()  # doctest: +SKIP
     ['hauptstrasse', 'bahn', 'fluss']
     """
-    source = _existing(path)
-    name, info = _open_layer(source, str(path), layer)
-    display = _layer_display(str(path), name)
+    source = existing_path(path)
+    name, info = open_layer(source, str(path), layer)
+    display = layer_display(str(path), name)
     present = {str(f).lower(): str(f) for f in info["fields"]}
     kind_field = next((present[f] for f in _KIND_FIELDS if f in present), None)
     if kind_field is None:
-        _require_fields(display, info, [_KIND_FIELDS[0]])  # raises, listing the fields
+        require_fields(display, info, [_KIND_FIELDS[0]])  # raises, listing the fields
     name_field = present.get("name")
-    crs = _layer_crs(display, info["crs"], None)
+    crs = layer_crs(display, info["crs"], None)
     columns = [kind_field, *([name_field] if name_field else [])]
-    lines = _read_layer(source, display, name, columns)
+    lines = read_layer(source, display, name, columns)
     kinds = _kinds(lines, kind_field)
     labels = lines.fields[name_field] if name_field else pd.Series(pd.NA, index=lines.fields.index)
-    geometry = _check_geometries(lines, kinds, LINE_TYPES, id_label="typ")
+    geometry = check_geometries(lines, kinds, LINE_TYPES, id_label="typ")
     frame = gpd.GeoDataFrame({"kind": kinds, "name": labels.to_numpy()}, geometry=geometry, crs=crs)
     frame.attrs.update(source=str(path), layer=name)
     return frame
 
 
-def _kinds(lines: _Layer, field: str) -> np.ndarray:
+def _kinds(lines: Layer, field: str) -> np.ndarray:
     raw = lines.fields[field]
     kinds = raw.astype("string").str.strip().str.lower()
     empty = (kinds.isna() | kinds.eq("")).to_numpy(dtype=bool)

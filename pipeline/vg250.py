@@ -26,17 +26,17 @@ import pyogrio
 import shapely
 
 from pipeline.errors import InputError
-from pipeline.units import (
+from pipeline.vector import (
     POLYGON_TYPES,
-    _as_multipolygons,
-    _check_geometries,
-    _existing,
-    _Layer,
-    _layer_crs,
-    _layer_display,
-    _open_layer,
-    _read_layer,
-    _require_fields,
+    Layer,
+    as_multipolygons,
+    check_geometries,
+    existing_path,
+    layer_crs,
+    layer_display,
+    open_layer,
+    read_layer,
+    require_fields,
 )
 
 __all__ = ["LAND", "LAND_FALLBACK", "VG250_CRS", "read_county", "read_municipalities"]
@@ -154,17 +154,17 @@ def _read_units(
 ) -> gpd.GeoDataFrame:
     """Land features whose AGS is (width 5) or starts with (width 8) ``key``, dissolved."""
     source, display_path, wanted_layer = _locate(path, layer)
-    name, info = _open_layer(source, display_path, wanted_layer)
-    display = _layer_display(display_path, name)
-    fields = _require_fields(display, info, _FIELDS)
+    name, info = open_layer(source, display_path, wanted_layer)
+    display = layer_display(display_path, name)
+    fields = require_fields(display, info, _FIELDS)
     present = {str(f).lower(): str(f) for f in info["fields"]}
     optional = {f: present[f.lower()] for f in _OPTIONAL if f.lower() in present}
-    crs = _layer_crs(display, info["crs"], None)
+    crs = layer_crs(display, info["crs"], None)
     ags_field = fields["AGS"]
     numeric = _is_numeric(info, ags_field)
     where = _key_filter(ags_field, key, width, numeric)
     columns = [*fields.values(), *optional.values()]
-    features = _read_layer(source, display, name, columns, where=where)
+    features = read_layer(source, display, name, columns, where=where)
     if len(features.fids) == 0:
         raise _no_match(source, display, name, ags_field, key, width, numeric)
     ags = _ags(features, ags_field, width, numeric)
@@ -175,7 +175,7 @@ def _read_units(
         )
     land = _land(features, fields["GF"], key)
     features, ags = features.take(land), ags[land]
-    geometry = _check_geometries(features, ags, POLYGON_TYPES, id_label="AGS", repair=repair)
+    geometry = check_geometries(features, ags, POLYGON_TYPES, id_label="AGS", repair=repair)
     table = pd.DataFrame(
         {
             "ags": ags,
@@ -192,7 +192,7 @@ def _read_units(
 
 def _locate(path: str | os.PathLike, layer: str) -> tuple[str, str, str]:
     """GDAL source, name for messages and layer name for a file, folder or ZIP."""
-    source = Path(_existing(path))
+    source = Path(existing_path(path))
     shapefile = f"{layer}.shp".lower()
     if source.is_dir():
         found = sorted(p for p in source.rglob("*") if p.suffix.lower() in (".shp", ".gpkg"))
@@ -273,7 +273,7 @@ def _no_match(
     )
 
 
-def _ags(features: _Layer, field: str, width: int, numeric: bool) -> np.ndarray:
+def _ags(features: Layer, field: str, width: int, numeric: bool) -> np.ndarray:
     raw = features.fields[field]
     if numeric:
         return raw.astype("int64").astype(str).str.zfill(width).to_numpy()
@@ -289,7 +289,7 @@ def _ags(features: _Layer, field: str, width: int, numeric: bool) -> np.ndarray:
     return text.to_numpy()
 
 
-def _land(features: _Layer, field: str, key: str) -> np.ndarray:
+def _land(features: Layer, field: str, key: str) -> np.ndarray:
     """Mask of the GF=4 rows (GF=9 if the selection has none)."""
     gf = pd.to_numeric(features.fields[field], errors="coerce").to_numpy()
     for value in (LAND, LAND_FALLBACK):
@@ -304,7 +304,7 @@ def _land(features: _Layer, field: str, key: str) -> np.ndarray:
     )
 
 
-def _optional(features: _Layer, field: str | None) -> pd.Series:
+def _optional(features: Layer, field: str | None) -> pd.Series:
     if field is None:
         return pd.Series(pd.NA, index=features.fields.index, dtype="object")
     return features.fields[field]
@@ -343,7 +343,7 @@ def _dissolve(parts: gpd.GeoDataFrame, display: str) -> gpd.GeoDataFrame:
             "bez": first["bez"].to_numpy(),
             "ewz": pd.array(residents.round().to_numpy(), dtype="Int64"),
         },
-        geometry=_as_multipolygons(geometry.to_numpy()),
+        geometry=as_multipolygons(geometry.to_numpy()),
         crs=VG250_CRS,
     )
     return result

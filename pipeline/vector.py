@@ -1,0 +1,223 @@
+"""Vector layers as arrays: open, check and read a layer with errors that name the feature.
+
+The readers of polygon and line layers (:mod:`pipeline.units`, :mod:`pipeline.vg250`,
+:mod:`pipeline.barriers`) share these helpers: the layer and field lookups are
+case-insensitive, CRS problems are explained, and every problem raises
+:class:`~pipeline.errors.InputError` naming the file and layer, the feature (its FID, as
+QGIS shows it) and the field.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyogrio
+import pyogrio.raw
+import pyproj
+import shapely
+from pyogrio.errors import DataLayerError, DataSourceError
+from pyproj.exceptions import CRSError
+
+from pipeline.errors import InputError
+
+__all__ = [
+    "POLYGON_TYPES",
+    "Layer",
+    "as_multipolygons",
+    "check_geometries",
+    "existing_path",
+    "layer_crs",
+    "layer_display",
+    "list_layers",
+    "open_layer",
+    "read_layer",
+    "require_fields",
+]
+
+#: Geometry types accepted for areal units.
+POLYGON_TYPES = ("Polygon", "MultiPolygon")
+
+
+@dataclass(frozen=True)
+class Layer:
+    """The features of one vector layer as arrays, with the names for messages."""
+
+    display: str
+    name: str
+    fids: np.ndarray
+    fields: pd.DataFrame
+    geometry: np.ndarray
+    crs: str | None
+
+    def error(
+        self, reason: str, *, feature: int | str | None = None, column: str | None = None
+    ) -> InputError:
+        """Build an :class:`InputError` about this layer."""
+        return InputError(self.display, reason, feature=feature, column=column)
+
+    def take(self, mask: np.ndarray) -> Layer:
+        """The features where ``mask`` is true."""
+        return replace(
+            self,
+            fids=self.fids[mask],
+            fields=self.fields.loc[mask].reset_index(drop=True),
+            geometry=self.geometry[mask],
+        )
+
+
+def existing_path(path: str | os.PathLike) -> str:
+    """The path as a string, after checking that it is a path and exists."""
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(f"path must be a file path, got {type(path).__name__}")
+    if not Path(path).exists():
+        raise FileNotFoundError(f"vector file not found: {path}")
+    return str(path)
+
+
+def layer_display(path: str, layer: str) -> str:
+    """How messages name a layer: ``<path> (layer '<name>')``."""
+    return f"{path} (layer '{layer}')"
+
+
+def list_layers(source: str, display: str) -> list[str]:
+    """Names of the layers in a data source."""
+    try:
+        return [str(name) for name in pyogrio.list_layers(source)[:, 0]]
+    except (DataSourceError, DataLayerError) as err:
+        raise InputError(display, f"cannot be opened as a vector data source: {err}") from err
+
+
+def open_layer(source: str, display: str, layer: str | None) -> tuple[str, dict]:
+    """Name and pyogrio info of the requested layer (or the only one)."""
+    names = list_layers(source, display)
+    if layer is None:
+        if len(names) != 1:
+            raise InputError(
+                display, f"holds {len(names)} layers, pass layer=: {', '.join(names) or 'none'}"
+            )
+        chosen = names[0]
+    else:
+        matches = [n for n in names if n == layer] or [
+            n for n in names if n.lower() == layer.lower()
+        ]
+        if not matches:
+            raise InputError(
+                display, f"has no layer '{layer}'; layers: {', '.join(names) or 'none'}"
+            )
+        chosen = matches[0]
+    return chosen, pyogrio.read_info(source, layer=chosen)
+
+
+def require_fields(display: str, info: dict, required: Sequence[str]) -> dict[str, str]:
+    """Map each required field to its spelling in the layer (case-insensitive match)."""
+    present = [str(name) for name in info["fields"]]
+    by_lower = {name.lower(): name for name in present}
+    mapping = {}
+    for name in required:
+        actual = name if name in present else by_lower.get(name.lower())
+        if actual is None:
+            raise InputError(
+                display,
+                f"missing field '{name}'; fields: {', '.join(present) or 'none'}",
+                column=name,
+            )
+        mapping[name] = actual
+    return mapping
+
+
+def layer_crs(display: str, declared: str | None, override: str | pyproj.CRS | None) -> pyproj.CRS:
+    """The CRS to use: the declared one, or ``override`` where the file has none or a bad one."""
+    parsed = None
+    problem = "declares no CRS"
+    if declared:
+        try:
+            parsed = pyproj.CRS.from_user_input(declared)
+        except CRSError:
+            problem = f"declares a CRS pyproj does not know: {declared[:80]!r}"
+    if override is not None:
+        try:
+            chosen = pyproj.CRS.from_user_input(override)
+        except CRSError as err:
+            raise ValueError(f"crs must be a CRS pyproj knows, got {override!r}") from err
+        if parsed is not None and parsed != chosen:
+            warnings.warn(
+                f"{display}: the file declares {parsed.to_string()}, "
+                f"using crs={chosen.to_string()}",
+                stacklevel=3,
+            )
+        return chosen
+    if parsed is None:
+        raise InputError(display, f"{problem}; pass crs= with the CRS of the coordinates")
+    return parsed
+
+
+def read_layer(
+    source: str, display: str, layer: str, columns: Sequence[str], where: str | None = None
+) -> Layer:
+    """Read fields, FIDs and geometries of a layer without interpreting its CRS."""
+    try:
+        meta, fids, wkb, data = pyogrio.raw.read(
+            source, layer=layer, columns=list(columns), where=where, return_fids=True
+        )
+    except (DataSourceError, DataLayerError) as err:
+        raise InputError(display, f"cannot be read: {err}") from err
+    fields = pd.DataFrame(
+        {str(name): values for name, values in zip(meta["fields"], data, strict=True)}
+    )
+    geometry = shapely.from_wkb(wkb) if wkb is not None else np.full(len(fields), None)
+    fids = np.asarray(fids if fids is not None else np.arange(len(fields)), dtype=np.int64)
+    return Layer(display, layer, fids, fields, np.asarray(geometry, dtype=object), meta["crs"])
+
+
+def check_geometries(
+    layer: Layer,
+    ids: np.ndarray,
+    allowed: Sequence[str],
+    *,
+    id_label: str,
+    repair: bool = False,
+) -> np.ndarray:
+    """Geometries of the features, checked for presence, type and validity."""
+    geometry = layer.geometry
+    missing = shapely.is_missing(geometry) | shapely.is_empty(geometry)
+    if missing.any():
+        row = int(np.flatnonzero(missing)[0])
+        raise layer.error(f"no geometry ({id_label} {ids[row]})", feature=int(layer.fids[row]))
+    kinds = shapely.get_type_id(geometry)
+    allowed_ids = [_TYPE_IDS[name] for name in allowed]
+    wrong = ~np.isin(kinds, allowed_ids)
+    if wrong.any():
+        row = int(np.flatnonzero(wrong)[0])
+        raise layer.error(
+            f"{geometry[row].geom_type} geometry ({id_label} {ids[row]}); expected "
+            f"{' or '.join(allowed)}",
+            feature=int(layer.fids[row]),
+        )
+    invalid = ~shapely.is_valid(geometry)
+    if invalid.any() and not repair:
+        row = int(np.flatnonzero(invalid)[0])
+        raise layer.error(
+            f"invalid geometry ({id_label} {ids[row]}): {shapely.is_valid_reason(geometry[row])}",
+            feature=int(layer.fids[row]),
+        )
+    if invalid.any():
+        geometry = geometry.copy()
+        geometry[invalid] = as_multipolygons(shapely.make_valid(geometry[invalid]))
+    return geometry
+
+
+_TYPE_IDS = {"Polygon": 3, "MultiPolygon": 6, "LineString": 1, "MultiLineString": 5}
+
+
+def as_multipolygons(geometry: np.ndarray) -> np.ndarray:
+    """The polygon parts of each geometry as one MultiPolygon (empty if it has none)."""
+    parts, index = shapely.get_parts(geometry, return_index=True)
+    keep = shapely.get_type_id(parts) == _TYPE_IDS["Polygon"]
+    out = np.array([shapely.MultiPolygon()] * len(geometry), dtype=object)
+    return shapely.multipolygons(parts[keep], indices=index[keep], out=out)
