@@ -5,8 +5,8 @@ Matrix:
   written, JSON fields readable in SQL, a repeated run ID replaces its rows;
 - three processes writing and one reading the same file at once (as parallel county runs
   would without the Dagster pool): every row lands, nobody fails on DuckDB's file lock;
-- the instance from ``dagster.yaml`` limits pool ``history`` to one step at a time, and the
-  history asset is in that pool;
+- the instance from ``dagster.yaml`` limits pool ``history`` to one step at a time (the
+  history asset is in that pool) and queues runs, two at a time;
 - two in-process runs of the whole code location for the sample county on one instance:
   the history gets one row per run with parameters, quality, stability and profiles; the
   second run reuses the published social spaces exactly (same ``sr_id`` per cell, no resident
@@ -113,6 +113,19 @@ def test_history_pool_admits_one_step_at_a_time(tmp_path):
             claim = instance.event_log_storage.claim_concurrency_slot(
                 "history", runs[1].run_id, step)
             assert claim.is_claimed  # and admitted once it is done
+
+
+def test_instance_queues_county_runs_two_at_a_time(tmp_path):
+    """Several counties run in parallel, at most ``max_concurrent_runs`` (2) at a time."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text(
+        (Path(__file__).parents[1] / "dagster.yaml").read_text(encoding="utf-8"))
+    with DagsterInstance.from_config(str(home)) as instance:
+        assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
+        config = instance.get_concurrency_config()
+        assert config.run_queue_config.max_concurrent_runs == 2
+        assert config.pool_config.default_pool_limit == 1
 
 
 @pytest.fixture(scope="module")
