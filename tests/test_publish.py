@@ -56,9 +56,12 @@ def _copy_county(sample_dir, tmp):
     return path, raw
 
 
-def _run(config_path, out):
+def _run(config_path, out, selection=None, checks=True):
+    """Materialize the sample partition (``selection``: only these assets) into ``out``."""
+    checks = [*load_asset_checks_from_modules(MODULES)] if checks else []
     return materialize(
-        [*load_assets_from_modules(MODULES), *load_asset_checks_from_modules(MODULES)],
+        [*load_assets_from_modules(MODULES), *checks],
+        selection=selection,
         resources={
             "counties": CountiesResource(config_path=str(config_path), processed_root=str(out)),
             "io_manager": ParquetIOManager(base_dir=str(out)),
@@ -251,17 +254,8 @@ def test_polygons_not_tiling_stop_the_publish(published, monkeypatch):
         return polygons, report
 
     monkeypatch.setattr(publish, "social_space_polygons", shrunk)
-    result = materialize(
-        [*load_assets_from_modules(MODULES), *load_asset_checks_from_modules(MODULES)],
-        selection=[publish.sozialraum_polygons, publish.sozialraeume_gpkg],
-        resources={
-            "counties": CountiesResource(config_path=str(config_path),
-                                         processed_root=str(folder.parent)),
-            "io_manager": ParquetIOManager(base_dir=str(folder.parent)),
-        },
-        partition_key="sample",
-        raise_on_error=False,
-    )
+    result = _run(config_path, folder.parent,
+                  selection=[publish.sozialraum_polygons, publish.sozialraeume_gpkg])
     check = next(e for e in result.get_asset_check_evaluations()
                  if e.check_name == "polygons_tile_county")
     assert not check.passed
@@ -315,17 +309,8 @@ def test_refuses_while_someone_edits(published):
     wal = gpkg.with_name(gpkg.name + "-wal")
     wal.write_bytes(b"")
     try:
-        result = materialize(
-            [*load_assets_from_modules(MODULES)],
-            selection=[publish.sozialraeume_gpkg],
-            resources={
-                "counties": CountiesResource(config_path=str(config_path),
-                                             processed_root=str(folder.parent)),
-                "io_manager": ParquetIOManager(base_dir=str(folder.parent)),
-            },
-            partition_key="sample",
-            raise_on_error=False,
-        )
+        result = _run(config_path, folder.parent, selection=[publish.sozialraeume_gpkg],
+                      checks=False)
     finally:
         wal.unlink()
     assert not result.success
