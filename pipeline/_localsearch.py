@@ -133,6 +133,48 @@ def _inertia_delta(cx, cy, ar, sxr, syr, r, sign):
 
 
 @njit
+def _region_sums(labels, k, features, weight, population, coords):
+    """Running sums per region: Ward weight, residents, weighted features, units, x, y."""
+    d = features.shape[1]
+    wr = np.zeros(k)
+    pr = np.zeros(k)
+    sr = np.zeros((k, d))
+    ar = np.zeros(k)
+    sxr = np.zeros(k)
+    syr = np.zeros(k)
+    for u in range(labels.size):
+        r = labels[u]
+        wr[r] += weight[u]
+        pr[r] += population[u]
+        ar[r] += 1.0
+        sxr[r] += coords[u, 0]
+        syr[r] += coords[u, 1]
+        for j in range(d):
+            sr[r, j] += weight[u] * features[u, j]
+    return wr, pr, sr, ar, sxr, syr
+
+
+@njit
+def _move(i, a, b, labels, features, weight, population, coords, wr, pr, sr, ar, sxr, syr):
+    """Move unit ``i`` from region ``a`` to ``b``, updating the running sums in O(d)."""
+    labels[i] = b
+    w = weight[i]
+    wr[a] -= w
+    wr[b] += w
+    pr[a] -= population[i]
+    pr[b] += population[i]
+    ar[a] -= 1.0
+    ar[b] += 1.0
+    sxr[a] -= coords[i, 0]
+    sxr[b] += coords[i, 0]
+    syr[a] -= coords[i, 1]
+    syr[b] += coords[i, 1]
+    for j in range(features.shape[1]):
+        sr[a, j] -= w * features[i, j]
+        sr[b, j] += w * features[i, j]
+
+
+@njit
 def local_search_kernel(
     indptr, indices, cost, features, weight, population, coords, labels, k, floor, cap,
     lam_perimeter, lam_inertia, penalty, anchor, stick, visit_order, max_passes, bfs_limit, tol,
@@ -176,22 +218,7 @@ def local_search_kernel(
     moves : int
     """
     n = labels.size
-    d = features.shape[1]
-    wr = np.zeros(k)
-    pr = np.zeros(k)
-    sr = np.zeros((k, d))
-    ar = np.zeros(k)
-    sxr = np.zeros(k)
-    syr = np.zeros(k)
-    for u in range(n):
-        r = labels[u]
-        wr[r] += weight[u]
-        pr[r] += population[u]
-        ar[r] += 1.0
-        sxr[r] += coords[u, 0]
-        syr[r] += coords[u, 1]
-        for j in range(d):
-            sr[r, j] += weight[u] * features[u, j]
+    wr, pr, sr, ar, sxr, syr = _region_sums(labels, k, features, weight, population, coords)
     mark = np.zeros(n, np.int64)
     seen = np.zeros(n, np.int64)
     scratch = np.empty(n, np.int64)
@@ -285,21 +312,8 @@ def local_search_kernel(
                                            scratch, 2, bfs_limit, np.int64(ar[a]))
             if not ok:
                 continue
-            # move i from a to best
-            labels[i] = best
-            wr[a] -= w
-            wr[best] += w
-            pr[a] -= population[i]
-            pr[best] += population[i]
-            ar[a] -= 1.0
-            ar[best] += 1.0
-            sxr[a] -= coords[i, 0]
-            sxr[best] += coords[i, 0]
-            syr[a] -= coords[i, 1]
-            syr[best] += coords[i, 1]
-            for j in range(d):
-                sr[a, j] -= w * x[j]
-                sr[best, j] += w * x[j]
+            _move(i, a, best, labels, features, weight, population, coords, wr, pr, sr, ar,
+                  sxr, syr)
             moves += 1
             if not queued[i]:
                 queued[i] = True
@@ -347,22 +361,7 @@ def anneal_kernel(
         The drop of the objective from the start to the best state (>= 0).
     """
     n = labels.size
-    d = features.shape[1]
-    wr = np.zeros(k)
-    pr = np.zeros(k)
-    sr = np.zeros((k, d))
-    ar = np.zeros(k)
-    sxr = np.zeros(k)
-    syr = np.zeros(k)
-    for u in range(n):
-        r = labels[u]
-        wr[r] += weight[u]
-        pr[r] += population[u]
-        ar[r] += 1.0
-        sxr[r] += coords[u, 0]
-        syr[r] += coords[u, 1]
-        for j in range(d):
-            sr[r, j] += weight[u] * features[u, j]
+    wr, pr, sr, ar, sxr, syr = _region_sums(labels, k, features, weight, population, coords)
     mark = np.zeros(n, np.int64)
     seen = np.zeros(n, np.int64)
     scratch = np.empty(n, np.int64)
@@ -412,20 +411,7 @@ def anneal_kernel(
                                        scratch, 2, bfs_limit, np.int64(ar[a]))
         if not ok:
             continue
-        labels[i] = b
-        wr[a] -= w
-        wr[b] += w
-        pr[a] -= population[i]
-        pr[b] += population[i]
-        ar[a] -= 1.0
-        ar[b] += 1.0
-        sxr[a] -= coords[i, 0]
-        sxr[b] += coords[i, 0]
-        syr[a] -= coords[i, 1]
-        syr[b] += coords[i, 1]
-        for j in range(d):
-            sr[a, j] -= w * x[j]
-            sr[b, j] += w * x[j]
+        _move(i, a, b, labels, features, weight, population, coords, wr, pr, sr, ar, sxr, syr)
         current += delta
         log_unit[n_log] = i
         log_from[n_log] = a
