@@ -897,7 +897,6 @@ def _cell_profiles(rng: np.random.Generator, frame: _Frame, surface: _Surface,
     age[:, 0] += -0.45 * f_age + 0.35 * west_bank
     age[:, 2] += 0.7 * f_age - 0.25 * west_bank
     return {
-        "types": types,
         "age_logits": age + noise[:, :3] * 0.5,
         "foreign": _sigmoid(types @ _T_FOREIGN - 0.3 * f_status + 0.4 * f_mix + 0.5 * rail
                             + noise[:, 3]),
@@ -923,9 +922,8 @@ def _draw_ages(rng: np.random.Generator, pop: np.ndarray, prof: dict, institutio
     weights = np.exp(logits - logits.max(axis=1, keepdims=True))
     weights /= weights.sum(axis=1, keepdims=True)
     weights[institution & dorm] = [0.0, 0.0, 1.0, 0.0]
-    weights[institution & ~dorm] = [0.0, 0.0, 0.0, 1.0]
     probs = weights @ _AGE_PROFILES
-    care = institution & ~dorm
+    care = institution & ~dorm  # care homes: residents aged 75 and over only
     probs[care] = np.where(np.arange(19) >= 15, 1.0, 0.0) / 4.0
     bands = rng.multinomial(pop, probs)
     b15_17 = rng.binomial(bands[:, 3], 0.6)
@@ -993,16 +991,15 @@ def _draw_housing(rng: np.random.Generator, households: np.ndarray, pop_hh: np.n
                   vacant_only: np.ndarray, prof: dict) -> dict[str, np.ndarray]:
     """Dwellings, owners, vacancy, rent and living space, buildings by age and heating."""
     n = households.size
-    occupied = households.copy()
-    v = prof["vacancy"]
-    vacant = rng.poisson(occupied * v / (1.0 - v))
+    v = prof["vacancy"]  # one occupied dwelling per household
+    vacant = rng.poisson(households * v / (1.0 - v))
     vacant = np.where(vacant_only, rng.integers(1, 5, n), vacant)
-    dwellings = occupied + vacant
-    owners = rng.binomial(occupied, prof["owner"])
-    rented = occupied - owners
+    dwellings = households + vacant
+    owners = rng.binomial(households, prof["owner"])
+    rented = households - owners
     rent = prof["rent"] + rng.normal(0.0, 0.9, n) / np.sqrt(np.maximum(rented, 1))
     rent = np.minimum(4.4 + 0.5 * np.logaddexp(0.0, (rent - 4.4) / 0.5), 12.5)  # soft floor
-    space = prof["space"] + rng.normal(0.0, 4.0, n) / np.maximum(occupied, 1) ** 0.25
+    space = prof["space"] + rng.normal(0.0, 4.0, n) / np.maximum(households, 1) ** 0.25
     space = np.clip(space, 35.0, 60.0)
     per_bldg = prof["dwell_per_bldg"] * rng.lognormal(0.0, 0.3, n)
     buildings = np.clip(np.rint(dwellings / per_bldg), 1, np.maximum(dwellings, 1))
@@ -1010,7 +1007,7 @@ def _draw_housing(rng: np.random.Generator, households: np.ndarray, pop_hh: np.n
     era = rng.multinomial(buildings, prof["era"] / prof["era"].sum(axis=1, keepdims=True))
     energy = rng.multinomial(buildings,
                              prof["energy"] / prof["energy"].sum(axis=1, keepdims=True))
-    return {"dwellings": dwellings, "occupied": occupied, "owners": owners, "rented": rented,
+    return {"dwellings": dwellings, "owners": owners, "rented": rented,
             "vacant": vacant, "rent_sum": rent * rented, "area_sum": space * pop_hh,
             "buildings": buildings, "era": era, "energy": energy}
 
@@ -1028,8 +1025,7 @@ def _make_cells(rng: np.random.Generator, frame: _Frame, surface: _Surface,
     families = _draw_families(rng, hh, prof)
     housing = _draw_housing(rng, hh["households"], pop_hh, pop == 0, prof)
     foreign = rng.binomial(pop, prof["foreign"])
-    ny, nx = frame.shape
-    row, col = np.divmod(flat, nx)
+    row, col = np.divmod(flat, frame.shape[1])
     east = origin[0] + _FRAME_X[0] + col * 100
     north = origin[1] + _FRAME_Y[0] + row * 100
     counts = {"pop": pop, "pop_hh": pop_hh, "bands": ages["bands"], "classes": ages["classes"],
@@ -1067,9 +1063,20 @@ def _fmt_decimal(values: np.ndarray, ok: np.ndarray) -> np.ndarray:
 
 
 def _ratio(num: np.ndarray, den: np.ndarray, scale: float = 1.0) -> np.ndarray:
-    """``scale * num / den`` with zero where ``den`` is zero."""
+    """``scale * num / den``; where ``den`` is zero, ``scale * num`` (callers mask those)."""
     den = np.asarray(den, dtype=float)
     return scale * np.asarray(num, dtype=float) / np.where(den > 0, den, 1.0)
+
+
+def _total_and_bands(rng: np.random.Generator, total_txt: np.ndarray, parts: np.ndarray,
+                     min_published: int = 1) -> list[np.ndarray]:
+    """The published total column, then one independently perturbed column per band.
+
+    ``total_txt`` is formatted (and, if it is perturbed here, drawn) before the bands, so the
+    random draws come in the order of the columns.
+    """
+    return [total_txt, *(_fmt_counts(_perturb(rng, parts[:, k], floor=0), min_published)
+                         for k in range(parts.shape[1]))]
 
 
 def _topic_table(topic: str, c: dict[str, np.ndarray], pub: dict[str, np.ndarray],
@@ -1093,15 +1100,12 @@ def _topic_table(topic: str, c: dict[str, np.ndarray], pub: dict[str, np.ndarray
         Boolean mask of the rows to write, the formatted value columns (full length) and
         the denominator used to flag small cells with ``KLAMMERN``.
     """
-    pop, hh, occ = c["pop"], c["households"], c["occupied"]
+    pop, hh = c["pop"], c["households"]  # one occupied dwelling per household
     if topic == "Bevoelkerungszahl":
         return pop > 0, [_fmt_counts(pub["pop"])], pop
     if topic in ("Alter_in_5_Altersklassen", "Alter_5er-Jahresgruppen"):
         bands = c["classes"] if topic == "Alter_in_5_Altersklassen" else c["bands"]
-        cols = [_fmt_counts(pub["pop"])]
-        cols += [_fmt_counts(_perturb(rng, bands[:, k], floor=0), 3)
-                 for k in range(bands.shape[1])]
-        return pop > 0, cols, pop
+        return pop > 0, _total_and_bands(rng, _fmt_counts(pub["pop"]), bands, 3), pop
     if topic == "Durchschnittsalter":
         return pop > 0, [_fmt_decimal(_ratio(c["age_sum"], pop), pop >= 3)], pop
     if topic == "Anteil_Auslaender":
@@ -1110,18 +1114,15 @@ def _topic_table(topic: str, c: dict[str, np.ndarray], pub: dict[str, np.ndarray
     if topic == "Durchschn_Haushaltsgroesse":
         return hh > 0, [_fmt_decimal(_ratio(c["pop_hh"], hh), hh > 0)], hh
     if topic == "Groesse_des_privaten_Haushalts":
-        cols = [_fmt_counts(pub["households"])]
-        cols += [_fmt_counts(_perturb(rng, c["hh"][:, k], floor=0)) for k in range(6)]
-        return hh > 0, cols, hh
+        return hh > 0, _total_and_bands(rng, _fmt_counts(pub["households"]), c["hh"]), hh
     if topic == "Typ_der_Kernfamilie_nach_Kindern":
         fam = c["n_families"]
-        cols = [_fmt_counts(_perturb(rng, fam, floor=1))]
-        cols += [_fmt_counts(_perturb(rng, c["families"][:, k], floor=0)) for k in range(13)]
-        return fam > 0, cols, fam
+        total = _fmt_counts(_perturb(rng, fam, floor=1))
+        return fam > 0, _total_and_bands(rng, total, c["families"]), fam
     dwellings = c["dwellings"]
     if topic == "Eigentuemerquote":
-        rate = _ratio(c["owners"], occ, 100.0)
-        return dwellings > 0, [_fmt_decimal(rate, (occ > 0) & (c["owners"] > 0))], dwellings
+        rate = _ratio(c["owners"], hh, 100.0)
+        return dwellings > 0, [_fmt_decimal(rate, (hh > 0) & (c["owners"] > 0))], dwellings
     if topic == "Leerstandsquote":
         rate = _ratio(c["vacant"], dwellings, 100.0)
         return dwellings > 0, [_fmt_decimal(rate, c["vacant"] > 0)], dwellings
@@ -1130,29 +1131,37 @@ def _topic_table(topic: str, c: dict[str, np.ndarray], pub: dict[str, np.ndarray
         return dwellings > 0, [_fmt_decimal(rent, c["rented"] > 0)], dwellings
     if topic == "Durchschn_Flaeche_je_Bewohner":
         space = _ratio(c["area_sum"], c["pop_hh"])
-        return dwellings > 0, [_fmt_decimal(space, (occ > 0) & (c["pop_hh"] > 0))], dwellings
+        return dwellings > 0, [_fmt_decimal(space, (hh > 0) & (c["pop_hh"] > 0))], dwellings
     buildings = c["buildings"]
     if topic in ("Gebaeude_nach_Baujahr_in_Mikrozensus_Klassen", "Energietraeger"):
         parts = c["era"] if topic.startswith("Gebaeude") else c["energy"]
-        cols = [_fmt_counts(pub["buildings"])]
-        cols += [_fmt_counts(_perturb(rng, parts[:, k], floor=0)) for k in range(parts.shape[1])]
-        return buildings > 0, cols, buildings
+        return buildings > 0, _total_and_bands(rng, _fmt_counts(pub["buildings"]), parts), buildings
     raise KeyError(topic)
 
 
-def _grid_csv(topic: str, size: int, east: np.ndarray, north: np.ndarray,
-              c: dict[str, np.ndarray], pub: dict[str, np.ndarray],
-              rng: np.random.Generator) -> str:
+def _cell_columns(size: int, east: np.ndarray, north: np.ndarray) -> list[np.ndarray]:
+    """Grid ID, ``x_mp`` and ``y_mp`` as text for cells of ``size`` metres.
+
+    ``east`` and ``north`` are the lower-left corners of the cells (EPSG:3035).
+    """
+    prefix = f"CRS3035RES{size}mN"
+    ids = np.char.add(np.char.add(np.char.add(prefix, north.astype(str)), "E"),
+                      east.astype(str))
+    return [ids, (east + size // 2).astype(str), (north + size // 2).astype(str)]
+
+
+def _grid_csv(topic: str, res: str, cell_cols: list[np.ndarray], c: dict[str, np.ndarray],
+              pub: dict[str, np.ndarray], rng: np.random.Generator) -> str:
     """One Zensus CSV (100 m or 1 km cells) as text with CRLF line ends.
 
     Parameters
     ----------
     topic : str
         Zensus topic name.
-    size : int
-        Cell size in metres (100 or 1000).
-    east, north : numpy.ndarray
-        Lower-left corners of the cells (EPSG:3035), sorted by grid ID.
+    res : str
+        Resolution as written in the column names: ``"100m"`` or ``"1km"``.
+    cell_cols : list of numpy.ndarray
+        Grid ID, ``x_mp`` and ``y_mp`` as text (:func:`_cell_columns`), cells sorted by ID.
     c : dict
         True counts of the cells.
     pub : dict
@@ -1167,17 +1176,12 @@ def _grid_csv(topic: str, size: int, east: np.ndarray, north: np.ndarray,
         The CSV text.
     """
     mask, cols, denom = _topic_table(topic, c, pub, rng)
-    u = rng.random(east.size)
+    u = rng.random(cell_cols[0].size)
     klammern = ((denom <= 5) & (u < 0.1)) | (u < 0.003)
-    prefix = f"CRS3035RES{size}mN"
-    ids = np.char.add(np.char.add(np.char.add(prefix, north.astype(str)), "E"),
-                      east.astype(str))
-    fields = [ids, (east + size // 2).astype(str), (north + size // 2).astype(str), *cols,
-              np.where(klammern, "KLAMMERN", "")]
+    fields = [*cell_cols, *cols, np.where(klammern, "KLAMMERN", "")]
     lines = fields[0][mask].astype(object)  # object arrays concatenate much faster than "<U"
     for f in fields[1:]:
         lines = lines + ";" + f[mask].astype(object)
-    res = "100m" if size == 100 else "1km"
     header = ";".join([f"GITTER_ID_{res}", f"x_mp_{res}", f"y_mp_{res}", *ZENSUS_TOPICS[topic],
                        "werterlaeuternde_Zeichen"])
     return _EOL.join([header, *lines.tolist()]) + _EOL
@@ -1225,19 +1229,20 @@ def _write_zensus(out_dir: Path, cells: _Cells, rng: np.random.Generator,
               for name in ("pop", "households", "buildings")}
         for res, counts in (("100m", cells.counts), ("1km", agg))
     }
+    resolutions = (
+        ("100m", _cell_columns(100, cells.east, cells.north), cells.counts),
+        ("1km", _cell_columns(1000, east1, north1), agg),
+    )
     written = {}
     for topic in ZENSUS_TOPICS:
         encoding = "cp1252" if topic in _CP1252_TOPICS else "utf-8"
         members = {}
-        for res, size, east, north, counts in (
-            ("100m", 100, cells.east, cells.north, cells.counts),
-            ("1km", 1000, east1, north1, agg),
-        ):
-            text = _grid_csv(topic, size, east, north, counts, published[res], rng)
+        for res, cell_cols, counts in resolutions:
+            text = _grid_csv(topic, res, cell_cols, counts, published[res], rng)
             members[f"Zensus2022_{topic}_{res}-Gitter.csv"] = text.encode(encoding)
         path = out_dir / f"Zensus2022_{topic}.zip"
         comment = (f"SYNTHETISCHE DATEN / SYNTHETIC DATA: fictional county {COUNTY_KEY} "
-                   f"'Kreis Rurtal (synthetisch)', made by pipeline.sample_county with seed "
+                   f"'{COUNTY_NAME}', made by pipeline.sample_county with seed "
                    f"{seed}. Format of Zensus 2022 grid files; not official statistics.")
         _write_zip(path, members, comment)
         written[f"zensus:{topic}"] = path
@@ -1287,7 +1292,7 @@ def _vg250_frames(polygons: list[shapely.Geometry], lake: shapely.Polygon,
     rows = []
     for idx, muni in enumerate(_ALL_MUNIS):
         parts = sorted(shapely.get_parts(land[idx]), key=lambda p: -p.area)
-        pieces = [parts[0], *parts[1:2]]  # main piece and (if any) the exclave: two GF=4 rows
+        pieces = parts[:2]  # main piece and (if any) the exclave: two GF=4 rows
         ags = muni.county + muni.code
         kfl = round((land[idx].area + (lake_vg.area if idx == _LAKE_MUNI else 0.0)) / 1e6, 2)
         ars = f"{muni.county}0{muni.code}{muni.code}"
@@ -1357,7 +1362,6 @@ def _municipal_statistics(rng: np.random.Generator, cells: _Cells,
     pop = cells.counts["pop"]
     bands = cells.counts["bands"]
     under67 = bands[:, :13].sum(axis=1) + 0.4 * bands[:, 13]
-    under15 = bands[:, :3].sum(axis=1)
 
     def per_muni(values: np.ndarray) -> np.ndarray:
         return np.bincount(m[inside], weights=values[inside], minlength=n)
@@ -1373,8 +1377,6 @@ def _municipal_statistics(rng: np.random.Generator, cells: _Cells,
     rlb = np.rint(persons)
     return {
         "residents": residents,
-        "residents_under67": per_muni(under67),
-        "residents_under15": per_muni(under15),
         "taxpayers": taxpayers.astype(np.int64),
         "income_keur": total_keur.astype(np.int64),
         "tax_keur": np.rint(total_keur * tax_rate).astype(np.int64),
@@ -1560,9 +1562,9 @@ def generate_sample_county(out_dir: Path, seed: int = DEFAULT_SEED) -> dict[str,
     cells, prof = _make_cells(rng, frame, surface, barriers, origin)
     stats = _municipal_statistics(rng, cells, prof)
     files = _write_zensus(out_dir, cells, rng, seed)
-    ewz = np.bincount(cells.muni[cells.muni >= 0], weights=cells.counts["pop"][cells.muni >= 0],
-                      minlength=len(_ALL_MUNIS))
-    ewz[len(_COUNTY_MUNIS):] = [m.ewz for m in _NEIGHBOUR_MUNIS]
+    # EWZ: true residents of the county's municipalities (exact integer sums), design
+    # figures for the neighbours (only partly inside the grid frame)
+    ewz = np.concatenate([stats["residents"], [m.ewz for m in _NEIGHBOUR_MUNIS]])
     files["vg250"] = out_dir / "DE_VG250.gpkg"
     _write_vg250(files["vg250"], polygons, lake, np.rint(ewz).astype(np.int64), origin, seed)
     files["income"] = out_dir / "73111-01-01-5.csv"
@@ -1573,11 +1575,11 @@ def generate_sample_county(out_dir: Path, seed: int = DEFAULT_SEED) -> dict[str,
     _write_barriers(files["barriers"], barriers, origin, seed)
     in_county = (cells.muni >= 0) & (cells.muni < len(_COUNTY_MUNIS))
     summary = {
-        "residents": int(cells.counts["pop"][in_county].sum()),
+        "residents": int(stats["residents"].sum()),
         "cells": int((in_county & (cells.counts["pop"] > 0)).sum()),
         "area_km2": (sum(p.area for p in polygons[: len(_COUNTY_MUNIS)]) + lake.area) / 1e6,
     }
-    _write_readme(out_dir / "README.md", dict(files), seed, summary)
+    _write_readme(out_dir / "README.md", files, seed, summary)
     files["readme"] = out_dir / "README.md"
     return files
 
@@ -1597,7 +1599,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = argparse.ArgumentParser(
         prog="python -m pipeline.sample_county",
-        description="Write the SYNTHETIC sample county 'Kreis Rurtal (synthetisch)' in the "
+        description=f"Write the SYNTHETIC sample county '{COUNTY_NAME}' in the "
                     "real Zensus, VG250, GENESIS and BA formats.")
     parser.add_argument("out_dir", nargs="?", type=Path,
                         default=_REPO_ROOT / "data" / "raw" / "sample",

@@ -29,6 +29,10 @@ pytestmark = pytest.mark.slow
 
 DASH = "\u2013"
 CITY_AGS = COUNTY_KEY + "052"  # Rurstadt, the county seat
+EXCLAVE_AGS = COUNTY_KEY + "028"  # Langerfeld: a second GF=4 row, inside Indenich
+EXCLAVE_HOST_AGS = COUNTY_KEY + "016"  # Indenich
+LAKE_AGS = COUNTY_KEY + "008"  # Heimbrück: the reservoir as a GF=2 row
+CP1252_TOPICS = {"Energietraeger"}  # all other Zensus topics are UTF-8 without BOM
 
 
 # --------------------------------------------------------------------------- fixtures/helpers
@@ -113,10 +117,22 @@ def test_county_totals(population, municipalities):
 
 
 def test_county_area_and_tiling(sample, municipalities):
+    gem = pyogrio.read_dataframe(sample["vg250"], layer="vg250_gem")
+    assert gem.geometry.is_valid.all()
     county = [g for a, g in municipalities.items() if a.startswith(COUNTY_KEY)]
     union = shapely.union_all(county)
     assert 900 <= union.area / 1e6 <= 980
     assert all(g.is_valid for g in county)
+    # gap-free: land and water rows of the county together form one polygon without holes;
+    # the land alone has exactly one hole, the reservoir
+    rows = gem[gem["AGS"].str.startswith(COUNTY_KEY)].geometry.values
+    whole = shapely.get_parts(shapely.union_all(rows))
+    assert len(whole) == 1
+    assert shapely.get_num_interior_rings(whole).tolist() == [0]
+    land_parts = shapely.get_parts(union)
+    assert shapely.get_num_interior_rings(land_parts).sum() == 1
+    lake = gem[gem["GF"] == 2].geometry.iloc[0]
+    assert whole[0].area == pytest.approx(union.area + lake.area, rel=1e-9)
     # non-overlapping: the parts' areas add up to the union's area
     assert sum(g.area for g in county) == pytest.approx(union.area, rel=1e-9)
     krs = pyogrio.read_dataframe(sample["vg250"], layer="vg250_krs")
@@ -129,8 +145,8 @@ def test_county_area_and_tiling(sample, municipalities):
 
 def test_vg250_layers_fields_and_quirks(sample):
     layers = {name for name, _ in pyogrio.list_layers(sample["vg250"])}
-    assert {"vg250_krs", "vg250_gem"} <= layers
-    for layer in ("vg250_krs", "vg250_gem"):
+    assert layers == {"vg250_lan", "vg250_krs", "vg250_gem"}
+    for layer in ("vg250_lan", "vg250_krs", "vg250_gem"):
         info = pyogrio.read_info(sample["vg250"], layer=layer)
         assert info["crs"] == "EPSG:25832"
         assert info["geometry_type"] == "MultiPolygon"
@@ -140,14 +156,31 @@ def test_vg250_layers_fields_and_quirks(sample):
     assert gem["AGS"].str.fullmatch(r"\d{8}").all()
     assert gem["ARS"].str.fullmatch(r"\d{12}").all()
     assert set(gem["BEZ"]) == {"Stadt", "Gemeinde"}
+    assert set(gem["GF"]) == {2, 4}
     land = gem[gem["GF"] == 4]
     rows_per_ags = land.groupby("AGS").size()
-    assert (rows_per_ags == 2).sum() == 1  # one municipality has an exclave row
-    assert (gem["GF"] == 2).sum() == 1  # one water row
+    # Langerfeld has a main row and an exclave row, every other municipality one GF=4 row
+    assert rows_per_ags[rows_per_ags != 1].to_dict() == {EXCLAVE_AGS: 2}
+    # the only water row is the reservoir of Heimbrück
+    assert gem.loc[gem["GF"] == 2, "AGS"].tolist() == [LAKE_AGS]
     assert gem[gem["AGS"].str.startswith(COUNTY_KEY)]["AGS"].nunique() == 15
+    assert gem[gem["AGS"].str.startswith(NEIGHBOUR_KEY)]["AGS"].nunique() == 3
+    # EWZ and KFL repeat on every row of a municipality
+    assert (gem.groupby("AGS")[["EWZ", "KFL"]].nunique() == 1).all().all()
+    # the exclave is the smaller row, separate from the main piece and enclosed by Indenich
+    pieces = sorted(land.loc[land["AGS"] == EXCLAVE_AGS].geometry, key=lambda g: g.area)
+    exclave, main_piece = pieces
+    assert exclave.distance(main_piece) > 0
+    host = shapely.get_parts(gem.loc[gem["AGS"] == EXCLAVE_HOST_AGS].geometry.iloc[0])
+    assert len(host) == 1 and shapely.get_num_interior_rings(host[0]) == 1
+    assert shapely.Polygon(host[0].exterior).contains(exclave)
     krs = pyogrio.read_dataframe(sample["vg250"], layer="vg250_krs")
     assert {COUNTY_KEY, NEIGHBOUR_KEY} <= set(krs["AGS"])
     assert krs["AGS"].str.fullmatch(r"\d{5}").all()
+    assert krs.loc[krs["GF"] == 2, "AGS"].tolist() == [COUNTY_KEY]
+    lan = pyogrio.read_dataframe(sample["vg250"], layer="vg250_lan")
+    assert set(lan["AGS"]) == {"05"} and sorted(lan["GF"]) == [2, 4]
+    assert lan["ARS"].str.fullmatch(r"\d{12}").all()
 
 
 def test_barriers(sample, municipalities):
@@ -206,14 +239,23 @@ def test_grid_ids_and_centres(sample):
 
 
 def test_encodings(sample):
-    with zipfile.ZipFile(sample["zensus:Energietraeger"]) as zf:
-        raw = zf.read("Zensus2022_Energietraeger_100m-Gitter.csv")
-    assert b"\x96" in raw
-    with pytest.raises(UnicodeDecodeError):
-        raw.decode("utf-8")
+    assert CP1252_TOPICS <= set(ZENSUS_TOPICS)
+    for topic in ZENSUS_TOPICS:
+        with zipfile.ZipFile(sample[f"zensus:{topic}"]) as zf:
+            raws = {name: zf.read(name) for name in zf.namelist()}
+        assert len(raws) == 2
+        for name, raw in raws.items():
+            assert not raw.startswith(b"\xef\xbb\xbf"), name
+            if topic in CP1252_TOPICS:
+                with pytest.raises(UnicodeDecodeError):
+                    raw.decode("utf-8")
+                assert DASH in raw.decode("cp1252"), name  # en dash = byte 0x96
+                assert DASH.encode("utf-8") not in raw, name
+            else:
+                raw.decode("utf-8")  # raises if not UTF-8
     with zipfile.ZipFile(sample["zensus:Alter_in_5_Altersklassen"]) as zf:
         raw = zf.read("Zensus2022_Alter_in_5_Altersklassen_100m-Gitter.csv")
-    assert DASH.encode("utf-8") in raw and not raw.startswith(b"\xef\xbb\xbf")
+    assert DASH.encode("utf-8") in raw
 
 
 # --------------------------------------------------------------------------- Zensus quirks
@@ -285,6 +327,7 @@ def test_housing_cell_sets_differ_from_population(sample, population):
     assert len(people - housing) > 0  # residents in homes, no dwellings
     vacant_only = [r for r in read_grid(sample, "Eigentuemerquote")
                    if r["GITTER_ID_100m"] in empty]
+    assert vacant_only
     assert all(r["Eigentuemerquote"] == DASH for r in vacant_only)
 
 
