@@ -5,13 +5,14 @@ all domain logic stays in the assets and :mod:`pipeline`.
 """
 
 
-import os
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import pyarrow.parquet as pq
 from dagster import ConfigurableIOManager, InputContext, MetadataValue, OutputContext
+
+from pipeline.atomic import atomic_path
 
 
 class ParquetIOManager(ConfigurableIOManager):
@@ -31,10 +32,8 @@ class ParquetIOManager(ConfigurableIOManager):
         if not isinstance(obj, pd.DataFrame):
             raise TypeError(f"{context.asset_key}: expected a DataFrame, got {type(obj).__name__}")
         path = self._path(context)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        obj.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
+        with atomic_path(path) as tmp:
+            obj.to_parquet(tmp, index=False)
         context.add_output_metadata({"path": MetadataValue.path(str(path))})
 
     def load_input(self, context: InputContext) -> pd.DataFrame:

@@ -16,6 +16,8 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from pipeline.atomic import atomic_path
+
 __all__ = ["write_geojson", "write_profiles_csv"]
 
 
@@ -38,13 +40,9 @@ def write_profiles_csv(frame: pd.DataFrame, path: str | os.PathLike,
         raise TypeError(f"frame must be a DataFrame, got {type(frame).__name__}")
     table = pd.DataFrame(frame.drop(columns=["geometry"], errors="ignore"))
     path = Path(path)
-    tmp = _tmp(path)
-    try:
+    with atomic_path(path) as tmp:
         table.to_csv(tmp, sep=";", decimal=",", index=False, encoding="utf-8-sig",
                      float_format=float_format, lineterminator="\r\n")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path
 
 
@@ -69,19 +67,8 @@ def write_geojson(frame: gpd.GeoDataFrame, path: str | os.PathLike,
     if frame.crs is None:
         raise ValueError("frame has no CRS")
     path = Path(path)
-    tmp = _tmp(path)
-    try:
+    with atomic_path(path) as tmp:
         pyogrio.write_dataframe(frame.to_crs("EPSG:4326"), tmp, driver="GeoJSON",
                                 layer_options={"COORDINATE_PRECISION": str(precision),
                                                "RFC7946": "YES", "WRITE_NAME": "NO"})
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path
-
-
-def _tmp(path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
-    return tmp

@@ -19,6 +19,8 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from pipeline.atomic import atomic_path
+
 __all__ = ["LayerStyle", "PublishError", "publish_geopackage", "read_layer_styles"]
 
 #: Timestamp GDAL writes into ``gpkg_contents``: fixed so equal inputs give equal files.
@@ -79,23 +81,18 @@ def publish_geopackage(
             )
     if not layers:
         raise PublishError(f"{path}: no layers to write")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.gpkg")
-    tmp.unlink(missing_ok=True)
     descriptions = descriptions or {}
     try:
-        with pyogrio_config(OGR_CURRENT_DATE=FIXED_GPKG_DATE):
-            for name, frame in layers.items():
-                _write_layer(tmp, name, frame, descriptions.get(name))
-        if styles:
-            _write_styles(tmp, layers, styles)
-        _validate(tmp, layers)
-        os.replace(tmp, path)
+        with atomic_path(path, suffix=".tmp.gpkg") as tmp:
+            with pyogrio_config(OGR_CURRENT_DATE=FIXED_GPKG_DATE):
+                for name, frame in layers.items():
+                    _write_layer(tmp, name, frame, descriptions.get(name))
+            if styles:
+                _write_styles(tmp, layers, styles)
+            _validate(tmp, layers)
     except PublishError:
-        tmp.unlink(missing_ok=True)
         raise
     except Exception as err:
-        tmp.unlink(missing_ok=True)
         raise PublishError(f"{path}: writing failed, previous file kept: {err}") from err
     return path
 

@@ -25,6 +25,8 @@ from xml.sax.saxutils import quoteattr
 import numpy as np
 import shapely
 
+from pipeline.atomic import atomic_path
+
 __all__ = [
     "PALETTE",
     "STATUS_COLORS",
@@ -245,10 +247,6 @@ def _document(renderer: str, label_field: str | None) -> str:
 def write_qml(qml: str, path: str | os.PathLike) -> Path:
     """Write a QML document beside the GeoPackage (temporary file, then replace)."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
+    with atomic_path(path) as tmp:
         tmp.write_text(qml, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path

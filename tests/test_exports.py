@@ -5,7 +5,8 @@ Test matrix
 - CSV: byte order mark, semicolons, decimal comma, CRLF, geometry dropped, umlauts kept,
   missing values empty; round trip with pandas.
 - GeoJSON: EPSG:4326 coordinates, properties kept; a frame without CRS is rejected.
-- Both: no temporary file left; wrong types rejected.
+- Both: no temporary file left; wrong types rejected; a write failing halfway keeps the
+  old file and removes the temporary one.
 """
 
 import json
@@ -13,6 +14,7 @@ import json
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import pytest
 import shapely
 
@@ -59,3 +61,20 @@ def test_rejects_bad_input(tmp_path):
     with pytest.raises(TypeError, match="DataFrame"):
         write_profiles_csv([1, 2], tmp_path / "x.csv")
     assert not list(tmp_path.iterdir())
+
+
+def test_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path, monkeypatch):
+    target = tmp_path / "sozialraeume.geojson"
+    write_geojson(_frame(), target)
+    before = target.read_bytes()
+
+    def half_written(frame, path, **kwargs):
+        with open(path, "w") as handle:
+            handle.write('{"type": "FeatureCollection", "features": [')
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pyogrio, "write_dataframe", half_written)
+    with pytest.raises(OSError, match="disk full"):
+        write_geojson(_frame(), target)
+    assert target.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["sozialraeume.geojson"]
