@@ -49,7 +49,7 @@ from pipeline.config import load_counties
 from pipeline.history import append_run
 from pipeline.indicators import county_catalog, parse_options
 from pipeline.inputs import FileState, changed_counties, input_states
-from pipeline.stability import load_published, published_dir, save_published
+from pipeline.stability import published_dir, save_published
 from pipeline.vg250 import VG250_CRS
 
 GROUP = "operations"
@@ -207,7 +207,7 @@ def sozialraum_history(
                  if k.startswith("stability/")}
     quality = {k.split("/", 1)[1]: v for k, v in publish_meta.items()
                if k.startswith("quality/") and isinstance(v, int | float)}
-    sr_of_region = cell_regions.drop_duplicates("region").set_index("region")["sr_id"]
+    sr_of_region = sozialraum_polygons.set_index("region")["sr_id"]
     profiles = region_profiles.assign(sr_id=sr_of_region.reindex(region_profiles["region"])
                                       .to_numpy())
     database = Path(counties.processed_root) / HISTORY_DB
@@ -350,10 +350,3 @@ def crs_as_expected(
     passed = all(crs == VG250_CRS for crs in found.values())
     return AssetCheckResult(passed=passed, severity=AssetCheckSeverity.ERROR,
                             metadata={"expected": VG250_CRS, **found})
-
-
-def published_state_summary(processed_root: str, key: str) -> dict:
-    """Short description of a county's published state (for the UI and tests)."""
-    state = load_published(published_dir(processed_root, key))
-    return {} if state is None else {"run_id": state.run_id, "max_issued": state.max_issued,
-                                     "regions": int(state.cells["sr_id"].nunique())}

@@ -33,8 +33,7 @@ from pipeline.exports import write_geojson, write_profiles_csv
 from pipeline.geopackage import LayerStyle, publish_geopackage
 from pipeline.indicators import county_catalog, parse_options
 from pipeline.maps import preview_markdown, render_map
-from pipeline.quality import partition_report
-from pipeline.regions import build_cell_graph
+from pipeline.regions import report_regions
 from pipeline.report import write_report
 from pipeline.sozialraeume import build_publication, measure_tiling, social_space_polygons
 from pipeline.stability import load_published, published_dir
@@ -194,13 +193,8 @@ def sozialraeume_gpkg(
 
 
 def _quality(cells, labels, matrix, barriers, params) -> dict:
-    graph = build_cell_graph(cells, params, barriers)
     features = matrix.set_index("cell_id").loc[cells["cell_id"]].to_numpy(np.float64)
-    report = partition_report(
-        graph, labels, cells["Einwohner"].to_numpy(float), params.min_population,
-        params.max_population, features, cells=cells[["x", "y"]].to_numpy(np.float64),
-        parent=cells["ags"].to_numpy())
-    return report.as_dict()
+    return report_regions(cells, labels, features, params, barriers=barriers).as_dict()
 
 
 def _metadata(pub, written: dict) -> dict:

@@ -24,7 +24,7 @@ from assets.resources import CountiesResource
 from pipeline.config import RegionParameters
 from pipeline.maps import regions_preview_markdown
 from pipeline.quality import partition_report
-from pipeline.regions import build_cell_graph, draw_regions
+from pipeline.regions import build_cell_graph, draw_regions, report_regions
 from pipeline.stability import (
     assign_stable_ids,
     fingerprint,
@@ -125,11 +125,8 @@ def cell_regions(
         published is not None and published.fingerprint == stamp) else None
     if reused is not None:
         labels = reused
-        report = partition_report(
-            build_cell_graph(zensus_cells, params, barriers), labels, population,
-            params.min_population, params.max_population, features,
-            cells=zensus_cells[["x", "y"]].to_numpy(np.float64),
-            parent=zensus_cells["ags"].to_numpy()).as_dict()
+        report = report_regions(zensus_cells, labels, features, params,
+                                barriers=barriers).as_dict()
     else:
         warm = warm_start_labels(cell_ids, published) if config.warm_start else None
         result = draw_regions(zensus_cells, features, params, barriers, warm_start=warm)

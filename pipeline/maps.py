@@ -33,7 +33,6 @@ def render_map(
     bins: Sequence[float] | None = None,
     labels: Sequence[str] | None = None,
     outlines: Sequence[gpd.GeoDataFrame] = (),
-    highlight: int | None = None,
     width_px: int = 900,
     dpi: int = 100,
     legend_title: str | None = None,
@@ -56,8 +55,6 @@ def render_map(
         Text drawn at each polygon's representative point.
     outlines : sequence of GeoDataFrame
         Drawn on top as thin lines (first thin grey, last thicker black).
-    highlight : int, optional
-        Position of a polygon drawn in colour while the others are greyed.
     width_px : int, default 900
     dpi : int, default 100
     legend_title : str, optional
@@ -69,8 +66,8 @@ def render_map(
     bytes
         The PNG image.
     """
-    if colors is None and column is None and highlight is None:
-        raise ValueError("give colors, column or highlight")
+    if colors is None and column is None:
+        raise ValueError("give colors or column")
     minx, miny, maxx, maxy = polygons.total_bounds
     aspect = (maxy - miny) / max(maxx - minx, 1.0)
     width = width_px / dpi
@@ -78,11 +75,7 @@ def render_map(
     FigureCanvasAgg(fig)
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_axis_off()
-    if highlight is not None:
-        fill = ["#e8e8e8"] * len(polygons)
-        fill[highlight] = "#e6550d"
-        polygons.plot(ax=ax, color=fill, edgecolor="#ffffff", linewidth=0.4)
-    elif colors is not None:
+    if colors is not None:
         polygons.plot(ax=ax, color=list(colors), edgecolor="#555555", linewidth=0.4)
     else:
         _choropleth(ax, polygons, column, cmap, bins, legend_title)

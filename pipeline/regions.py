@@ -27,7 +27,7 @@ from pipeline.errors import InfeasibleError
 from pipeline.quality import PartitionReport, partition_report
 from pipeline.regionalize import regionalize
 
-__all__ = ["CellRegions", "build_cell_graph", "draw_regions"]
+__all__ = ["CellRegions", "build_cell_graph", "draw_regions", "report_regions"]
 
 CELL_SIZE = 100.0
 
@@ -115,10 +115,32 @@ def draw_regions(
         ids = cells["cell_id"].to_numpy()[err.units[:10]].tolist()
         more = ", ..." if len(err.units) > 10 else ""
         raise InfeasibleError(f"{err} [cells: {', '.join(ids)}{more}]", units=err.units) from err
-    report = partition_report(
+    report = report_regions(cells, result.labels, features, params, graph=graph,
+                            population_column=population_column)
+    return CellRegions(result.labels, graph, report)
+
+
+def report_regions(
+    cells: pd.DataFrame,
+    labels: np.ndarray,
+    features: np.ndarray,
+    params: RegionParameters,
+    *,
+    graph: Graph | None = None,
+    barriers: gpd.GeoDataFrame | None = None,
+    population_column: str = "Einwohner",
+) -> PartitionReport:
+    """The quality report of social spaces drawn on the cells (:func:`partition_report`).
+
+    Compactness from the cell edges, border crossings from ``ags``, bounds from
+    ``params``; the graph is built from ``params`` and ``barriers`` unless given.
+    """
+    if graph is None:
+        graph = build_cell_graph(cells, params, barriers)
+    return partition_report(
         graph,
-        result.labels,
-        population,
+        labels,
+        cells[population_column].to_numpy(np.float64),
         params.min_population,
         params.max_population,
         features,
@@ -126,7 +148,6 @@ def draw_regions(
         cell_size=CELL_SIZE,
         parent=cells["ags"].to_numpy() if "ags" in cells.columns else None,
     )
-    return CellRegions(result.labels, graph, report)
 
 
 def _regionalize(graph, features, population, params, centres, warm_start):

@@ -27,7 +27,9 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from pipeline.atomic import atomic_path
 from pipeline.maps import data_uri, render_map
+from pipeline.profiles import STATUS_CLASSES
 from pipeline.styles import STATUS_COLORS
 
 __all__ = ["LANGUAGES", "KEY_INDICATORS", "build_report", "write_report"]
@@ -57,7 +59,7 @@ _TEXT = {
         "notes": ("Werte mit der Endung „(Gemeindewert)“ sind Gemeindewerte, nach "
                   "Einwohnern auf die Sozialräume verteilt, keine kleinräumigen Messungen. "
                   "Zellen mit weniger als 3 Einwohnern tragen keine Indikatorwerte."),
-        "status_names": ("hoch", "mittel", "niedrig", "sehr niedrig"),
+        "status_names": STATUS_CLASSES,
     },
     "en": {
         "title": "Social space report", "overview": "Overview", "themes": "Theme maps",
@@ -204,13 +206,8 @@ def write_report(path: str | os.PathLike, publication, catalog,
     text = build_report(publication, catalog, municipalities, county,
                         county_name=county_name, language=language)
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
+    with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path
 
 

@@ -833,6 +833,7 @@ def build_publication(
     -------
     Publication
     """
+    from pipeline.profiles import STATUS_CLASSES, ProfileParams, build_profiles
     from pipeline.styles import (
         STATUS_COLORS,
         categorized_qml,
@@ -880,9 +881,8 @@ def build_publication(
     layers["metadaten"] = pd.DataFrame(
         {"schluessel": list(metadata), "wert": [_json(v) for v in metadata.values()]})
     cats = list(zip(regions["sr_id"], regions["name"], colors, strict=True))
-    t = [-1.0, 1.0, 1.5]
-    ranges = list(zip([-1e9, *t], [*t, 1e9], ["hoch", "mittel", "niedrig", "sehr niedrig"],
-                      STATUS_COLORS, strict=True))
+    t = list(ProfileParams().thresholds)
+    ranges = list(zip([-1e9, *t], [*t, 1e9], STATUS_CLASSES, STATUS_COLORS, strict=True))
     qml = {
         "sozialraeume": categorized_qml("sr_id", cats, label_field="name"),
         "sozialraeume_status": graduated_qml("social_index_z", ranges, label_field="name"),
@@ -905,8 +905,6 @@ def build_publication(
         "indikatoren": "Indikatorenkatalog: Bezeichnungen, Quellen, Methoden",
         "metadaten": "Laufmetadaten: Parameter, Versionen, Eingangsdateien (SHA-256), Qualität",
     }
-    from pipeline.profiles import build_profiles
-
     whole = build_profiles(cell_indicators, np.zeros(len(cell_indicators), np.int64), catalog)
     county_values = {i.key: float(whole[i.key].iloc[0]) for i in catalog
                      if i.key in whole.columns}
@@ -927,18 +925,15 @@ def run_metadata(parameters: dict, quality: dict, tiling: TilingReport,
     The only timestamp is the newest modification time of the input files, so that
     unchanged inputs give a byte-identical GeoPackage.
     """
-    import hashlib
     import os
     from datetime import UTC, datetime
     from importlib import metadata as im
 
+    from pipeline.inputs import file_sha256
+
     hashes, mtimes = {}, []
     for role, path in sorted(input_files.items()):
-        digest = hashlib.sha256()
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        hashes[role] = {"path": os.path.basename(str(path)), "sha256": digest.hexdigest()}
+        hashes[role] = {"path": os.path.basename(str(path)), "sha256": file_sha256(path)}
         mtimes.append(os.stat(path).st_mtime)
     versions = {}
     for package in ("sozialraum", "numpy", "pandas", "shapely", "geopandas", "pyogrio",

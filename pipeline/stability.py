@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -32,6 +31,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 from scipy.optimize import linear_sum_assignment
+
+from pipeline.atomic import atomic_path
 
 __all__ = [
     "PublishedState",
@@ -228,14 +229,12 @@ def save_published(
     old = load_published(folder)
     if old is not None:
         max_issued = max(max_issued, old.max_issued)
-    tmp = folder / f".{_CELLS}.{os.getpid()}.tmp"
-    cells[["cell_id", "region", "sr_id"]].to_parquet(tmp, index=False)
-    os.replace(tmp, folder / _CELLS)
+    with atomic_path(folder / _CELLS) as tmp:
+        cells[["cell_id", "region", "sr_id"]].to_parquet(tmp, index=False)
     state = {"fingerprint": fingerprint, "max_issued": int(max_issued), "run_id": run_id,
              "names": {str(k): str(v) for k, v in sorted((names or {}).items())}}
-    tmp = folder / f".{_STATE}.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps(state, indent=1), encoding="utf-8")
-    os.replace(tmp, folder / _STATE)
+    with atomic_path(folder / _STATE) as tmp:
+        tmp.write_text(json.dumps(state, indent=1), encoding="utf-8")
     return folder
 
 
@@ -298,8 +297,8 @@ def match_regions(
         shape=(int(labels.max()) + 1, int(previous.max()) + 1),
     ).tocsr()
     table.sum_duplicates()
-    rows, cols = linear_sum_assignment(table.toarray(), maximize=True)
     dense = table.toarray()
+    rows, cols = linear_sum_assignment(dense, maximize=True)
     return {int(r): int(c) for r, c in zip(rows, cols, strict=True) if dense[r, c] > 0}
 
 

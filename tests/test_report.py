@@ -84,6 +84,8 @@ def test_english_report_and_bad_language():
     pub, munis, county = _publication()
     text = build_report(pub, _catalog(), munis, county, county_name="Rurtal", language="en")
     assert "Social space report Rurtal" in text and "Share under 18" in text
+    assert '<html lang="en">' in text and "very low" in text
+    assert "Sozialraum" not in text.replace("Sozialraeume", "")  # no German headings left
     with pytest.raises(ValueError, match="language must be one of"):
         build_report(pub, _catalog(), munis, county, county_name="x", language="fr")
 
