@@ -11,7 +11,7 @@ COUNTY ?= sample
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 export PYTHONHASHSEED := 0
 
-.PHONY: setup sample run test ui lint bench clean
+.PHONY: setup sample run test ui lint bench compare clean
 
 setup: $(STAMP)
 
@@ -24,8 +24,8 @@ $(STAMP): pyproject.toml
 
 sample: $(SAMPLE)
 
-$(SAMPLE): $(STAMP) pipeline/sample_county.py
-	$(BIN)/python -m pipeline.sample_county data/raw/sample
+$(SAMPLE): $(STAMP) tools/sample_county.py
+	$(BIN)/python -m tools.sample_county data/raw/sample
 	@touch $(SAMPLE)
 
 $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
@@ -33,24 +33,28 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	@ln -sf $(CURDIR)/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 
 run: $(SAMPLE) $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dagster asset materialize -m pipeline.definitions --select '*' --partition $(COUNTY)
-	@$(BIN)/python -m pipeline.outputs $(COUNTY)
+	$(BIN)/dagster asset materialize -m assets.definitions --select '*' --partition $(COUNTY)
+	@$(BIN)/python -m tools.outputs $(COUNTY)
 
 test: $(SAMPLE) $(DAGSTER_HOME)/dagster.yaml
 	@# headless Chromium renders the report in tests/test_report.py (skipped if this fails)
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1 || true
-	$(BIN)/ruff check pipeline assets tests
+	$(BIN)/ruff check pipeline assets tests tools benchmarks
 	$(BIN)/python -m pytest
 
 ui: $(SAMPLE) $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dagster dev -m pipeline.definitions -h 127.0.0.1 -p 3000
+	$(BIN)/dagster dev -m assets.definitions -h 127.0.0.1 -p 3000
 
 lint: $(STAMP)
-	$(BIN)/ruff check pipeline assets tests
+	$(BIN)/ruff check pipeline assets tests tools benchmarks
 
 bench: $(SAMPLE)
 	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
-	$(BIN)/python -m pipeline.bench
+	$(BIN)/python -m benchmarks.bench
+
+# the sample county's published files against those of an earlier commit: make compare REF=8d0ee49
+compare: $(SAMPLE)
+	$(BIN)/python -m tools.compare_published $(REF)
 
 clean:
 	rm -rf data/processed/*/ $(DAGSTER_HOME)

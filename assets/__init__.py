@@ -1,5 +1,6 @@
-"""Dagster assets and asset checks of the sozialraum code location.
+"""The Dagster code location of sozialraum: assets, checks, resources, jobs and triggers.
 
-Thin by design: each asset reads its inputs, calls into the domain library in
-:mod:`pipeline`, and returns the result with metadata for the Dagster UI.
+Thin by design: each asset reads its inputs, calls into the domain library :mod:`pipeline`
+and returns the result with metadata for the Dagster UI. :mod:`assets.definitions` is the
+one wiring module.
 """

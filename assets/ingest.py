@@ -1,19 +1,33 @@
-"""Ingest: the county's raw files read and validated, cut to the county."""
-
+"""Ingest: the county's raw files read and validated, cut to the county; the CRS check."""
 
 import geopandas as gpd
 import pandas as pd
-from dagster import AssetExecutionContext, Output, asset
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetExecutionContext,
+    AssetIn,
+    Output,
+    asset,
+    asset_check,
+)
 
-from assets._meta import frame_metadata
+from assets.metadata import frame_metadata
 from assets.partitions import county_partitions
 from assets.resources import CountiesResource
-from pipeline.barriers import read_barriers
-from pipeline.bundesagentur import read_sgb2
-from pipeline.cells import GRID_CRS, assign_municipality, join_topics
-from pipeline.genesis import read_income
-from pipeline.vg250 import read_county, read_municipalities
-from pipeline.zensus import read_zensus
+from pipeline.crs import COUNTY_CRS, GRID_CRS
+from pipeline.readers import (
+    assign_municipality,
+    in_county,
+    join_topics,
+    no_barriers,
+    read_barriers,
+    read_county,
+    read_income,
+    read_municipalities,
+    read_sgb2,
+    read_zensus,
+)
 
 GROUP = "ingest"
 
@@ -66,7 +80,7 @@ def municipal_income(
 ) -> Output[pd.DataFrame]:
     """Income tax statistics per municipality (GENESIS 73111-01-01-5)."""
     county = counties.county(context.partition_key)
-    frame = _in_county(read_income(county.income), county.ags) if county.income else _empty()
+    frame = in_county(read_income(county.income) if county.income else None, county.ags)
     return Output(frame, metadata=frame_metadata(frame))
 
 
@@ -76,7 +90,7 @@ def municipal_sgb2(
 ) -> Output[pd.DataFrame]:
     """SGB II (Bürgergeld) and unemployment counts per municipality (Bundesagentur für Arbeit)."""
     county = counties.county(context.partition_key)
-    frame = _in_county(read_sgb2(county.sgb2), county.ags) if county.sgb2 else _empty()
+    frame = in_county(read_sgb2(county.sgb2) if county.sgb2 else None, county.ags)
     return Output(frame, metadata=frame_metadata(frame))
 
 
@@ -86,26 +100,23 @@ def barriers(
 ) -> Output[gpd.GeoDataFrame]:
     """Barrier lines (main roads, railways, rivers) that boundaries should prefer to follow."""
     county = counties.county(context.partition_key)
-    if county.barriers is None:
-        frame = gpd.GeoDataFrame({"kind": [], "name": []}, geometry=[], crs="EPSG:25832")
-    else:
-        frame = read_barriers(county.barriers)
+    frame = no_barriers() if county.barriers is None else read_barriers(county.barriers)
     return Output(frame, metadata=frame_metadata(frame))
 
 
-def _in_county(frame: pd.DataFrame, county_ags: str) -> pd.DataFrame:
-    return frame.loc[frame["ags"].str.startswith(county_ags)].reset_index(drop=True)
-
-
-def _empty() -> pd.DataFrame:
-    return pd.DataFrame({"ags": pd.Series(dtype=str)})
-
-
-__all__ = [
-    "barriers",
-    "county_boundary",
-    "municipal_income",
-    "municipal_sgb2",
-    "municipalities",
-    "zensus_cells",
-]
+@asset_check(
+    asset=county_boundary, blocking=True,
+    additional_ins={"municipalities": AssetIn("municipalities"), "barriers": AssetIn("barriers")},
+    description=f"County, municipalities and barriers in {COUNTY_CRS}.",
+)
+def crs_as_expected(
+    county_boundary: gpd.GeoDataFrame, municipalities: gpd.GeoDataFrame,
+    barriers: gpd.GeoDataFrame,
+) -> AssetCheckResult:
+    """The county geodata carry the expected CRS (EPSG:25832, as VG250)."""
+    found = {name: (frame.crs.to_string() if frame.crs is not None else "none")
+             for name, frame in (("county_boundary", county_boundary),
+                                 ("municipalities", municipalities), ("barriers", barriers))}
+    passed = all(crs == COUNTY_CRS for crs in found.values())
+    return AssetCheckResult(passed=passed, severity=AssetCheckSeverity.ERROR,
+                            metadata={"expected": COUNTY_CRS, **found})

@@ -3,7 +3,7 @@
 
 from dagster import StaticPartitionsDefinition
 
-from pipeline.config import load_counties
+from pipeline.operations.counties import load_counties
 
 #: One partition per county in ``counties.yaml`` (or ``$SOZIALRAUM_COUNTIES``).
 county_partitions = StaticPartitionsDefinition(list(load_counties()))

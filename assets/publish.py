@@ -1,17 +1,17 @@
-"""Publish: social-space polygons, the styled GeoPackage, QML files, exports and report.
+"""Publish: social-space polygons and their check, the styled GeoPackage, QML, exports, report.
 
 ``sozialraum_polygons`` draws the polygons that tile the county, with stable IDs and names
 (published names kept for kept IDs); the blocking check ``polygons_tile_county`` stops the
 run before anything is written when they are invalid or do not tile the county.
-``sozialraeume_gpkg`` then lets :func:`pipeline.sozialraeume.build_publication` assemble
+``sozialraeume_gpkg`` then lets :func:`pipeline.publish.build_publication` assemble
 layers, styles and metadata, writes them (each file atomically) and reports paths, quality
-figures, a map preview and the profiles table in the Dagster UI.
+figures, a map preview and the profiles table in the Dagster UI. Both read the run's
+parameters, IDs and quality from ``cell_regions`` itself.
 """
 
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 from dagster import (
     AssetCheckResult,
@@ -26,20 +26,31 @@ from dagster import (
     asset_check,
 )
 
-from assets._meta import frame_metadata, run_parameters
+from assets.metadata import frame_metadata
 from assets.partitions import county_partitions
 from assets.resources import CountiesResource
-from pipeline.exports import write_geojson, write_profiles_csv
-from pipeline.geopackage import LayerStyle, publish_geopackage
-from pipeline.indicators import county_catalog, parse_options
-from pipeline.maps import preview_markdown, render_map
-from pipeline.regions import report_regions
-from pipeline.report import write_report
-from pipeline.sozialraeume import build_publication, measure_tiling, social_space_polygons
-from pipeline.stability import load_published, published_dir
-from pipeline.styles import write_qml
+from pipeline.layout import CountyLayout
+from pipeline.operations import CountyRegions
+from pipeline.publish import (
+    LayerStyle,
+    Publication,
+    build_publication,
+    measure_tiling,
+    preview_markdown,
+    publish_geopackage,
+    render_map,
+    social_space_polygons,
+    write_geojson,
+    write_profiles_csv,
+    write_qml,
+    write_report,
+)
 
 GROUP = "publish"
+
+#: Columns of the GeoJSON export for web maps.
+GEOJSON_COLUMNS = ("sr_id", "name", "gemeinden", "einwohner", "flaeche_km2", "social_index",
+                   "social_index_z", "status", "status_class", "farbe", "geometry")
 
 
 class PolygonConfig(Config):
@@ -66,16 +77,6 @@ class PublishConfig(Config):
     language: str = "de"
 
 
-def _labels_and_ids(zensus_cells: pd.DataFrame, cell_regions: pd.DataFrame):
-    """Region label per populated cell (in ``zensus_cells`` order) and ``sr_id`` per label."""
-    merged = zensus_cells[["cell_id"]].merge(
-        cell_regions, on="cell_id", how="left", validate="one_to_one")
-    labels = merged["region"].to_numpy(np.int64)
-    sr_ids = (merged.drop_duplicates("region").set_index("region")["sr_id"]
-              .reindex(range(int(labels.max()) + 1)).to_numpy())
-    return labels, sr_ids
-
-
 @asset(group_name=GROUP, partitions_def=county_partitions, kinds={"geopandas"})
 def sozialraum_polygons(
     context: AssetExecutionContext,
@@ -91,14 +92,13 @@ def sozialraum_polygons(
     Social spaces that kept their ID keep their published name too; the tiling is measured
     here and judged by the blocking check ``polygons_tile_county``.
     """
-    key = context.partition_key
-    county = counties.county(key)
-    labels, sr_ids = _labels_and_ids(zensus_cells, cell_regions)
-    published = load_published(published_dir(counties.processed_root, key))
-    kept = published.names if published is not None else {}
+    county = counties.county(context.partition_key)
+    regions = CountyRegions.from_frame(cell_regions)
+    kept = regions.kept_names
     polygons, tiling = social_space_polygons(
-        zensus_cells, labels, county_boundary, municipalities, county_ags=county.ags,
-        sr_ids=sr_ids, kept_names=kept, simplify=config.simplify, enforce=False)
+        zensus_cells, regions.labels_for(zensus_cells["cell_id"].to_numpy()), county_boundary,
+        municipalities, county_ags=county.ags, sr_ids=regions.sr_ids(), kept_names=kept,
+        simplify=config.simplify, enforce=False)
     names_kept = int(sum(kept.get(i) == n for i, n in zip(polygons["sr_id"], polygons["name"],
                                                           strict=True)))
     meta = frame_metadata(polygons.drop(columns="geometry")) | {
@@ -127,7 +127,8 @@ def polygons_tile_county(
     Gaps, parts outside the county and overlaps may add up to 1 m² per km² of county
     area (rounding of the reprojection); one polygon per social space, IDs as assigned.
     """
-    labels, sr_ids = _labels_and_ids(zensus_cells, cell_regions)
+    regions = CountyRegions.from_frame(cell_regions)
+    labels, sr_ids = regions.labels_for(zensus_cells["cell_id"].to_numpy()), regions.sr_ids()
     simplify = float(sozialraum_polygons.attrs.get("simplify", 0.0))
     one_each = (sozialraum_polygons["region"].tolist() == list(range(len(sr_ids)))
                 and sozialraum_polygons["sr_id"].tolist() == list(sr_ids))
@@ -150,7 +151,6 @@ def sozialraeume_gpkg(
     counties: CountiesResource,
     zensus_cells: pd.DataFrame,
     cell_indicators: pd.DataFrame,
-    clustering_matrix: pd.DataFrame,
     cell_regions: pd.DataFrame,
     region_profiles: pd.DataFrame,
     sozialraum_polygons: gpd.GeoDataFrame,
@@ -161,43 +161,38 @@ def sozialraeume_gpkg(
     """``sozialraeume.gpkg`` (styled), ``.qml`` files, ``profile.csv``, GeoJSON and report."""
     key = context.partition_key
     county = counties.county(key)
-    options = parse_options(county.options, base_dir=Path(counties.config_path).parent)
-    catalog = county_catalog(options)
-    labels, _ = _labels_and_ids(zensus_cells, cell_regions)
-    params = run_parameters(context, county.parameters, key)
-    quality = _quality(zensus_cells, labels, clustering_matrix, barriers, params)
+    catalog = counties.catalog(key)
+    regions = CountyRegions.from_frame(cell_regions)
     pub = build_publication(
-        county_name=county.name, county_ags=county.ags, cells=zensus_cells, labels=labels,
+        county_name=county.name, county_ags=county.ags, cells=zensus_cells,
+        labels=regions.labels_for(zensus_cells["cell_id"].to_numpy()),
         cell_indicators=cell_indicators, profiles=region_profiles, catalog=catalog,
         municipalities=municipalities, county=county_boundary, barriers=barriers,
-        parameters=dict(params.__dict__), quality=quality,
+        parameters=dict(regions.parameters.__dict__), quality=regions.quality,
         input_files=county.input_files(), polygons=sozialraum_polygons,
     )
-    out = counties.output_dir(key)
-    gpkg = publish_geopackage(
-        out / "sozialraeume.gpkg", pub.layers, descriptions=pub.descriptions,
-        styles={name: LayerStyle(name, qml, "Standardstil") for name, qml in pub.qml.items()},
-    )
-    written = {"gpkg": gpkg}
-    written |= {f"qml_{name}": write_qml(qml, out / f"{name}.qml")
-                for name, qml in pub.qml.items()}
-    written["csv"] = write_profiles_csv(pub.regions, out / "profile.csv")
-    written["geojson"] = write_geojson(
-        pub.regions[["sr_id", "name", "gemeinden", "einwohner", "flaeche_km2", "social_index",
-                     "social_index_z", "status", "status_class", "farbe", "geometry"]],
-        out / "sozialraeume.geojson")
-    written["report"] = write_report(
-        out / "sozialraumbericht.html", pub, catalog, municipalities, county_boundary,
-        county_name=county.name, language=config.language)
+    written = _write(pub, counties.layout(key), catalog, municipalities, county_boundary,
+                     county_name=county.name, language=config.language)
     return MaterializeResult(metadata=_metadata(pub, written))
 
 
-def _quality(cells, labels, matrix, barriers, params) -> dict:
-    features = matrix.set_index("cell_id").loc[cells["cell_id"]].to_numpy(np.float64)
-    return report_regions(cells, labels, features, params, barriers=barriers).as_dict()
+def _write(pub: Publication, layout: CountyLayout, catalog, municipalities, county_boundary,
+           *, county_name: str, language: str) -> dict[str, Path]:
+    """Every published file, each replaced atomically; their paths by kind."""
+    written = {"gpkg": publish_geopackage(
+        layout.geopackage, pub.layers, descriptions=pub.descriptions,
+        styles={name: LayerStyle(name, qml, "Standardstil") for name, qml in pub.qml.items()},
+    )}
+    written |= {f"qml_{name}": write_qml(qml, layout.qml(name)) for name, qml in pub.qml.items()}
+    written["csv"] = write_profiles_csv(pub.regions, layout.profiles_csv)
+    written["geojson"] = write_geojson(pub.regions[list(GEOJSON_COLUMNS)], layout.geojson)
+    written["report"] = write_report(
+        layout.report, pub, catalog, municipalities, county_boundary,
+        county_name=county_name, language=language)
+    return written
 
 
-def _metadata(pub, written: dict) -> dict:
+def _metadata(pub: Publication, written: dict) -> dict:
     regions = pub.regions
     preview = render_map(regions, colors=regions["farbe"], width_px=480, dpi=80)
     table = regions[["sr_id", "name", "einwohner", "flaeche_km2", "social_index", "status"]]

@@ -1,11 +1,12 @@
 """Resources: where the county configuration and the processed outputs live."""
 
-
 from pathlib import Path
 
 from dagster import ConfigurableResource
 
-from pipeline.config import County, load_counties
+from pipeline.indicators import Catalog, IndicatorOptions, county_catalog, parse_options
+from pipeline.layout import CountyLayout
+from pipeline.operations.counties import County, load_counties
 
 
 class CountiesResource(ConfigurableResource):
@@ -29,8 +30,19 @@ class CountiesResource(ConfigurableResource):
             raise KeyError(f"{self.config_path}: no county {key!r}; known: {sorted(counties)}")
         return counties[key]
 
-    def output_dir(self, key: str) -> Path:
-        """The county's output folder, created if needed."""
-        path = Path(self.processed_root) / key
-        path.mkdir(parents=True, exist_ok=True)
-        return path
+    def layout(self, key: str) -> CountyLayout:
+        """Where the county's outputs go (:class:`pipeline.layout.CountyLayout`)."""
+        return CountyLayout(Path(self.processed_root), key)
+
+    @property
+    def config_dir(self) -> Path:
+        """Folder of the county file: relative paths in county options resolve against it."""
+        return Path(self.config_path).parent
+
+    def indicator_options(self, key: str) -> IndicatorOptions:
+        """The county's indicator options (``options: indicators:`` in the county file)."""
+        return parse_options(self.county(key).options, base_dir=self.config_dir)
+
+    def catalog(self, key: str) -> Catalog:
+        """The county's indicator catalog: the shipped one with its options applied."""
+        return county_catalog(self.indicator_options(key))

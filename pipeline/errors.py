@@ -1,15 +1,25 @@
-"""Errors raised on bad input, each naming where the problem is.
+"""Errors raised on bad input, each naming where the problem is: one home for every stage.
 
 Every reader raises :class:`InputError` (a ``ValueError``) for a file it cannot
 accept. The message names the file, the line (CSV) or feature (vector layers)
 and the column, so an analyst can open the file and find the problem at once.
+:class:`ConfigError` and :class:`CatalogError` do the same for the county file and the
+indicator catalog, :class:`InfeasibleError` for constraints no partition can meet.
 """
 
 from __future__ import annotations
 
 from os import PathLike
 
-__all__ = ["InputError", "InfeasibleError"]
+__all__ = ["CatalogError", "ConfigError", "InfeasibleError", "InputError"]
+
+
+class ConfigError(ValueError):
+    """The county configuration is not usable; the message names the file, county and key."""
+
+
+class CatalogError(ValueError):
+    """An indicator catalog or a county's indicator options that cannot be used."""
 
 
 class InputError(ValueError):

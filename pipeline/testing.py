@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.contiguity import Graph, build_grid_contiguity
-from pipeline.quality import region_parts
+from pipeline.graph.base import Graph
+from pipeline.graph.contiguity import build_grid_contiguity
+from pipeline.regionalization.quality import region_parts
 
 __all__ = ["assert_valid_partition", "autocorrelated_lattice", "delaunay_graph", "lattice"]
 
@@ -65,7 +66,7 @@ def autocorrelated_lattice(
     """
     from scipy.ndimage import gaussian_filter
 
-    from pipeline.contiguity import bridge_components
+    from pipeline.graph.contiguity import bridge_components
 
     rng = np.random.default_rng(seed)
     scales = np.geomspace(2.0, max(2.0, min(nx, ny) / 8), n_features)

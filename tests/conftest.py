@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import REPO_ROOT
+from pipeline.layout import REPO_ROOT
 
 SAMPLE_DIR = REPO_ROOT / "data" / "raw" / "sample"
 
@@ -16,7 +16,7 @@ def sample_dir() -> Path:
     """The bundled sample county, generated once if `make` has not done it yet."""
     marker = SAMPLE_DIR / ".generated"
     if not marker.exists():
-        from pipeline.sample_county import generate_sample_county
+        from tools.sample_county import generate_sample_county
 
         generate_sample_county(SAMPLE_DIR)
         marker.touch()

@@ -15,8 +15,8 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from pipeline.barriers import read_barriers
 from pipeline.errors import InputError
+from pipeline.readers.barriers import read_barriers
 
 
 def barrier_frame(crs="EPSG:25832"):

@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.bundesagentur import DEFAULT_SGB2_COLUMNS, read_sgb2
 from pipeline.errors import InputError
+from pipeline.readers.bundesagentur import DEFAULT_SGB2_COLUMNS, read_sgb2
 
 HEADER = (
     "Gemeinde;Gemeindeschlüssel;Bedarfsgemeinschaften;Regelleistungsberechtigte;"

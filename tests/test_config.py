@@ -2,7 +2,9 @@
 
 import pytest
 
-from pipeline.config import ConfigError, RegionParameters, load_counties
+from pipeline.errors import ConfigError
+from pipeline.operations.counties import load_counties
+from pipeline.regionalization.parameters import RegionParameters
 
 
 def test_bundled_config_has_the_sample_county_first():

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import shapely
 
-from pipeline.contiguity import (
-    Graph,
+from pipeline.graph.base import Graph
+from pipeline.graph.contiguity import (
     bridge_components,
     build_grid_contiguity,
     build_polygon_contiguity,

@@ -8,11 +8,11 @@ from pathlib import Path
 
 from dagster import AssetKey
 
-from pipeline.config import REPO_ROOT
+from pipeline.layout import REPO_ROOT
 
 
 def test_definitions_load_with_every_stage():
-    from pipeline.definitions import defs
+    from assets.definitions import defs
 
     repo = defs.get_repository_def()
     keys = {k.to_user_string() for k in repo.asset_graph.get_all_asset_keys()}
@@ -33,7 +33,7 @@ def _env(tmp_path):
 def test_dagster_definitions_validate_passes(tmp_path):
     exe = Path(sys.executable).with_name("dagster")
     proc = subprocess.run(
-        [str(exe), "definitions", "validate", "-m", "pipeline.definitions"],
+        [str(exe), "definitions", "validate", "-m", "assets.definitions"],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
@@ -43,22 +43,94 @@ def test_dagster_definitions_validate_passes(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+#: The stages of the domain library in order: a stage imports only itself and earlier ones.
+STAGES = ("readers", "graph", "indicators", "regionalization", "publish", "operations")
+#: Top-level modules every stage may use; they import no stage.
+FOUNDATIONS = ("_compat", "crs", "errors", "files", "layout")
+#: Top-level modules above the stages: the public API facade and the test helpers.
+ABOVE = ("__init__", "testing")
+
+
+def _imported(path: Path) -> list[str]:
+    """Absolute names of the modules a file imports (relative imports resolved)."""
+    package = ".".join(path.relative_to(REPO_ROOT).with_suffix("").parts[:-1])
+    names = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = package.rsplit(".", node.level - 1)[0] if node.level else ""
+            module = ".".join(p for p in (base, node.module or "") if p)
+            names += [module] + [f"{module}.{a.name}" for a in node.names]
+    return names
+
+
+def _domain_modules() -> list[Path]:
+    return sorted((REPO_ROOT / "pipeline").rglob("*.py"))
+
+
 def test_domain_library_never_imports_dagster_or_assets():
-    offenders = []
-    for path in sorted((REPO_ROOT / "pipeline").glob("*.py")):
-        if path.name == "definitions.py":
-            continue
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            names = []
-            if isinstance(node, ast.Import):
-                names = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                names = [node.module]
-            offenders += [
-                f"{path.name}: {n}" for n in names if n.split(".")[0] in ("dagster", "assets")
-            ]
+    offenders = [
+        f"{path.relative_to(REPO_ROOT)}: {name}"
+        for path in _domain_modules() for name in _imported(path)
+        if name.split(".")[0] in ("dagster", "dagster_webserver", "assets")
+    ]
     assert offenders == []
+
+
+def _rank(path: Path) -> tuple[str, int]:
+    parts = path.relative_to(REPO_ROOT / "pipeline").with_suffix("").parts
+    if len(parts) == 1:
+        name = parts[0]
+        assert name in FOUNDATIONS + ABOVE, f"top-level module {name} is not a foundation"
+        return name, -1 if name in FOUNDATIONS else len(STAGES)
+    assert parts[0] in STAGES, f"pipeline/{parts[0]} is not a stage"
+    return parts[0], STAGES.index(parts[0])
+
+
+def test_stages_import_only_earlier_stages_and_foundations():
+    assert {p.name for p in (REPO_ROOT / "pipeline").iterdir() if p.is_dir()
+            and p.name != "__pycache__"} == set(STAGES)
+    offenders = []
+    for path in _domain_modules():
+        where, rank = _rank(path)
+        for name in _imported(path):
+            parts = name.split(".")
+            if parts[0] != "pipeline" or len(parts) < 2:
+                continue
+            target = parts[1]
+            if target in STAGES:
+                ok = STAGES.index(target) <= rank
+            else:  # a foundation, or (only from above) the facade and the test helpers
+                ok = target in FOUNDATIONS or rank == len(STAGES)
+            if not ok:
+                offenders.append(f"{path.relative_to(REPO_ROOT)} ({where}) imports {name}")
+    assert offenders == []
+
+
+def test_the_graph_and_the_engine_know_no_files():
+    offenders = [
+        f"{path.relative_to(REPO_ROOT)}: {name}"
+        for path in _domain_modules() if _rank(path)[0] in ("graph", "regionalization")
+        for name in _imported(path)
+        if name.split(".")[0] in ("pyogrio", "duckdb", "fiona", "pyarrow")
+        or name.startswith(("pipeline.files", "pipeline.layout"))
+    ]
+    assert offenders == []
+
+
+def test_outside_the_package_the_benchmark_and_the_generator():
+    assert not list((REPO_ROOT / "pipeline").rglob("*bench*"))
+    assert not list((REPO_ROOT / "pipeline").rglob("sample_county*"))
+    assert (REPO_ROOT / "benchmarks" / "bench.py").is_file()
+    assert (REPO_ROOT / "tools" / "sample_county.py").is_file()
+
+
+def test_no_module_over_about_600_lines():
+    long = {str(p.relative_to(REPO_ROOT)): n for p in [*_domain_modules(),
+                                                       *(REPO_ROOT / "assets").glob("*.py")]
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > 620}
+    assert long == {}
 
 
 def test_dg_check_defs_passes(tmp_path):

@@ -18,7 +18,7 @@ import pyogrio
 import pytest
 import shapely
 
-from pipeline.exports import write_geojson, write_profiles_csv
+from pipeline.publish.exports import write_geojson, write_profiles_csv
 
 
 def _frame():

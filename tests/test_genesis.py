@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 
 from pipeline.errors import InputError
-from pipeline.genesis import read_genesis_table, read_income
+from pipeline.readers.genesis import read_genesis_table, read_income
 
 TITLE = (
     "GENESIS-Tabelle: 73111-01-01-5\r\n"
@@ -204,7 +204,7 @@ def test_error_junk_value_names_line_and_column(tmp_path):
         InputError,
         match=r"73111-01-01-5.csv, line 8, column 'Lohn- und "
         r"Einkommensteuerpflichtige': value '67a9' is not a "
-        r"number or a GENESIS sign",
+        r"number or a sign of the statistics offices",
     ):
         read_genesis_table(path)
 

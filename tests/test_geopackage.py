@@ -8,7 +8,12 @@ import pyogrio
 import pytest
 import shapely
 
-from pipeline.geopackage import LayerStyle, PublishError, publish_geopackage, read_layer_styles
+from pipeline.publish.geopackage import (
+    LayerStyle,
+    PublishError,
+    publish_geopackage,
+    read_layer_styles,
+)
 
 
 def _layers(n=3):

@@ -21,20 +21,12 @@ import duckdb
 import pandas as pd
 import pytest
 import yaml
-from dagster import (
-    DagsterInstance,
-    load_asset_checks_from_modules,
-    load_assets_from_modules,
-    materialize,
-)
+from dagster import DagsterInstance
 
-from assets import indicators, ingest, operations, publish, regions
-from assets.io import ParquetIOManager
-from assets.resources import CountiesResource
-from pipeline.config import default_config_path
-from pipeline.history import append_run, read_profiles, read_runs
-
-MODULES = [ingest, indicators, regions, publish, operations]
+from assets import history
+from pipeline.operations.counties import default_config_path
+from pipeline.operations.history import append_run, read_profiles, read_runs
+from tests.helpers import materialize_county
 
 
 def test_append_and_query(tmp_path):
@@ -96,7 +88,7 @@ def test_history_pool_admits_one_step_at_a_time(tmp_path):
     )
     from dagster._core.storage.dagster_run import DagsterRun
 
-    assert operations.sozialraum_history.op.pool == "history"
+    assert history.sozialraum_history.op.pool == "history"
     home = tmp_path / "home"
     home.mkdir()
     settings = yaml.safe_load((Path(__file__).parents[1] / "dagster.yaml").read_text())
@@ -131,17 +123,11 @@ def test_instance_queues_county_runs_two_at_a_time(tmp_path):
 @pytest.fixture(scope="module")
 def two_runs(sample_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("history")
-    resources = {
-        "counties": CountiesResource(config_path=str(default_config_path()),
-                                     processed_root=str(out)),
-        "io_manager": ParquetIOManager(base_dir=str(out)),
-    }
-    defs = [*load_assets_from_modules(MODULES), *load_asset_checks_from_modules(MODULES)]
     results, frames = [], []
     with DagsterInstance.ephemeral() as instance:
         for _ in range(2):
-            results.append(materialize(defs, resources=resources, partition_key="sample",
-                                       instance=instance))
+            results.append(materialize_county(default_config_path(), out, with_history=True,
+                                              instance=instance))
             frames.append(pd.read_parquet(out / "sample" / "steps" / "cell_regions.parquet"))
     return results, frames, out
 

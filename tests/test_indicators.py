@@ -22,23 +22,20 @@ import pandas as pd
 import pytest
 import yaml
 
-from pipeline.cells import join_topics
-from pipeline.indicators import (
-    Catalog,
-    CatalogError,
+from pipeline.errors import CatalogError
+from pipeline.indicators.catalog import Catalog, DashBands, load_catalog
+from pipeline.indicators.compute import compute_cell_indicators, prepare_cells
+from pipeline.indicators.expressions import Expression
+from pipeline.indicators.matrix import build_clustering_matrix
+from pipeline.indicators.options import (
     ClusteringParams,
-    DashBands,
-    Expression,
     attach_extras,
-    build_clustering_matrix,
-    compute_cell_indicators,
     county_catalog,
-    load_catalog,
     parse_options,
-    prepare_cells,
 )
-from pipeline.stabilize import StabilizeParams
-from pipeline.zensus import read_zensus
+from pipeline.indicators.shrinkage import StabilizeParams
+from pipeline.readers.cells import join_topics
+from pipeline.readers.zensus import read_zensus
 
 # --- the hand-made snippet ----------------------------------------------------------------
 # Four cells: A (40 residents), B (10, KLAMMERN, bands above the total), C (3 residents,
@@ -488,8 +485,11 @@ def test_clustering_matrix_on_the_snippet(cells, catalog):
 def test_assets_follow_the_county_options(tmp_path, cells):
     from dagster import build_asset_context
 
-    from assets.indicators import cell_indicators, clustering_matrix, region_profiles
+    from assets.indicators import cell_indicators, clustering_matrix
+    from assets.regions import region_profiles
     from assets.resources import CountiesResource
+    from pipeline.operations import CountyRegions, PublishedState, assign_stable_ids
+    from pipeline.regionalization import RegionParameters
 
     (tmp_path / "laerm.csv").write_text("cell_id;laerm_db\n" + "".join(
         f"{c};{50 + i}\n" for i, c in enumerate(cells["cell_id"])), encoding="utf-8")
@@ -521,10 +521,19 @@ def test_assets_follow_the_county_options(tmp_path, cells):
     assert {"laerm", "bevoelkerungsdichte"} <= set(matrix.columns)
     assert matrix.drop(columns="cell_id").notna().all().all()
 
-    regions = pd.DataFrame({"cell_id": table["cell_id"], "region": [0, 0, 0, 1]})
-    profiles = region_profiles(context(), counties, table, regions)
+    # the regions carry stable IDs matched to a publish: the profiles carry the same IDs
+    ids, labels = table["cell_id"].to_numpy(), np.array([0, 0, 0, 1])
+    published = PublishedState(pd.DataFrame({
+        "cell_id": ids, "region": labels,
+        "sr_id": ["SR-05399-007"] * 3 + ["SR-05399-004"]}), "fp", 7, "run-0")
+    stable = assign_stable_ids(ids, labels, np.ones(4), published, "05399")
+    regions = CountyRegions(
+        cells=pd.DataFrame({"cell_id": ids, "region": labels, "sr_id": stable.sr_id}),
+        parameters=RegionParameters(), fingerprint="fp", max_issued=stable.max_issued,
+        reused_published=False, warm_started=True, quality={}, stability=stable.report)
+    profiles = region_profiles(context(), counties, table, regions.to_frame())
     p = profiles.value.set_index("sr_id")
-    assert list(p.index) == ["SR-05399-001", "SR-05399-002"]
-    assert p.loc["SR-05399-001", "anteil_alleinerziehende"] == pytest.approx(4 / 9)
-    assert p.loc["SR-05399-001", "sgb2_quote_gem"] == pytest.approx(6 / 41)
+    assert list(p.index) == ["SR-05399-007", "SR-05399-004"]
+    assert p.loc["SR-05399-007", "anteil_alleinerziehende"] == pytest.approx(4 / 9)
+    assert p.loc["SR-05399-007", "sgb2_quote_gem"] == pytest.approx(6 / 41)
     assert profiles.metadata["regions"].value == 2

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.municipal import merge_municipal, spread_municipal, sum_by_municipality
+from pipeline.indicators.spreading import merge_municipal, spread_municipal, sum_by_municipality
 
 
 def test_spread_example_and_conservation():

@@ -8,33 +8,22 @@ folder) and checks that every code cell ran without error and the maps were draw
 import os
 
 import pytest
-from dagster import load_asset_checks_from_modules, load_assets_from_modules, materialize
 
-from assets import indicators, ingest, publish, regions
-from assets.io import ParquetIOManager
-from assets.resources import CountiesResource
-from pipeline.config import REPO_ROOT, default_config_path
+from pipeline.layout import REPO_ROOT
+from pipeline.operations.counties import default_config_path
+from tests.helpers import materialize_county
 
 nbformat = pytest.importorskip("nbformat", reason="install the dev extra: pip install -e .[dev]")
 nbclient = pytest.importorskip("nbclient", reason="install the dev extra: pip install -e .[dev]")
 pytest.importorskip("ipykernel", reason="install the dev extra: pip install -e .[dev]")
 
 NOTEBOOK = REPO_ROOT / "notebooks" / "sozialraeume.ipynb"
-MODULES = [ingest, indicators, regions, publish]
 
 
 @pytest.fixture(scope="module")
 def processed(sample_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("processed")
-    result = materialize(
-        [*load_assets_from_modules(MODULES), *load_asset_checks_from_modules(MODULES)],
-        resources={
-            "counties": CountiesResource(config_path=str(default_config_path()),
-                                         processed_root=str(out)),
-            "io_manager": ParquetIOManager(base_dir=str(out)),
-        },
-        partition_key="sample",
-    )
+    result = materialize_county(default_config_path(), out)
     assert result.success
     return out
 

@@ -10,31 +10,17 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
-from dagster import load_asset_checks_from_modules, load_assets_from_modules, materialize
 
-from assets import indicators, ingest, publish, regions
-from assets.io import ParquetIOManager
-from assets.resources import CountiesResource
-from pipeline.config import default_config_path, load_counties
-from pipeline.regions import build_cell_graph
+from pipeline.operations.counties import default_config_path, load_counties
+from pipeline.regionalization.cells import build_cell_graph
 from pipeline.testing import assert_valid_partition
-
-MODULES = [ingest, indicators, regions, publish]
+from tests.helpers import materialize_county
 
 
 @pytest.fixture(scope="module")
 def sample_run(sample_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("processed")
-    result = materialize(
-        [*load_assets_from_modules(MODULES), *load_asset_checks_from_modules(MODULES)],
-        resources={
-            "counties": CountiesResource(
-                config_path=str(default_config_path()), processed_root=str(out)
-            ),
-            "io_manager": ParquetIOManager(base_dir=str(out)),
-        },
-        partition_key="sample",
-    )
+    result = materialize_county(default_config_path(), out)
     return result, out / "sample"
 
 

@@ -16,9 +16,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.indicators import compute_cell_indicators, load_catalog
-from pipeline.profiles import STATUS_CLASSES, ProfileParams, build_profiles, classify_status
-from pipeline.stabilize import StabilizeParams
+from pipeline.indicators.catalog import load_catalog
+from pipeline.indicators.compute import compute_cell_indicators
+from pipeline.indicators.profiles import (
+    STATUS_CLASSES,
+    ProfileParams,
+    build_profiles,
+    classify_status,
+)
+from pipeline.indicators.shrinkage import StabilizeParams
 
 FAMILY_COLUMNS = ["Ehep_mind_1Kind_unter18", "EingetrLP_mind_1Kind_unter18",
                   "NichtehelLG_mind_1Kind_unter18", "Vater_mind_1Kind_unter18",

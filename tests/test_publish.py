@@ -26,55 +26,26 @@ import pandas as pd
 import pyogrio
 import pytest
 import shapely
-import yaml
-from dagster import load_asset_checks_from_modules, load_assets_from_modules, materialize
 
-from assets import indicators, ingest, publish, regions
-from assets.io import ParquetIOManager
-from assets.resources import CountiesResource
-from pipeline.config import default_config_path, load_counties
-from pipeline.geopackage import read_layer_styles
-from pipeline.indicators import load_catalog
+from assets import publish
+from pipeline.indicators.catalog import load_catalog
+from pipeline.operations.counties import load_counties
+from pipeline.publish.geopackage import read_layer_styles
+from tests.helpers import copy_county, materialize_county
 
-MODULES = [ingest, indicators, regions, publish]
 SPATIAL = ("sozialraeume", "sozialraeume_status", "zellen", "gemeinden", "kreis", "barrieren")
-
-
-def _copy_county(sample_dir, tmp):
-    """The sample county's inputs and a county file pointing at them."""
-    raw = tmp / "raw"
-    shutil.copytree(sample_dir, raw)
-    config = yaml.safe_load(default_config_path().read_text(encoding="utf-8"))
-    entry = config["counties"]["sample"]
-    relocate = lambda p: str(raw / p.split("/")[-1])  # noqa: E731
-    entry["zensus"] = {k: relocate(v) for k, v in entry["zensus"].items()}
-    for role in ("vg250", "income", "sgb2", "barriers"):
-        entry[role] = relocate(entry[role])
-    path = tmp / "counties.yaml"
-    path.write_text(yaml.safe_dump({"default": "sample", "counties": {"sample": entry}},
-                                   allow_unicode=True), encoding="utf-8")
-    return path, raw
 
 
 def _run(config_path, out, selection=None, checks=True):
     """Materialize the sample partition (``selection``: only these assets) into ``out``."""
-    checks = [*load_asset_checks_from_modules(MODULES)] if checks else []
-    return materialize(
-        [*load_assets_from_modules(MODULES), *checks],
-        selection=selection,
-        resources={
-            "counties": CountiesResource(config_path=str(config_path), processed_root=str(out)),
-            "io_manager": ParquetIOManager(base_dir=str(out)),
-        },
-        partition_key="sample",
-        raise_on_error=False,
-    )
+    return materialize_county(config_path, out, selection=selection, checks=checks,
+                              raise_on_error=False)
 
 
 @pytest.fixture(scope="module")
 def published(sample_dir, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("publish")
-    config_path, raw = _copy_county(sample_dir, tmp)
+    config_path, raw = copy_county(sample_dir, tmp)
     result = _run(config_path, tmp / "processed")
     assert result.success
     return result, tmp / "processed" / "sample", config_path, raw

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 import shapely
 
-from pipeline.contiguity import weight_barrier_edges
-from pipeline.quality import (
+from pipeline.graph.contiguity import weight_barrier_edges
+from pipeline.regionalization.quality import (
     barrier_cuts,
     grid_compactness,
     partition_report,

@@ -15,20 +15,11 @@ import zipfile
 import geopandas as gpd
 import pandas as pd
 import pytest
-from dagster import (
-    DagsterInstance,
-    load_asset_checks_from_modules,
-    load_assets_from_modules,
-    materialize,
-)
+from dagster import DagsterInstance
 
-from assets import indicators, ingest, operations, publish, regions
-from assets.io import ParquetIOManager
-from assets.resources import CountiesResource
-from pipeline.history import read_runs
-from tests.test_schedules import _county_file
+from pipeline.operations.history import read_runs
+from tests.helpers import county_file, materialize_county
 
-MODULES = [ingest, indicators, regions, publish, operations]
 TOPIC = "Bevoelkerungszahl"
 
 
@@ -59,16 +50,11 @@ def refresh(sample_dir, tmp_path_factory):
     source = sample_dir / f"Zensus2022_{TOPIC}.zip"
     copy = tmp / source.name
     copy.write_bytes(source.read_bytes())
-    config = _county_file(tmp, ["sample"], {f"zensus:{TOPIC}": copy})
+    config = county_file(tmp, ["sample"], {f"zensus:{TOPIC}": copy})
     out = tmp / "processed"
-    resources = {
-        "counties": CountiesResource(config_path=str(config), processed_root=str(out)),
-        "io_manager": ParquetIOManager(base_dir=str(out)),
-    }
-    defs = [*load_assets_from_modules(MODULES), *load_asset_checks_from_modules(MODULES)]
     steps = out / "sample" / "steps"
     with DagsterInstance.ephemeral() as instance:
-        first = materialize(defs, resources=resources, partition_key="sample", instance=instance)
+        first = materialize_county(config, out, with_history=True, instance=instance)
         before = pd.read_parquet(steps / "cell_regions.parquet")
         cells = pd.read_parquet(steps / "zensus_cells.parquet").merge(before, on="cell_id")
         # the most populous social space gets 10 x 1,500 residents in its fullest cells: it
@@ -83,8 +69,7 @@ def refresh(sample_dir, tmp_path_factory):
         state = json.loads(state_file.read_text(encoding="utf-8"))
         state["names"] = {sr: f"Quartier {sr[-3:]}" for sr in state["names"]}
         state_file.write_text(json.dumps(state), encoding="utf-8")
-        second = materialize(defs, resources=resources, partition_key="sample",
-                             instance=instance)
+        second = materialize_county(config, out, with_history=True, instance=instance)
         after = pd.read_parquet(steps / "cell_regions.parquet")
     cells = pd.read_parquet(steps / "zensus_cells.parquet")
     return first, second, before, after, cells, edited, out

@@ -22,10 +22,10 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.contiguity import bridge_components, build_grid_contiguity, weight_barrier_edges
 from pipeline.errors import InfeasibleError
-from pipeline.quality import barrier_cuts, partition_report, ssw_sst
-from pipeline.regionalize import Regionalization, check_feasible, regionalize
+from pipeline.graph.contiguity import bridge_components, build_grid_contiguity, weight_barrier_edges
+from pipeline.regionalization.quality import barrier_cuts, partition_report, ssw_sst
+from pipeline.regionalization.solver import Regionalization, check_feasible, regionalize
 from pipeline.testing import (
     assert_valid_partition,
     autocorrelated_lattice,

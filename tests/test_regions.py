@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.config import RegionParameters
 from pipeline.errors import InfeasibleError
-from pipeline.regions import build_cell_graph, draw_regions
+from pipeline.regionalization.cells import build_cell_graph, draw_regions
+from pipeline.regionalization.parameters import RegionParameters
 from pipeline.testing import assert_valid_partition
 
 

@@ -18,10 +18,11 @@ import numpy as np
 import pytest
 import shapely
 
-from pipeline.indicators import load_catalog
-from pipeline.report import build_report, write_report
-from pipeline.sozialraeume import Publication, TilingReport
-from pipeline.styles import region_colors
+from pipeline.indicators.catalog import load_catalog
+from pipeline.publish.publication import Publication
+from pipeline.publish.report import build_report, write_report
+from pipeline.publish.styles import region_colors
+from pipeline.publish.tiling import TilingReport
 
 KEYS = ["anteil_unter18", "durchschnittsalter"]
 RESIDENTS = [4200.0, 8100.0, 2600.0, 5300.0, 3900.0, 7000.0]

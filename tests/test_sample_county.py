@@ -1,4 +1,4 @@
-"""Tests of the synthetic sample county generator (pipeline.sample_county).
+"""Tests of the synthetic sample county generator (tools.sample_county).
 
 The files are parsed with plain csv / zipfile / pyogrio here, independent of the readers.
 """
@@ -17,7 +17,7 @@ import pytest
 import shapely
 from pyproj import Transformer
 
-from pipeline.sample_county import (
+from tools.sample_county import (
     COUNTY_KEY,
     NEIGHBOUR_KEY,
     ZENSUS_TOPICS,
@@ -384,7 +384,7 @@ def test_sgb2_table(sample, population):
 def test_readme_says_synthetic(sample):
     text = sample["readme"].read_text(encoding="utf-8")
     assert "SYNTHETIC" in text
-    assert "python -m pipeline.sample_county" in text and "--seed 2022" in text
+    assert "python -m tools.sample_county" in text and "--seed 2022" in text
     for path in sample.values():
         if path.name != "README.md":
             assert path.name in text

@@ -17,39 +17,19 @@ import shutil
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
-import yaml
 from dagster import DagsterInstance, SkipReason, build_sensor_context
 
-from pipeline.config import REPO_ROOT
-
-
-def _county_file(tmp_path: Path, keys: list[str], replace: dict[str, Path] | None = None) -> Path:
-    """A county file with the sample county under ``keys``, paths made absolute."""
-    raw = yaml.safe_load((REPO_ROOT / "counties.yaml").read_text(encoding="utf-8"))
-    sample = raw["counties"]["sample"]
-    absolute = dict(sample)
-    absolute["zensus"] = {t: str(REPO_ROOT / p) for t, p in sample["zensus"].items()}
-    for role in ("vg250", "income", "sgb2", "barriers"):
-        absolute[role] = str(REPO_ROOT / sample[role])
-    for role, path in (replace or {}).items():
-        if role.startswith("zensus:"):
-            absolute["zensus"][role.split(":", 1)[1]] = str(path)
-        else:
-            absolute[role] = str(path)
-    path = tmp_path / "counties.yaml"
-    path.write_text(yaml.safe_dump({"counties": {k: absolute for k in keys}}), encoding="utf-8")
-    return path
-
+from pipeline.layout import REPO_ROOT
+from tests.helpers import county_file
 
 _SCHEDULE_SCRIPT = textwrap.dedent("""
     import json
     from dagster import DagsterInstance, build_schedule_context
     from datetime import datetime
     from zoneinfo import ZoneInfo
-    from pipeline.definitions import defs
+    from assets.definitions import defs
     schedule = defs.resolve_schedule_def("nightly_refresh")
     when = datetime(2026, 3, 2, 2, 0, tzinfo=ZoneInfo("Europe/Berlin"))
     with DagsterInstance.ephemeral() as instance:
@@ -67,7 +47,7 @@ _SCHEDULE_SCRIPT = textwrap.dedent("""
 
 
 def test_schedule_requests_one_run_per_county(sample_dir, tmp_path):
-    config = _county_file(tmp_path, ["sample", "zweiter_kreis"])
+    config = county_file(tmp_path, ["sample", "zweiter_kreis"])
     env = os.environ | {"SOZIALRAUM_COUNTIES": str(config), "DAGSTER_HOME": str(tmp_path)}
     out = subprocess.run([sys.executable, "-c", _SCHEDULE_SCRIPT], env=env, cwd=REPO_ROOT,
                          capture_output=True, text=True, timeout=300)
@@ -85,9 +65,9 @@ def test_schedule_requests_one_run_per_county(sample_dir, tmp_path):
 def sensor_setup(sample_dir, tmp_path, monkeypatch):
     copy = tmp_path / "Zensus2022_Bevoelkerungszahl.zip"
     shutil.copy2(sample_dir / "Zensus2022_Bevoelkerungszahl.zip", copy)
-    config = _county_file(tmp_path, ["sample"], {"zensus:Bevoelkerungszahl": copy})
+    config = county_file(tmp_path, ["sample"], {"zensus:Bevoelkerungszahl": copy})
     monkeypatch.setenv("SOZIALRAUM_COUNTIES", str(config))
-    from pipeline.definitions import defs
+    from assets.definitions import defs
 
     return defs.resolve_sensor_def("input_change_sensor"), copy
 
@@ -121,7 +101,7 @@ def test_sensor_starts_refresh_on_content_change(sensor_setup):
 
 
 _DEPLOY_SCRIPT = textwrap.dedent("""
-    import pipeline.definitions as d
+    import assets.definitions as d
     print(sorted(d.DEPLOYMENTS))
 """)
 

@@ -18,18 +18,11 @@ import pandas as pd
 import pytest
 import shapely
 
-from pipeline.cells import GRID_CRS
-from pipeline.sozialraeume import (
-    OUTPUT_CRS,
-    TilingError,
-    check_tiling,
-    fill_grid,
-    keep_names,
-    region_ids,
-    region_names,
-    social_space_polygons,
-    tile_county,
-)
+from pipeline.crs import COUNTY_CRS, GRID_CRS
+from pipeline.publish.ids import region_ids
+from pipeline.publish.names import keep_names, region_names
+from pipeline.publish.polygons import social_space_polygons
+from pipeline.publish.tiling import TilingError, check_tiling, fill_grid, tile_county
 
 X0, Y0 = 4_100_000.0, 3_100_000.0
 
@@ -89,8 +82,8 @@ def _lattice():
 def test_tile_county_tiles_the_county(simplify):
     cells, labels, county = _lattice()
     polygons, report = tile_county(cells, labels, county, simplify=simplify)
-    outline = county.to_crs(OUTPUT_CRS).geometry.iloc[0]
-    assert polygons.crs == OUTPUT_CRS and len(polygons) == 2
+    outline = county.to_crs(COUNTY_CRS).geometry.iloc[0]
+    assert polygons.crs == COUNTY_CRS and len(polygons) == 2
     assert shapely.is_valid(polygons.geometry.values).all()
     assert shapely.coverage_is_valid(polygons.geometry.values)
     union = shapely.union_all(polygons.geometry.values)
@@ -102,7 +95,7 @@ def test_tile_county_tiles_the_county(simplify):
     assert polygons["rasterzellen"].sum() > len(cells)  # empty land was handed out
     # every populated cell centre lies in its own region's polygon
     centres = gpd.GeoSeries(shapely.points(cells["x"] + 50, cells["y"] + 50), crs=GRID_CRS)
-    centres = centres.to_crs(OUTPUT_CRS).values
+    centres = centres.to_crs(COUNTY_CRS).values
     own = polygons.geometry.values[labels]
     assert shapely.contains(own, centres).all()
 

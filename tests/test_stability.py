@@ -23,19 +23,20 @@ from dagster import (
 )
 
 from assets import indicators, ingest, regions
-from assets.io import ParquetIOManager
+from assets.definitions import build_resources
 from assets.regions import RegionConfig
-from assets.resources import CountiesResource
-from pipeline.config import RegionParameters, default_config_path
-from pipeline.stability import (
+from pipeline.indicators import weight_columns
+from pipeline.operations import CountyRegions
+from pipeline.operations.counties import default_config_path
+from pipeline.operations.published import (
     PublishedState,
-    assign_stable_ids,
     load_published,
-    match_regions,
     published_labels,
     save_published,
     warm_start_labels,
 )
+from pipeline.operations.stable_ids import assign_stable_ids, match_regions
+from pipeline.regionalization.parameters import RegionParameters
 
 IDS = np.array([f"c{i}" for i in range(6)])
 POP = np.array([10.0, 10.0, 10.0, 10.0, 10.0, 10.0])
@@ -123,23 +124,21 @@ def test_region_config_defaults_come_from_the_county():
     assert (changed.min_population, changed.compactness_weight, changed.n_regions) == (
         3000, 0.5, None)
     frame = pd.DataFrame({"cell_id": ["a"], "x1": [1.0]})
-    assert RegionConfig(indicator_weights={"x1": 2.0}).weigh(frame)["x1"].tolist() == [2.0]
+    assert weight_columns(frame, {"x1": 2.0})["x1"].tolist() == [2.0]
+    assert frame["x1"].tolist() == [1.0]  # the input is not changed
     with pytest.raises(ValueError, match="unknown columns"):
-        RegionConfig(indicator_weights={"nope": 2.0}).weigh(frame)
+        weight_columns(frame, {"nope": 2.0})
+    with pytest.raises(ValueError, match=r"must be >= 0"):
+        weight_columns(frame, {"x1": -1.0})
 
 
 def test_run_config_reaches_the_regions(sample_dir, tmp_path):
-    resources = {
-        "counties": CountiesResource(config_path=str(default_config_path()),
-                                     processed_root=str(tmp_path)),
-        "io_manager": ParquetIOManager(base_dir=str(tmp_path)),
-    }
     config = {"min_population": 1500, "max_population": 20000, "seed": 3,
               "compactness_weight": 0.2, "indicator_weights": {"anteil_65plus": 2.0}}
     result = materialize(
         [*load_assets_from_modules([ingest, indicators, regions]),
          *load_asset_checks_from_modules([regions])],
-        resources=resources,
+        resources=build_resources(str(default_config_path()), str(tmp_path)),
         partition_key="sample",
         run_config=RunConfig({"cell_regions": RegionConfig(**config)}),
     )
@@ -157,3 +156,7 @@ def test_run_config_reaches_the_regions(sample_dir, tmp_path):
     assert residents.min() >= 1500
     assert residents.min() < 2500
     assert frame["sr_id"].str.match(r"SR-05399-\d{3}$").all()
+    # the parameters travel with the table, for the checks, the publish and the history
+    stored = CountyRegions.from_frame(frame)
+    assert (stored.parameters.min_population, stored.parameters.seed) == (1500, 3)
+    assert stored.parameters.compactness_weight == 0.2

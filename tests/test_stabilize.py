@@ -17,12 +17,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.cells import GRID_CRS, join_topics
-from pipeline.indicators import compute_cell_indicators, load_catalog
-from pipeline.stabilize import StabilizeParams, grid_ring, ring_matrix, stabilize_rate
+from pipeline.crs import GRID_CRS
+from pipeline.indicators.catalog import load_catalog
+from pipeline.indicators.compute import compute_cell_indicators
+from pipeline.indicators.shrinkage import StabilizeParams, grid_ring, ring_matrix, stabilize_rate
+from pipeline.readers.cells import join_topics
+from pipeline.readers.vg250 import read_county
+from pipeline.readers.zensus import read_zensus
 from pipeline.testing import lattice
-from pipeline.vg250 import read_county
-from pipeline.zensus import read_zensus
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 import pytest
 import shapely
 
-from pipeline.styles import (
+from pipeline.publish.styles import (
     categorized_qml,
     graduated_qml,
     line_qml,

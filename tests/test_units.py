@@ -21,7 +21,7 @@ import pytest
 import shapely
 
 from pipeline.errors import InputError
-from pipeline.units import read_units
+from pipeline.readers.units import read_units
 
 X0, Y0 = 580_000.0, 4_500_000.0
 

@@ -24,7 +24,7 @@ import pytest
 import shapely
 
 from pipeline.errors import InputError
-from pipeline.vg250 import read_county, read_municipalities
+from pipeline.readers.vg250 import read_county, read_municipalities
 
 KM = 1000.0
 X0, Y0 = 300_000.0, 5_600_000.0

@@ -25,8 +25,8 @@ import pyogrio
 import pytest
 from dagster import DagsterEventType, DagsterInstance
 
-from pipeline.config import REPO_ROOT
-from pipeline.history import read_runs
+from pipeline.layout import REPO_ROOT
+from pipeline.operations.history import read_runs
 
 TIMEOUT = 300
 DAGSTER = Path(sys.executable).parent / "dagster"
@@ -78,7 +78,7 @@ def server(sample_dir, tmp_path_factory):
                         "DAGSTER_DEPLOYMENT": "local", "PYTHONHASHSEED": "0"}
     log = open(tmp / "dagster-dev.log", "wb")  # noqa: SIM115 (closed below)
     proc = subprocess.Popen(
-        [str(DAGSTER), "dev", "-m", "pipeline.definitions", "-h", "127.0.0.1", "-p", str(port)],
+        [str(DAGSTER), "dev", "-m", "assets.definitions", "-h", "127.0.0.1", "-p", str(port)],
         cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 120

@@ -26,7 +26,7 @@ import pytest
 import shapely
 
 from pipeline.errors import InputError
-from pipeline.zensus import cell_polygons, read_zensus, zensus_topic
+from pipeline.readers.zensus import cell_polygons, read_zensus, zensus_topic
 
 HEADER = "GITTER_ID_100m;x_mp_100m;y_mp_100m"
 

@@ -1,0 +1,1 @@
+"""Benchmarks of the regionalization engine against its peers (``make bench``); not installed."""

@@ -1,0 +1,69 @@
+"""Files as a whole: atomic replacement and content hashes.
+
+:func:`atomic_path` writes beside the target, then ``os.replace`` over it: readers (QGIS,
+Excel, a browser, the next run) see the old file or the new one, never a half-written one,
+and a failed write leaves the old file and no temporary file behind. :func:`file_sha256`
+is the content hash that input fingerprints and run metadata record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+__all__ = ["atomic_path", "file_sha256"]
+
+_CHUNK = 1 << 20
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike, suffix: str = ".tmp") -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; replace ``path`` with it when the block ends.
+
+    Parameters
+    ----------
+    path : path-like
+        The target; its folder is created if needed.
+    suffix : str, default ".tmp"
+        End of the temporary name (e.g. ``".tmp.gpkg"`` where a writer goes by extension).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "a.txt"
+    >>> with atomic_path(target) as tmp:
+    ...     _ = tmp.write_text("new")
+    >>> target.read_text(), sorted(p.name for p in target.parent.iterdir())
+    ('new', ['a.txt'])
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}{suffix}")
+    tmp.unlink(missing_ok=True)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 hex digest of a file's content, read in 1 MiB chunks.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> with tempfile.NamedTemporaryFile(delete=False) as f:
+    ...     _ = f.write(b"abc")
+    >>> file_sha256(f.name)[:12]
+    'ba7816bf8f01'
+    >>> os.unlink(f.name)
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -1,0 +1,135 @@
+"""Where a county's outputs live: one home for the folder layout and the file names.
+
+::
+
+    data/processed/                the processed root ($SOZIALRAUM_PROCESSED)
+        history.duckdb             every publish of every county
+        <county>/
+            sozialraeume.gpkg      the publication: GeoPackage, report, CSV, GeoJSON,
+            sozialraumbericht.html   and a QML style per layer
+            profile.csv
+            sozialraeume.geojson
+            <layer>.qml
+            steps/<asset>.parquet  the intermediate result of every step, for notebooks
+            published/             the published state the next run starts from
+
+Paths are built here and nowhere else, so the assets, the IO manager, the history and the
+command line agree on them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "GEOJSON",
+    "GEOPACKAGE",
+    "HISTORY_DB",
+    "PROCESSED_ENV",
+    "PROFILES_CSV",
+    "PUBLISHED_FILES",
+    "REPO_ROOT",
+    "REPORT",
+    "CountyLayout",
+    "processed_root",
+]
+
+#: The repository (or the source tree of an editable install).
+REPO_ROOT = Path(__file__).resolve().parent.parent
+#: Environment variable naming the processed root.
+PROCESSED_ENV = "SOZIALRAUM_PROCESSED"
+#: The history database, one for all counties, under the processed root.
+HISTORY_DB = "history.duckdb"
+#: The published files of a county, in the order they are listed to users.
+GEOPACKAGE = "sozialraeume.gpkg"
+REPORT = "sozialraumbericht.html"
+PROFILES_CSV = "profile.csv"
+GEOJSON = "sozialraeume.geojson"
+PUBLISHED_FILES = (GEOPACKAGE, REPORT, PROFILES_CSV, GEOJSON)
+
+
+def processed_root(root: str | os.PathLike | None = None) -> Path:
+    """The processed root: ``root``, else ``$SOZIALRAUM_PROCESSED``, else ``data/processed``."""
+    if root is not None:
+        return Path(root)
+    return Path(os.environ.get(PROCESSED_ENV, REPO_ROOT / "data" / "processed"))
+
+
+@dataclass(frozen=True)
+class CountyLayout:
+    """The output paths of one county under a processed root.
+
+    Examples
+    --------
+    >>> layout = CountyLayout("/data/processed", "dueren")
+    >>> str(layout.geopackage)
+    '/data/processed/dueren/sozialraeume.gpkg'
+    >>> str(layout.step("cell_regions"))
+    '/data/processed/dueren/steps/cell_regions.parquet'
+    """
+
+    root: Path
+    county: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "root", Path(self.root))
+
+    @classmethod
+    def of(cls, county: str, root: str | os.PathLike | None = None) -> CountyLayout:
+        """The layout of ``county`` under :func:`processed_root` (``root`` if given)."""
+        return cls(processed_root(root), county)
+
+    @property
+    def folder(self) -> Path:
+        """``<root>/<county>``: every file of the county."""
+        return self.root / self.county
+
+    @property
+    def steps(self) -> Path:
+        """Folder of the intermediate results."""
+        return self.folder / "steps"
+
+    def step(self, name: str) -> Path:
+        """The Parquet file of one step (asset)."""
+        return self.steps / f"{name}.parquet"
+
+    @property
+    def published(self) -> Path:
+        """Folder of the published state read by the next run."""
+        return self.folder / "published"
+
+    @property
+    def history(self) -> Path:
+        """The history database shared by all counties."""
+        return self.root / HISTORY_DB
+
+    @property
+    def geopackage(self) -> Path:
+        """The styled GeoPackage."""
+        return self.folder / GEOPACKAGE
+
+    @property
+    def report(self) -> Path:
+        """The HTML Sozialraumbericht."""
+        return self.folder / REPORT
+
+    @property
+    def profiles_csv(self) -> Path:
+        """The profiles for Excel."""
+        return self.folder / PROFILES_CSV
+
+    @property
+    def geojson(self) -> Path:
+        """The polygons for web maps."""
+        return self.folder / GEOJSON
+
+    def qml(self, layer: str) -> Path:
+        """The QML style file beside the GeoPackage for one layer."""
+        return self.folder / f"{layer}.qml"
+
+    def published_files(self) -> list[Path]:
+        """The published files that exist, in :data:`PUBLISHED_FILES` order."""
+        return [path for path in (self.folder / name for name in PUBLISHED_FILES)
+                if path.exists()]

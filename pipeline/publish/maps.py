@@ -1,0 +1,176 @@
+"""Static maps of the social spaces as PNG (matplotlib, no display needed).
+
+Used by the report (:mod:`pipeline.report`) and by the Dagster UI previews. Figures are
+built with :class:`matplotlib.figure.Figure` and the Agg canvas directly, so the global
+pyplot backend is never touched.
+
+- :func:`render_map`: polygons coloured by fixed colours or a numeric column, with optional
+  outlines (municipalities, county) and labels.
+- :func:`data_uri`: a PNG as ``data:image/png;base64,...`` for HTML and markdown.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Sequence
+
+import geopandas as gpd
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import BoundaryNorm, ListedColormap
+from matplotlib.figure import Figure
+
+__all__ = ["data_uri", "preview_markdown", "regions_preview_markdown", "render_map"]
+
+
+def render_map(
+    polygons: gpd.GeoDataFrame,
+    *,
+    colors: Sequence[str] | None = None,
+    column: str | None = None,
+    cmap: str = "YlOrRd",
+    bins: Sequence[float] | None = None,
+    labels: Sequence[str] | None = None,
+    outlines: Sequence[gpd.GeoDataFrame] = (),
+    width_px: int = 900,
+    dpi: int = 100,
+    legend_title: str | None = None,
+    quantize: bool = True,
+) -> bytes:
+    """Draw the polygons and return a PNG.
+
+    Parameters
+    ----------
+    polygons : GeoDataFrame
+        The polygons in a projected CRS.
+    colors : sequence of str, optional
+        A fill colour per polygon; otherwise ``column`` is drawn as a choropleth.
+    column : str, optional
+        Numeric column for a choropleth (missing values grey).
+    cmap : str, default "YlOrRd"
+    bins : sequence of float, optional
+        Class breaks of the choropleth (default: quintiles of the values).
+    labels : sequence of str, optional
+        Text drawn at each polygon's representative point.
+    outlines : sequence of GeoDataFrame
+        Drawn on top as thin lines (first thin grey, last thicker black).
+    width_px : int, default 900
+    dpi : int, default 100
+    legend_title : str, optional
+    quantize : bool, default True
+        Store the PNG with an adaptive 64-colour palette (several times smaller).
+
+    Returns
+    -------
+    bytes
+        The PNG image.
+    """
+    if colors is None and column is None:
+        raise ValueError("give colors or column")
+    minx, miny, maxx, maxy = polygons.total_bounds
+    aspect = (maxy - miny) / max(maxx - minx, 1.0)
+    width = width_px / dpi
+    fig = Figure(figsize=(width, max(width * aspect, 1.0)), dpi=dpi)
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_axis_off()
+    if colors is not None:
+        polygons.plot(ax=ax, color=list(colors), edgecolor="#555555", linewidth=0.4)
+    else:
+        _choropleth(ax, polygons, column, cmap, bins, legend_title)
+    for i, frame in enumerate(outlines):
+        last = i == len(outlines) - 1
+        frame.boundary.plot(ax=ax, color="#111111" if last else "#777777",
+                            linewidth=1.2 if last else 0.5)
+    if labels is not None:
+        points = polygons.geometry.representative_point()
+        size = 7 if len(polygons) < 60 else 5.5
+        for point, text in zip(points, labels, strict=True):
+            ax.annotate(text, (point.x, point.y), ha="center", va="center", fontsize=size,
+                        color="#111111", bbox={"boxstyle": "round,pad=0.1", "fc": "white",
+                                               "ec": "none", "alpha": 0.6})
+    pad = 0.02 * max(maxx - minx, maxy - miny)
+    ax.set_xlim(minx - pad, maxx + pad)
+    ax.set_ylim(miny - pad, maxy + pad)
+    ax.set_aspect("equal")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, facecolor="white")
+    return _quantize(buffer.getvalue()) if quantize else buffer.getvalue()
+
+
+def _quantize(png: bytes, colors: int = 64) -> bytes:
+    """Reduce a PNG to an adaptive palette: a fraction of the size, same look for maps."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    out = io.BytesIO()
+    image.quantize(colors=colors, method=Image.Quantize.MEDIANCUT).save(out, format="PNG",
+                                                                        optimize=True)
+    return out.getvalue()
+
+
+def _choropleth(ax, polygons, column, cmap, bins, legend_title) -> None:
+    values = polygons[column].to_numpy(np.float64)
+    ok = np.isfinite(values)
+    if bins is None:
+        bins = np.unique(np.nanquantile(values[ok], np.linspace(0, 1, 6))) if ok.any() else [0, 1]
+    bins = np.asarray(bins, dtype=np.float64)
+    if bins.size < 2:
+        bins = np.array([bins[0] - 0.5, bins[0] + 0.5])
+    import matplotlib
+
+    colormap = matplotlib.colormaps[cmap] if isinstance(cmap, str) else cmap
+    listed = ListedColormap(colormap(np.linspace(0.1, 0.9, bins.size - 1)))
+    norm = BoundaryNorm(bins, listed.N, clip=True)
+    fill = [listed(norm(v)) if np.isfinite(v) else "#cccccc" for v in values]
+    polygons.plot(ax=ax, color=fill, edgecolor="#ffffff", linewidth=0.3)
+    from matplotlib.patches import Patch
+
+    handles = [Patch(color=listed(i), label=f"{bins[i]:.3g} – {bins[i + 1]:.3g}")
+               for i in range(listed.N)]
+    if not ok.all():
+        handles.append(Patch(color="#cccccc", label="–"))
+    ax.legend(handles=handles, title=legend_title, loc="lower left", fontsize=7,
+              title_fontsize=7, frameon=True)
+
+
+def data_uri(png: bytes) -> str:
+    """A PNG as a ``data:`` URI for HTML ``img`` tags and markdown.
+
+    Examples
+    --------
+    >>> data_uri(b"x")
+    'data:image/png;base64,eA=='
+    """
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def preview_markdown(png: bytes, title: str = "Karte") -> str:
+    """Markdown with the PNG inline (for ``MetadataValue.md`` in the Dagster UI)."""
+    return f"![{title}]({data_uri(png)})"
+
+
+def regions_preview_markdown(cells, labels, width_px: int = 480) -> str:
+    """A small map of the populated cells dissolved by region, as inline markdown.
+
+    Parameters
+    ----------
+    cells : DataFrame
+        ``x``, ``y`` (EPSG:3035 lower-left corners) and ``Einwohner``.
+    labels : ndarray of int
+        Region per cell, ``0..k-1``.
+    width_px : int, default 480
+        Keeps the PNG to some tens of KB.
+
+    Returns
+    -------
+    str
+    """
+    from pipeline.publish.styles import region_colors
+    from pipeline.publish.tiling import region_polygons
+
+    polygons = region_polygons(cells, np.asarray(labels, dtype=np.int64))
+    png = render_map(polygons, colors=region_colors(polygons.geometry.values),
+                     width_px=width_px, dpi=80)
+    return preview_markdown(png, "Sozialräume (bewohnte Zellen)")

@@ -1,0 +1,86 @@
+"""Readers: the files a county downloads, in their published formats, read and validated.
+
+Each reader knows one format and nothing of what comes after: Zensus 2022 grid CSVs and
+ZIPs (:mod:`~pipeline.readers.zensus`), VG250 boundaries (:mod:`~pipeline.readers.vg250`),
+GENESIS / Regionalstatistik tables (:mod:`~pipeline.readers.genesis`), Bundesagentur tables
+(:mod:`~pipeline.readers.bundesagentur`), barrier lines (:mod:`~pipeline.readers.barriers`)
+and any polygon layer of small units (:mod:`~pipeline.readers.units`), on shared helpers for
+tables (:mod:`~pipeline.readers.tables`) and vector layers (:mod:`~pipeline.readers.vector`).
+:mod:`~pipeline.readers.cells` joins the Zensus topics into the county's cell table. A file
+that cannot be read raises :class:`~pipeline.errors.InputError` naming the file, the line or
+feature and the column.
+"""
+
+from pipeline.readers.barriers import (
+    KINDS,
+    LINE_TYPES,
+    no_barriers,
+    read_barriers,
+)
+from pipeline.readers.bundesagentur import (
+    DEFAULT_SGB2_COLUMNS,
+    SGB2_VALUES,
+    read_sgb2,
+)
+from pipeline.readers.cells import (
+    GRID_CRS,
+    assign_municipality,
+    join_topics,
+)
+from pipeline.readers.genesis import (
+    INCOME_COLUMNS,
+    read_genesis_table,
+    read_income,
+)
+from pipeline.readers.tables import (
+    in_county,
+)
+from pipeline.readers.units import (
+    POLYGON_TYPES,
+    read_units,
+)
+from pipeline.readers.vg250 import (
+    LAND,
+    LAND_FALLBACK,
+    read_county,
+    read_municipalities,
+)
+from pipeline.readers.zensus import (
+    RATE_COLUMNS,
+    RESOLUTIONS,
+    SOURCE,
+    VALUE_KINDS,
+    cell_polygons,
+    read_zensus,
+    zensus_topic,
+)
+
+__all__ = [
+    "DEFAULT_SGB2_COLUMNS",
+    "GRID_CRS",
+    "INCOME_COLUMNS",
+    "KINDS",
+    "LAND",
+    "LAND_FALLBACK",
+    "LINE_TYPES",
+    "POLYGON_TYPES",
+    "RATE_COLUMNS",
+    "RESOLUTIONS",
+    "SGB2_VALUES",
+    "SOURCE",
+    "VALUE_KINDS",
+    "assign_municipality",
+    "cell_polygons",
+    "in_county",
+    "join_topics",
+    "no_barriers",
+    "read_barriers",
+    "read_county",
+    "read_genesis_table",
+    "read_income",
+    "read_municipalities",
+    "read_sgb2",
+    "read_units",
+    "read_zensus",
+    "zensus_topic",
+]

@@ -1,0 +1,191 @@
+"""Helpers shared by the readers of statistical tables (GENESIS, Bundesagentur, Zensus).
+
+The statistics offices of the Federation and the Länder and the Bundesagentur für Arbeit
+write their tables the same way: ``;``-separated text in UTF-8 or a Windows code page,
+German numbers (``1.234,5``), and signs instead of numbers where a value is zero, secret,
+not yet known or not meaningful. One table of those signs (:data:`MARKERS`) and one number
+parser serve every reader, so a sign means the same wherever it is read.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import MappingProxyType
+
+import numpy as np
+import pandas as pd
+
+from pipeline.errors import InputError
+
+__all__ = [
+    "EXPECTED_VALUE",
+    "MARKERS",
+    "SUFFIXES",
+    "check_file",
+    "check_unique",
+    "in_county",
+    "normalise",
+    "parse_number",
+    "parse_value",
+    "read_lines",
+]
+
+#: Whole-field signs of the statistics offices and the BA: value and note.
+MARKERS: Mapping[str, tuple[float, str]] = MappingProxyType(
+    {
+        "-": (0.0, "zero"),
+        "–": (0.0, "zero"),
+        ".": (math.nan, "secret"),
+        "·": (math.nan, "secret"),
+        "...": (math.nan, "later"),
+        "…": (math.nan, "later"),
+        "/": (math.nan, "uncertain"),
+        "x": (math.nan, "not_meaningful"),
+        "X": (math.nan, "not_meaningful"),
+        "*": (math.nan, "anonymised"),
+    }
+)
+#: Letters after a number and their note.
+SUFFIXES: Mapping[str, str] = MappingProxyType(
+    {"p": "provisional", "r": "revised", "s": "estimated", "e": "estimated"}
+)
+#: What a value field may hold, for error messages.
+EXPECTED_VALUE = (
+    "a number or a sign of the statistics offices "
+    "(-, 0, ., ..., /, x, * or (n), n with p/r/s/e)"
+)
+
+_NUMBER = re.compile(r"[+-]?\d+(?:,\d+)?")
+_GROUPED = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?")
+_BRACKETED = re.compile(r"\((.+)\)")
+_SUFFIXED = re.compile(rf"(.+?)\s*([{''.join(SUFFIXES)}])")
+
+
+def check_file(
+    path: str | os.PathLike, what: str, *, argument: str = "path", expected: str = "a file path"
+) -> Path:
+    """``path`` as a :class:`~pathlib.Path` of an existing file.
+
+    Raises
+    ------
+    TypeError
+        ``path`` is not a path (the message names ``argument`` and ``expected``).
+    FileNotFoundError
+        No such file (the message names ``what`` was looked for).
+    """
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(f"{argument} must be {expected}, got {type(path).__name__}")
+    source = Path(path)
+    if not source.is_file():
+        raise FileNotFoundError(f"{what} not found: {source}")
+    return source
+
+
+def read_lines(source: Path, fallback: str) -> tuple[list[str], str]:
+    """Lines of a text file and the encoding used: UTF-8 (BOM or not), else ``fallback``.
+
+    Bytes the fallback cannot decode are replaced. Lines are split on line feeds only:
+    :meth:`str.splitlines` would also split on U+0085 and friends, which a Windows code
+    page can produce.
+    """
+    data = source.read_bytes()
+    try:
+        text, encoding = data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        text, encoding = data.decode(fallback, errors="replace"), fallback
+    return [line.rstrip("\r") for line in text.split("\n")], encoding
+
+
+def normalise(text: str) -> str:
+    """A heading as compared: runs of white space as one blank, trimmed, case folded.
+
+    Examples
+    --------
+    >>> normalise("  Gesamtbetrag der   Einkünfte ")
+    'gesamtbetrag der einkünfte'
+    """
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+def parse_number(text: str) -> float | None:
+    """A German number (``1234``, ``1.234``, ``-12,5``, ``1.234,5``), or None.
+
+    Examples
+    --------
+    >>> parse_number("1.234,5"), parse_number("12,5"), parse_number("abc")
+    (1234.5, 12.5, None)
+    """
+    if _GROUPED.fullmatch(text):
+        text = text.replace(".", "")
+    if _NUMBER.fullmatch(text):
+        return float(text.replace(",", "."))
+    return None
+
+
+def parse_value(text: str) -> tuple[float, str | None] | None:
+    """Value and note of one field, or None if it is neither a number nor a sign.
+
+    An empty field is missing; a sign gives its value and note (:data:`MARKERS`); a number
+    in brackets is of limited reliability; a number with a letter after it carries the
+    letter's note (:data:`SUFFIXES`).
+
+    Examples
+    --------
+    >>> parse_value("1.234"), parse_value("-"), parse_value("(12)"), parse_value("7 p")
+    ((1234.0, None), (0.0, 'zero'), (12.0, 'limited_reliability'), (7.0, 'provisional'))
+    """
+    if text == "":
+        return math.nan, "missing"
+    if text in MARKERS:
+        return MARKERS[text]
+    number = parse_number(text)
+    if number is not None:
+        return number, None
+    bracketed = _BRACKETED.fullmatch(text)
+    if bracketed and (number := parse_number(bracketed.group(1).strip())) is not None:
+        return number, "limited_reliability"
+    suffixed = _SUFFIXED.fullmatch(text)
+    if suffixed and (number := parse_number(suffixed.group(1))) is not None:
+        return number, SUFFIXES[suffixed.group(2)]
+    return None
+
+
+def check_unique(
+    source: Path,
+    rows: pd.DataFrame,
+    lines: np.ndarray,
+    keys: Sequence[str],
+    column: str | None = None,
+) -> None:
+    """Raise naming the lines where a municipality appears twice (by ``keys``).
+
+    ``keys[0]`` is the municipality key; further keys (e.g. the year) must also agree.
+    """
+    keys = list(keys)
+    repeated = rows.duplicated(keys, keep=False).to_numpy()
+    if not repeated.any():
+        return
+    first = rows.iloc[int(np.flatnonzero(repeated)[0])]
+    same = np.logical_and.reduce([(rows[k] == first[k]).to_numpy() for k in keys])
+    qualifiers = "".join(f" for {first[k]}" for k in keys[1:])
+    raise InputError(
+        source,
+        f"municipality {first[keys[0]]} appears more than once{qualifiers}, on lines "
+        f"{', '.join(str(n) for n in lines[same])}",
+        line=int(lines[same][0]),
+        column=column,
+    )
+
+
+def in_county(frame: pd.DataFrame | None, county_ags: str) -> pd.DataFrame:
+    """The rows of a municipal table whose ``ags`` lies in the county (by its key prefix).
+
+    ``None`` (a county without that table) gives an empty table with an ``ags`` column.
+    """
+    if frame is None:
+        return pd.DataFrame({"ags": pd.Series(dtype=str)})
+    return frame.loc[frame["ags"].str.startswith(county_ags)].reset_index(drop=True)

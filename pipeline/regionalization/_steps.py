@@ -1,0 +1,290 @@
+"""The solver's steps on prepared arrays, each a thin call into a compiled kernel.
+
+Construction, warm-start repair, splits, local search, merge-split and the numbering of
+regions. Private to :mod:`pipeline.regionalization.solver`, which orchestrates them; every
+function takes the validated :class:`Settings` and the prepared :class:`Problem` (no
+logic in either).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse.csgraph import connected_components
+
+from pipeline.graph.base import Graph
+from pipeline.regionalization._localsearch import (
+    local_search_kernel,
+    objective_terms,
+)
+from pipeline.regionalization._mergesplit import merge_split_kernel
+from pipeline.regionalization._split import split_kernel
+from pipeline.regionalization._ward import (
+    PHASE_ABSORB,
+    PHASE_COUNT,
+    PHASE_FRAGMENT,
+    PHASE_OPEN,
+    agglomerate_kernel,
+)
+
+#: Ward weight added to every unit so that regions of empty units still have a mean.
+WEIGHT_EPS = 1e-9
+#: Largest merge of two regions below the floor during construction, in floors.
+OPEN_CAP = np.inf
+#: Alternations of merge-split rounds and local search.
+IMPROVE_ROUNDS = 6
+#: Rounds over the region pairs in one merge-split call.
+MERGE_SPLIT_ROUNDS = 8
+#: Largest region (units) whose connectivity the local search checks by a full search.
+BFS_LIMIT = 4096
+#: Cost of a resident missing to the floor (or above the cap), in units of SST per resident.
+PENALTY = 1e6
+#: Cost of a unit leaving its warm-start region, in units of the mean sum of squares per unit.
+STICK = 0.5
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated solver parameters (no logic)."""
+
+    floor: float
+    cap: float
+    n_regions: int
+    compactness_weight: float
+    seed: int
+    max_passes: int
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Arrays the kernels work on, prepared once (no logic)."""
+
+    graph: Graph
+    features: np.ndarray
+    weight: np.ndarray
+    population: np.ndarray
+    coords: np.ndarray
+    sst: float
+    lam_perimeter: float
+    lam_inertia: float
+
+
+def objective(problem: Problem, labels: np.ndarray) -> float:
+    """The local search's objective (without penalties) of a labelling."""
+    g = problem.graph
+    ssw, perimeter, inertia = objective_terms(
+        g.indptr, g.indices, g.cost, problem.features, problem.weight, problem.coords, labels,
+        int(labels.max()) + 1,
+    )
+    return ssw + problem.lam_perimeter * perimeter + problem.lam_inertia * inertia
+
+
+def prepare(graph, features, population, coords, settings: Settings) -> Problem:
+    """Contiguous float arrays, Ward weights, scaled centres and the compactness weights."""
+    # private writable copies: one compiled signature whatever the caller's arrays are
+    x = np.array(features, dtype=np.float64, order="C", ndmin=1)
+    x = np.ascontiguousarray(x[:, None] if x.ndim == 1 else x)
+    pop = np.array(population, dtype=np.float64, order="C")
+    weight = pop + WEIGHT_EPS * max(float(pop.mean()), 1.0)
+    mean = weight @ x / weight.sum()
+    sst = float(np.sum(weight[:, None] * (x - mean) ** 2))
+    n = graph.n
+    per_unit = settings.compactness_weight * sst / n
+    if coords is None or per_unit == 0:
+        centres = np.zeros((n, 2))
+        lam_inertia = 0.0
+    else:
+        centres = np.asarray(coords, dtype=np.float64)
+        eh, et = graph.edges()
+        step = float(np.median(np.hypot(*(centres[eh] - centres[et]).T))) if eh.size else 1.0
+        centres = np.ascontiguousarray((centres - centres.mean(axis=0)) / max(step, 1e-12))
+        regions = settings.n_regions or max(1.0, pop.sum() / max(settings.floor, 1e-12))
+        lam_inertia = per_unit / max(n / regions, 1.0)
+    return Problem(graph, x, weight, pop, centres, sst, per_unit, lam_inertia)
+
+
+def construct(
+    problem: Problem, settings: Settings, noise: float = 0.0, salt: int = 0
+) -> tuple[np.ndarray, int]:
+    """Ward agglomeration from single units: floor, enclaves, then the target count."""
+    phases = [PHASE_OPEN, PHASE_ABSORB] + ([PHASE_COUNT] if settings.n_regions else [])
+    n = problem.graph.n
+    return agglomerate(problem, settings, np.arange(n, dtype=np.int64), n, phases,
+                        noise=noise, salt=salt)
+
+
+def agglomerate(
+    problem, settings, lab0, k0, phases, fragment=None, noise=0.0, salt=0
+) -> tuple[np.ndarray, int]:
+    """Run the Ward kernel from initial regions ``lab0``; return compact labels and count."""
+    g = problem.graph
+    fragment = np.zeros(k0, bool) if fragment is None else fragment.copy()
+    roots, _ = agglomerate_kernel(
+        g.indptr, g.indices, g.cost, problem.features, problem.weight, problem.population,
+        lab0, k0, fragment, settings.floor, settings.cap, np.asarray(phases, dtype=np.int64),
+        settings.n_regions, OPEN_CAP * settings.floor, noise, salt,
+    )
+    return compact(roots)
+
+
+def repair_warm_start(
+    problem: Problem, settings: Settings, warm: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, int]:
+    """Start from previous labels and repair what violates the constraints.
+
+    Each previous label keeps its most populous connected piece; new units (negative
+    labels) and the other pieces are fragments, merged into their cheapest neighbour while
+    below the floor. Previous regions that fell below the floor (or rose above the cap)
+    then take units from (or give units to) neighbours with room, by the local search with
+    a penalty on violations; what is still below the floor is merged into its cheapest
+    neighbour, and with a target count the cheapest pairs merge down to it.
+    """
+    lab0, k0, fragment = warm_pieces(problem, warm)
+    labels, k = agglomerate(problem, settings, lab0, k0, [PHASE_FRAGMENT], fragment)
+    if violations(problem, settings, labels, k):
+        local_search(problem, settings, labels, k, rng, labels.copy())
+    phases = [PHASE_ABSORB] + ([PHASE_COUNT] if settings.n_regions else [])
+    return agglomerate(problem, settings, labels, k, phases)
+
+
+def warm_pieces(problem: Problem, warm: np.ndarray) -> tuple[np.ndarray, int, np.ndarray]:
+    """Connected pieces of the previous labels; all but each label's largest are fragments."""
+    g = problem.graph
+    warm = np.asarray(warm, dtype=np.int64)
+    base = np.where(warm < 0, -1 - np.arange(g.n), warm)  # new units: a label of their own
+    _, lab = np.unique(base, return_inverse=True)
+    same = lab[g.heads] == lab[g.indices]
+    _, pieces = connected_components(g.subgraph_edges(same).sparse, directed=False)
+    piece_pop = np.bincount(pieces, weights=problem.population)
+    order = np.lexsort((pieces, -piece_pop[pieces], lab))
+    first = np.ones(order.size, bool)
+    first[1:] = lab[order][1:] != lab[order][:-1]
+    keeper = np.full(int(lab.max()) + 1, -1, np.int64)
+    keeper[lab[order][first]] = pieces[order][first]
+    is_fragment = (pieces != keeper[lab]) | (warm < 0)
+    lab0, k0 = compact(np.where(is_fragment, lab.max() + 1 + pieces, lab))
+    fragment = np.zeros(k0, bool)
+    fragment[lab0[is_fragment]] = True
+    return lab0, k0, fragment
+
+
+def violations(problem: Problem, settings: Settings, labels: np.ndarray, k: int) -> int:
+    """Number of regions below the floor or above the cap."""
+    pop = np.bincount(labels, weights=problem.population, minlength=k)
+    return int(((pop < settings.floor) | (pop > settings.cap)).sum())
+
+
+def split_regions(
+    problem: Problem, settings: Settings, labels: np.ndarray, k: int, *, warm: bool
+) -> tuple[np.ndarray, int]:
+    """Split regions above the cap; in max-p mode (cold) also those of twice the floor."""
+    g = problem.graph
+    labels = labels.copy()
+    wants_more = settings.n_regions > k
+    split_double = wants_more or (not warm and settings.n_regions == 0)
+    k = split_kernel(
+        g.indptr, g.indices, problem.features, problem.weight, problem.population, labels, k,
+        settings.floor, settings.cap, split_double, settings.n_regions,
+    )
+    return labels, int(k)
+
+
+def local_search(
+    problem: Problem,
+    settings: Settings,
+    labels: np.ndarray,
+    k: int,
+    rng: np.random.Generator,
+    anchor: np.ndarray | None = None,
+) -> tuple[int, int]:
+    """Run the boundary-move descent in place; returns (passes, moves).
+
+    With ``anchor`` (the repaired warm start), a unit leaving its anchor region costs
+    ``STICK`` times the mean sum of squares per unit.
+    """
+    if settings.max_passes == 0:
+        return 0, 0
+    g = problem.graph
+    stick = 0.0 if anchor is None else STICK * problem.sst / g.n
+    anchor = np.full(g.n, -1, np.int64) if anchor is None else anchor
+    order = rng.permutation(g.n).astype(np.int64)
+    tol = 1e-10 * problem.sst / g.n
+    penalty = PENALTY * problem.sst / max(float(problem.population.sum()), 1.0)
+    passes, moves = local_search_kernel(
+        g.indptr, g.indices, g.cost, problem.features, problem.weight, problem.population,
+        problem.coords, labels, k, settings.floor, settings.cap, problem.lam_perimeter,
+        problem.lam_inertia, penalty, anchor, stick, order, settings.max_passes, BFS_LIMIT,
+        tol,
+    )
+    return int(passes), int(moves)
+
+
+def improve(
+    problem: Problem, settings: Settings, labels: np.ndarray, k: int, rng: np.random.Generator
+) -> tuple[np.ndarray, int, int, int]:
+    """Alternate merge-split rounds and local search while they change the partition.
+
+    In max-p mode (and below a target count) pairs with three floors of residents are
+    split into three regions.
+    """
+    g = problem.graph
+    passes = moves = 0
+    if settings.max_passes == 0:
+        return labels, k, 0, 0
+    tol = 1e-10 * problem.sst / g.n
+    raise_p = settings.n_regions == 0 or k < settings.n_regions
+    dirty = np.ones(g.n + 1, bool)
+    for _ in range(IMPROVE_ROUNDS):
+        k, changes = merge_split_kernel(
+            g.indptr, g.indices, problem.features, problem.weight, problem.population,
+            labels, k, settings.floor, settings.cap, raise_p, settings.n_regions,
+            MERGE_SPLIT_ROUNDS, tol, dirty,
+        )
+        if changes == 0:
+            break
+        before = labels.copy()
+        more_passes, more_moves = local_search(problem, settings, labels, int(k), rng)
+        passes, moves = passes + more_passes, moves + more_moves
+        # the next merge-split round tries the pairs of regions the local search changed
+        moved = before != labels
+        dirty[:] = False
+        dirty[before[moved]] = True
+        dirty[labels[moved]] = True
+    return labels, int(k), passes, moves
+
+
+def number_regions(labels: np.ndarray, warm_start: np.ndarray | None) -> np.ndarray:
+    """Number regions by first unit, or after the previous label they overlap most."""
+    labels, k = compact(labels)
+    if warm_start is None:
+        return labels
+    warm = np.asarray(warm_start, dtype=np.int64)
+    old_ids, old = np.unique(warm, return_inverse=True)
+    known = warm >= 0
+    overlap = np.zeros(k, np.float64) - 1
+    match = np.full(k, np.iinfo(np.int64).max)
+    pairs, counts = np.unique(
+        np.stack([labels[known], old[known]], axis=1), axis=0, return_counts=True
+    )
+    # greedy: largest overlaps first, each old label used once
+    taken = np.zeros(old_ids.size, bool)
+    for idx in np.lexsort((pairs[:, 1], pairs[:, 0], -counts)):
+        r, o = pairs[idx]
+        if overlap[r] < 0 and not taken[o]:
+            overlap[r] = counts[idx]
+            match[r] = old_ids[o]
+            taken[o] = True
+    first = np.full(k, labels.size)
+    np.minimum.at(first, labels, np.arange(labels.size))
+    rank = np.empty(k, np.int64)
+    rank[np.lexsort((first, match))] = np.arange(k)
+    return rank[labels]
+
+
+def compact(roots: np.ndarray) -> tuple[np.ndarray, int]:
+    """Relabel to ``0 .. k-1`` in order of each region's first unit."""
+    _, first, inverse = np.unique(roots, return_index=True, return_inverse=True)
+    rank = np.empty(first.size, np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(first.size)
+    return rank[inverse].astype(np.int64), int(first.size)

@@ -1,0 +1,497 @@
+"""Spatially constrained regionalization: contiguous, population-bounded, homogeneous regions.
+
+:func:`regionalize` partitions the units of a contiguity
+:class:`~pipeline.contiguity.Graph` into regions that are each connected, hold at least
+``min_population`` residents (and at most ``max_population`` if given), and are as
+homogeneous as possible: it minimises the population-weighted within-region sum of squared
+deviations (SSW) of the standardized features, either with as many regions as the floor
+allows (the max-p-regions problem of Duque, Anselin and Rey 2012) or with a target count.
+
+The solver has five steps, each a compiled kernel with memory linear in units plus edges
+(no ``n x n`` matrix anywhere):
+
+1. **Construction** (:mod:`pipeline._ward`): a sparse Ward (1963) agglomeration along graph
+   edges with running sums. Two regions merge only while both are below the floor, so
+   regions stop growing once they reach it; regions left below it are absorbed by their
+   cheapest neighbour; with a target count the cheapest pairs keep merging down to it. The
+   merge cost is scaled by the mean cost of the shared edges, so regions meet along
+   barriers. Like the efficient max-p construction of Wei, Rey and Knaap (2021) it needs no
+   dense distances.
+2. **Repair and split** (:mod:`pipeline._split`): regions above the cap, and in max-p mode
+   every region with twice the floor, are split at the best cut of their minimum spanning
+   tree, as in SKATER (Assunção, Neves, Câmara and da Costa Freitas 2006).
+3. **Local search** (:mod:`pipeline._localsearch`): boundary units move to a neighbouring
+   region when that lowers SSW plus a compactness term, keeping the donor connected and
+   both regions within the bounds, as in AZP (Openshaw 1977) and the max-p local search.
+4. **Merge-split** (:mod:`pipeline._mergesplit`): adjacent pairs are merged and cut again
+   at the best spanning-tree cut when that lowers SSW; in max-p mode pairs with three
+   floors of residents become three regions. Local search and merge-split alternate until
+   neither changes anything.
+5. **Restarts and annealing**, for small problems only (effort scales as ``1 / n``): the
+   steps above run again with random factors on the Ward merge costs, and simulated
+   annealing perturbs the best partition before another descent; the best is kept (most
+   regions in max-p mode, then the lowest objective).
+
+The same inputs and ``seed`` give the same labels byte for byte: randomness enters only
+through ``np.random.default_rng(seed)``, converted once (visiting orders, the salts of the
+merge-cost factors, the annealing seed), and the kernels are compiled without fastmath. A
+warm start begins from last run's labels, repairs only what violates the constraints and
+runs a local search in which leaving the previous region costs extra, so small data
+changes move few boundaries.
+
+References
+----------
+Assunção, R. M., Neves, M. C., Câmara, G. and da Costa Freitas, C. (2006). Efficient
+regionalization techniques for socio-economic geographical units using minimum spanning
+trees. International Journal of Geographical Information Science 20(7), 797-811.
+
+Duque, J. C., Anselin, L. and Rey, S. J. (2012). The max-p-regions problem. Journal of
+Regional Science 52(3), 397-419.
+
+Openshaw, S. (1977). A geographical solution to scale and aggregation problems in
+region-building, partitioning and spatial modelling. Transactions of the Institute of
+British Geographers 2(4), 459-472.
+
+Ward, J. H. (1963). Hierarchical grouping to optimize an objective function. Journal of
+the American Statistical Association 58(301), 236-244.
+
+Wei, R., Rey, S. J. and Knaap, E. (2021). Efficient regionalization for spatially explicit
+neighborhood delineation. International Journal of Geographical Information Science 35(1),
+135-151.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from pipeline.errors import InfeasibleError
+from pipeline.graph.base import Graph
+from pipeline.regionalization._localsearch import (
+    anneal_kernel,
+    objective_terms,
+)
+from pipeline.regionalization._steps import (
+    BFS_LIMIT,
+    Problem,
+    Settings,
+    construct,
+    improve,
+    local_search,
+    number_regions,
+    objective,
+    prepare,
+    repair_warm_start,
+    split_regions,
+)
+
+__all__ = ["Regionalization", "check_feasible", "regionalize"]
+
+#: Problems up to this many units are solved several times (restarts = this / n, at most
+#: ``_MAX_RESTARTS``), the best kept.
+_RESTART_UNITS = 5_000
+_MAX_RESTARTS = 16
+#: Spread of the random factor on merge costs in restarts after the first.
+_RESTART_NOISE = 0.5
+#: Annealing after the restarts (as many runs as restarts): steps per unit (half as many
+#: for problems solved once; at most ``_ANNEAL_MAX_STEPS``), start temperatures taken in
+#: turn and the end temperature, in units of the mean sum of squares per unit.
+_ANNEAL_STEPS = 200
+_ANNEAL_MAX_STEPS = 5_000_000
+_ANNEAL_T0 = (1.0, 0.1)
+_ANNEAL_T1 = 0.001
+#: Passes of the local search when ``max_iterations`` is not given.
+_DEFAULT_PASSES = 1000
+
+
+@dataclass(frozen=True)
+class Regionalization:
+    """Labels of a partition, the residents of each region and how it was found.
+
+    Attributes
+    ----------
+    labels : ndarray of int64, shape (n,)
+        Region of every unit, ``0 .. n_regions - 1``: numbered by the region's first unit,
+        or, after a warm start, keeping the previous number of the region it overlaps most.
+    population : ndarray of float64, shape (n_regions,)
+    ssw : float
+        Population-weighted within-region sum of squares of the features.
+    sst : float
+        The same for one region holding everything; ``r2 = 1 - ssw / sst``.
+    passes : int
+        Passes of the local search.
+    moves : int
+        Units moved by the local search.
+    timings : dict of str to float
+        Seconds spent in each step.
+    """
+
+    labels: np.ndarray
+    population: np.ndarray
+    ssw: float = float("nan")
+    sst: float = float("nan")
+    passes: int = 0
+    moves: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def n_regions(self) -> int:
+        """Number of regions."""
+        return int(self.population.size)
+
+    @property
+    def r2(self) -> float:
+        """Share of the total sum of squares explained by the regions."""
+        return 1.0 - self.ssw / self.sst if self.sst > 0 else float("nan")
+
+    def __repr__(self) -> str:
+        pop = self.population
+        if not pop.size:
+            return "<Regionalization (empty)>"
+        return (
+            f"<Regionalization of {self.labels.size} units into {self.n_regions} regions, "
+            f"population {pop.min():.0f}..{pop.max():.0f}, R2 {self.r2:.3f}>"
+        )
+
+
+def check_feasible(
+    graph: Graph,
+    population: np.ndarray,
+    min_population: float,
+    max_population: float | None = None,
+    features: np.ndarray | None = None,
+) -> None:
+    """Fail before any work when no partition can meet the constraints.
+
+    Parameters
+    ----------
+    graph : Graph
+        Contiguity of the units, after bridging.
+    population : ndarray, shape (n,)
+        Residents of every unit.
+    min_population : float
+        Floor of residents per region.
+    max_population : float, optional
+        Cap of residents per region.
+    features : ndarray, shape (n, d), optional
+        Clustering features; checked for NaN and infinite values.
+
+    Raises
+    ------
+    InfeasibleError
+        Empty graph, NaN features (naming units and columns), cap below floor, negative
+        population, total below the floor, or a connected part (after bridging) with fewer
+        residents than the floor, naming its units.
+    """
+    population = np.asarray(population, dtype=np.float64)
+    if graph.n == 0:
+        raise InfeasibleError("the graph has no units: nothing to regionalize")
+    if population.shape != (graph.n,):
+        raise InfeasibleError(
+            f"population has shape {population.shape}, the graph has {graph.n} units"
+        )
+    if not np.all(np.isfinite(population)) or np.any(population < 0):
+        bad = np.flatnonzero(~np.isfinite(population) | (population < 0))[:10]
+        raise InfeasibleError(
+            f"population must be finite and >= 0; units {bad.tolist()}", units=bad
+        )
+    if max_population is not None and max_population < min_population:
+        raise InfeasibleError(
+            f"max_population ({max_population}) is below min_population ({min_population})"
+        )
+    if features is not None:
+        _check_features(features, graph.n)
+    total = population.sum()
+    if total < min_population:
+        raise InfeasibleError(
+            f"total population {total:.0f} is below the floor of {min_population}"
+        )
+    comp = graph.components
+    comp_pop = np.bincount(comp, weights=population)
+    small = np.flatnonzero(comp_pop < min_population)
+    if small.size:
+        parts = [
+            f"part {int(c)} with units {np.flatnonzero(comp == c)[:8].tolist()}"
+            f"{'...' if (comp == c).sum() > 8 else ''} ({comp_pop[c]:.0f} residents)"
+            for c in small[:5]
+        ]
+        raise InfeasibleError(
+            f"{small.size} connected part(s) cannot reach the floor of {min_population} "
+            f"residents and cannot be joined to anything within the bridge distance: "
+            + "; ".join(parts),
+            units=np.flatnonzero(np.isin(comp, small)),
+        )
+
+
+def _check_features(features: np.ndarray, n: int) -> None:
+    """Raise naming the units and columns with NaN or infinite values."""
+    features = np.asarray(features, dtype=np.float64)
+    if features.ndim == 1:
+        features = features[:, None]
+    if features.ndim != 2 or features.shape[0] != n:
+        raise InfeasibleError(f"features have shape {features.shape}, the graph has {n} units")
+    bad = ~np.isfinite(features)
+    nan_rows = np.flatnonzero(bad.any(axis=1))
+    if nan_rows.size:
+        cols = np.flatnonzero(bad.any(axis=0))
+        raise InfeasibleError(
+            f"the feature matrix has NaN or infinite values in {nan_rows.size} units "
+            f"(first: {nan_rows[:10].tolist()}), columns {cols.tolist()}",
+            units=nan_rows,
+        )
+
+
+def regionalize(
+    graph: Graph,
+    features: np.ndarray,
+    population: np.ndarray,
+    *,
+    min_population: float,
+    max_population: float | None = None,
+    n_regions: int | None = None,
+    coords: np.ndarray | None = None,
+    compactness_weight: float = 0.0,
+    warm_start: np.ndarray | None = None,
+    seed: int = 0,
+    max_iterations: int | None = None,
+) -> Regionalization:
+    """Partition units into contiguous, population-bounded, homogeneous regions.
+
+    Parameters
+    ----------
+    graph : Graph
+        Contiguity of the units (bridged where settlements are separated; barrier edges
+        with ``cost > 1``).
+    features : ndarray, shape (n, d) or (n,)
+        Standardized, weighted indicators of every unit.
+    population : ndarray, shape (n,)
+        Residents of every unit: the weights of the sum of squares and the measure of the
+        bounds.
+    min_population : float
+        Floor of residents per region.
+    max_population : float, optional
+        Cap of residents per region. Regions above it are split where a cut leaves both
+        parts at or above the floor.
+    n_regions : int, optional
+        Target number of regions; ``None`` for as many as the floor allows (max-p). If the
+        floor allows fewer, the result has fewer.
+    coords : ndarray, shape (n, 2), optional
+        Unit centres; with ``compactness_weight > 0`` they add the regions' moment of
+        inertia to the objective.
+    compactness_weight : float, default 0
+        Weight of compactness in the local search, in units of the mean sum of squares
+        per unit: one edge of boundary (a barrier edge counts ``1 / cost``) and the
+        inertia of a unit at the typical region radius each cost about this much.
+    warm_start : ndarray of int, shape (n,), optional
+        Previous labels (any integers, ``-1`` for new units) to start from.
+    seed : int, default 0
+        Seed of every random choice (visiting orders, restarts, annealing).
+    max_iterations : int, optional
+        Most passes of each local search (default 1000). 0 skips every improvement step
+        (local search, merge-split, restarts, annealing): construction and splits only.
+
+    Returns
+    -------
+    Regionalization
+
+    Raises
+    ------
+    InfeasibleError
+        If no partition can meet the floor (see :func:`check_feasible`).
+
+    Examples
+    --------
+    >>> from pipeline.testing import lattice
+    >>> x, y, g = lattice(6, 4)
+    >>> features = (x >= 300).astype(float)
+    >>> result = regionalize(g, features, np.full(24, 10.0), min_population=100)
+    >>> result.n_regions, round(result.r2, 3)
+    (2, 1.0)
+    """
+    settings = _validate(
+        graph, features, population, min_population, max_population, n_regions,
+        coords, compactness_weight, warm_start, seed, max_iterations,
+    )
+    timings: dict[str, float] = {}
+    with _timer(timings, "prepare"):
+        problem = prepare(graph, features, population, coords, settings)
+    rng = np.random.default_rng(settings.seed)
+    if warm_start is None:
+        labels, passes, moves = _best_of_restarts(problem, settings, rng, timings)
+    else:
+        labels, passes, moves = _from_warm_start(problem, settings, warm_start, rng, timings)
+    labels = number_regions(labels, warm_start)
+    result = _result(problem, labels, passes, moves, timings)
+    if n_regions is not None and result.n_regions != n_regions:
+        warnings.warn(
+            f"found {result.n_regions} regions, not the n_regions={n_regions} asked for: "
+            f"the floor of {min_population} (or the cap) allows no other count here",
+            stacklevel=2,
+        )
+    return result
+
+
+@contextmanager
+def _timer(timings: dict[str, float], step: str) -> Iterator[None]:
+    """Add the seconds spent in the block to ``timings[step]``."""
+    clock = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[step] = timings.get(step, 0.0) + time.perf_counter() - clock
+
+
+def _best_of_restarts(
+    problem: Problem, settings: Settings, rng: np.random.Generator, timings: dict
+) -> tuple[np.ndarray, int, int]:
+    """Solve from scratch a few times (small problems only); keep the best partition.
+
+    The first try is plain Ward; further tries put a random factor on the merge costs and
+    visit units in another order. Best means most regions in max-p mode (closest to the
+    target count otherwise), then the lowest objective.
+    """
+    best = None
+    passes = moves = 0
+    for attempt in range(_restarts(problem.graph.n, settings)):
+        noise = 0.0 if attempt == 0 else _RESTART_NOISE
+        salt = int(rng.integers(2**62))
+        labels, p, m = _solve_cold(problem, settings, rng, timings, noise, salt)
+        passes, moves = passes + p, moves + m
+        score = (_count_score(settings, int(labels.max()) + 1), -objective(problem, labels))
+        if best is None or score > best[0]:
+            best = (score, labels)
+    labels = best[1]
+    if settings.max_passes:
+        with _timer(timings, "anneal"):
+            for attempt in range(_restarts(problem.graph.n, settings)):
+                t0 = _ANNEAL_T0[attempt % len(_ANNEAL_T0)]
+                labels, p, m = _anneal(problem, settings, labels, rng, t0)
+                passes, moves = passes + p, moves + m
+    return labels, passes, moves
+
+
+def _anneal(problem, settings, labels, rng, t0) -> tuple[np.ndarray, int, int]:
+    """Simulated annealing from the best partition, then local search and merge-split.
+
+    Keeps the result only if its objective is lower (at the same or a larger count).
+    """
+    g = problem.graph
+    k = int(labels.max()) + 1
+    trial = labels.copy()
+    per_unit = problem.sst / g.n
+    if per_unit <= 0:  # constant features: nothing to gain
+        return labels, 0, 0
+    per_unit_steps = _ANNEAL_STEPS if _restarts(g.n, settings) > 1 else _ANNEAL_STEPS // 2
+    steps = int(min(per_unit_steps * g.n, _ANNEAL_MAX_STEPS))
+    anneal_kernel(
+        g.indptr, g.indices, g.cost, problem.features, problem.weight, problem.population,
+        problem.coords, trial, k, settings.floor, settings.cap, problem.lam_perimeter,
+        problem.lam_inertia, steps, t0 * per_unit, _ANNEAL_T1 * per_unit, BFS_LIMIT,
+        int(rng.integers(2**62)),
+    )
+    passes, moves = local_search(problem, settings, trial, k, rng)
+    trial, k2, p, m = improve(problem, settings, trial, k, rng)
+    better = (_count_score(settings, k2), -objective(problem, trial)) > (
+        _count_score(settings, k), -objective(problem, labels)
+    )
+    return (trial if better else labels), passes + p, moves + m
+
+
+def _count_score(settings: Settings, k: int) -> int:
+    """How good a region count is: more is better (max-p), else closer to the target."""
+    return k if settings.n_regions == 0 else -abs(k - settings.n_regions)
+
+
+def _restarts(n: int, settings: Settings) -> int:
+    """Number of tries: many for small problems, one from ``_RESTART_UNITS`` units on."""
+    if settings.max_passes == 0:
+        return 1
+    return int(np.clip(_RESTART_UNITS // max(n, 1), 1, _MAX_RESTARTS))
+
+
+def _solve_cold(problem, settings, rng, timings, noise, salt) -> tuple[np.ndarray, int, int]:
+    """Construction, splits, local search and merge-split from single units."""
+    with _timer(timings, "construct"):
+        labels, k = construct(problem, settings, noise, salt)
+    with _timer(timings, "split"):
+        labels, k = split_regions(problem, settings, labels, k, warm=False)
+    with _timer(timings, "local_search"):
+        passes, moves = local_search(problem, settings, labels, k, rng)
+    with _timer(timings, "merge_split"):
+        labels, k, more_passes, more_moves = improve(problem, settings, labels, k, rng)
+    return labels, passes + more_passes, moves + more_moves
+
+
+def _from_warm_start(problem, settings, warm_start, rng, timings) -> tuple[np.ndarray, int, int]:
+    """Repair the previous labels, then a sticky local search (no merge-split, no restarts)."""
+    with _timer(timings, "construct"):
+        labels, k = repair_warm_start(problem, settings, np.asarray(warm_start), rng)
+    with _timer(timings, "split"):
+        labels, k = split_regions(problem, settings, labels, k, warm=True)
+    with _timer(timings, "local_search"):
+        passes, moves = local_search(problem, settings, labels, k, rng, labels.copy())
+    return labels, passes, moves
+
+
+def _validate(
+    graph, features, population, floor, cap, n_regions, coords, compactness_weight,
+    warm_start, seed, max_iterations,
+) -> Settings:
+    """Check arguments and feasibility; return the solver settings."""
+    if not isinstance(graph, Graph):
+        raise TypeError(f"graph must be a pipeline.contiguity.Graph, got {type(graph).__name__}")
+    check_feasible(graph, population, floor, cap, features)
+    n = graph.n
+    if n_regions is not None and not 1 <= n_regions <= n:
+        raise ValueError(f"n_regions must be in [1, {n}] or None, got {n_regions}")
+    if coords is not None and np.shape(coords) != (n, 2):
+        raise ValueError(f"coords must have shape ({n}, 2), got {np.shape(coords)}")
+    if warm_start is not None and np.shape(warm_start) != (n,):
+        raise ValueError(f"warm_start must have shape ({n},), got {np.shape(warm_start)}")
+    if not compactness_weight >= 0:
+        raise ValueError(f"compactness_weight must be >= 0, got {compactness_weight}")
+    if max_iterations is not None and max_iterations < 0:
+        raise ValueError(f"max_iterations must be >= 0 or None, got {max_iterations}")
+    if n_regions is not None and n_regions < graph.n_components:
+        warnings.warn(
+            f"n_regions={n_regions} is below the {graph.n_components} separate parts of the "
+            "graph; every part becomes at least one region",
+            stacklevel=3,
+        )
+    if cap is not None:
+        big = np.flatnonzero(np.asarray(population, dtype=np.float64) > cap)
+        if big.size:
+            warnings.warn(
+                f"{big.size} unit(s) alone have more residents than max_population={cap} "
+                f"(units {big[:10].tolist()}); their regions will stay above the cap",
+                stacklevel=3,
+            )
+    return Settings(
+        floor=float(floor),
+        cap=np.inf if cap is None else float(cap),
+        n_regions=0 if n_regions is None else int(n_regions),
+        compactness_weight=float(compactness_weight),
+        seed=int(seed),
+        max_passes=_DEFAULT_PASSES if max_iterations is None else int(max_iterations),
+    )
+
+
+def _result(problem: Problem, labels, passes, moves, timings) -> Regionalization:
+    """Assemble the result with its sum of squares (true population weights)."""
+    g = problem.graph
+    k = int(labels.max()) + 1
+    ssw, _, _ = objective_terms(
+        g.indptr, g.indices, g.cost, problem.features, problem.population, problem.coords,
+        labels, k,
+    )
+    pop = problem.population
+    mean = pop @ problem.features / pop.sum() if pop.sum() > 0 else problem.features[0]
+    sst = float(np.sum(pop[:, None] * (problem.features - mean) ** 2))
+    region_pop = np.bincount(labels, weights=pop, minlength=k)
+    return Regionalization(labels, region_pop, float(ssw), sst, passes, moves, timings)
+

@@ -1,0 +1,1 @@
+"""Developer tools run by ``make``: the sample-county generator, output listing, comparisons."""
