@@ -9,7 +9,7 @@ maxp_greedy, skater, redcap and schc; scikit-learn's Ward with a connectivity gr
 - the sample county from ``counties.yaml`` (if its files exist and the readers are there);
 - the small-area maps bundled inside libpysal's wheel (no downloads).
 
-Every run is a child process (:mod:`pipeline._bench_tools`) with a time limit and a memory
+Every run is a child process (:mod:`benchmarks.tools`) with a time limit and a memory
 limit; its peak memory is the child's peak resident set size (``VmHWM``, polled by the
 parent and reported by the child at its end). A tool that times out or
 fails on a lattice is skipped on the larger ones. k-region peers get the number of regions
@@ -51,6 +51,7 @@ from benchmarks.data import (
     libpysal_data,
 )
 from benchmarks.tools import THREADS, TOOLS, peak_rss_mb
+from pipeline.layout import REPO_ROOT
 from pipeline.regionalization.quality import partition_report, ssw_sst
 
 __all__ = ["DATA_SETS", "main"]
@@ -215,9 +216,9 @@ def _child(tool, problem, output, limits: _Limits, tmp: Path):
     started = time.monotonic()
     with open(log, "w") as sink:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "pipeline._bench_tools", tool, str(problem), str(output)],
+            [sys.executable, "-m", "benchmarks.tools", tool, str(problem), str(output)],
             stdout=sink, stderr=subprocess.STDOUT, env=env, preexec_fn=limit_memory,
-            start_new_session=True,
+            start_new_session=True, cwd=REPO_ROOT,
         )
         status = "ok"
         peak_mb = float("nan")

@@ -1,4 +1,4 @@
-"""The tools of the benchmark, each run in a child process: ``python -m pipeline._bench_tools``.
+"""The tools of the benchmark, each run in a child process: ``python -m benchmarks.tools``.
 
 The child reads one problem (``.npz``: CSR graph, features, population, floor, target
 count), warms the tool up on a 6 x 6 lattice (imports, compiled code, caches), times one

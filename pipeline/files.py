@@ -3,7 +3,8 @@
 :func:`atomic_path` writes beside the target, then ``os.replace`` over it: readers (QGIS,
 Excel, a browser, the next run) see the old file or the new one, never a half-written one,
 and a failed write leaves the old file and no temporary file behind. :func:`file_sha256`
-is the content hash that input fingerprints and run metadata record.
+is the content hash that input fingerprints and run metadata record; :func:`read_yaml`
+reads the county file and the indicator catalog safely, naming the file when it fails.
 """
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-__all__ = ["atomic_path", "file_sha256"]
+import yaml
+
+__all__ = ["atomic_path", "file_sha256", "read_yaml"]
 
 _CHUNK = 1 << 20
 
@@ -67,3 +71,19 @@ def file_sha256(path: str | Path) -> str:
         while chunk := handle.read(_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def read_yaml(path: Path, error: type[Exception], what: str) -> Any:
+    """The content of a YAML file, read with ``yaml.safe_load`` (no Python objects).
+
+    Raises
+    ------
+    error
+        ``<path>: <what> not found`` or ``<path>: not valid YAML: ...``.
+    """
+    try:
+        return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        raise error(f"{path}: {what} not found") from err
+    except yaml.YAMLError as err:
+        raise error(f"{path}: not valid YAML: {err}") from err

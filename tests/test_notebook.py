@@ -2,10 +2,13 @@
 
 Materializes every asset for the sample county into a temporary folder, then executes
 ``notebooks/sozialraeume.ipynb`` with nbclient (``SOZIALRAUM_PROCESSED`` pointing at that
-folder) and checks that every code cell ran without error and the maps were drawn.
+folder) and checks that every code cell ran without error and the maps were drawn; the
+public-API example of the README runs on the same folder.
 """
 
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -42,3 +45,15 @@ def test_notebook_runs(processed, monkeypatch):
     images = [o for c in code for o in c.get("outputs", [])
               if "image/png" in o.get("data", {})]
     assert len(images) >= 2
+
+
+def test_readme_example_runs(processed):
+    """The public-API example in the README runs as printed, on the published steps."""
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### From a notebook", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    env = os.environ | {"SOZIALRAUM_PROCESSED": str(processed)}
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=REPO_ROOT,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.startswith("<Regionalization of 26126 units into ")

@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from pipeline.errors import CatalogError
+from pipeline.files import read_yaml
 from pipeline.indicators.expressions import Expression
 
 __all__ = [
@@ -324,12 +324,7 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
         Naming the file and the indicator and field that are wrong.
     """
     path = Path(path) if path is not None else CATALOG_PATH
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as err:
-        raise CatalogError(f"{path}: indicator catalog not found") from err
-    except yaml.YAMLError as err:
-        raise CatalogError(f"{path}: not valid YAML: {err}") from err
+    raw = read_yaml(path, CatalogError, "indicator catalog")
     if not isinstance(raw, Mapping) or not isinstance(raw.get("indicators"), list):
         raise CatalogError(f"{path}: expected a mapping with an 'indicators' list")
     prepare = raw.get("prepare") or {}

@@ -33,7 +33,7 @@ __all__ = [
 
 #: Columns of the cell table carried into the indicator table.
 ID_COLUMNS = ("cell_id", "x", "y", "ags", "Einwohner")
-#: Sampling-variance model used to stabilise each kind (see :mod:`pipeline.stabilize`).
+#: Sampling-variance model used to stabilise each kind (see :mod:`pipeline.indicators.shrinkage`).
 _VARIANCE = {"share": "binomial", "rate_published": "binomial", "ratio": "poisson",
              "mean": "estimated"}
 
@@ -76,11 +76,11 @@ def compute_cell_indicators(
     Parameters
     ----------
     cells : DataFrame
-        The joined cell table (:func:`pipeline.cells.join_topics`) with ``ags``.
+        The joined cell table (:func:`pipeline.readers.cells.join_topics`) with ``ags``.
     catalog : Catalog, optional
         Default :func:`load_catalog`.
     municipal : DataFrame, optional
-        Municipal statistics by ``ags`` (:func:`pipeline.municipal.merge_municipal` of
+        Municipal statistics by ``ags`` (:func:`pipeline.indicators.spreading.merge_municipal` of
         ``read_income`` and ``read_sgb2``); needed for municipality-level indicators.
     params : StabilizeParams, optional
         Small-number stabilisation; default ``StabilizeParams()``.
@@ -350,7 +350,7 @@ def stabilize_indicators(
     """Add the stabilised value ``<key>`` beside ``<key>_raw`` for every indicator.
 
     Cell-level rates and means marked ``stabilize`` in the catalog go through
-    :func:`pipeline.stabilize.stabilize_rate` on the k-ring of their grid neighbours;
+    :func:`pipeline.indicators.shrinkage.stabilize_rate` on the k-ring of their grid neighbours;
     municipal values and densities are copied unchanged.
 
     Parameters

@@ -8,7 +8,7 @@ residents from and, for every catalog indicator,
   over the cells with a value (a ratio of sums, never a mean of cell ratios; means weighted
   by their base; shares clipped to [0, 1] after summing). Municipal indicators (keys
   ending in ``_gem``) thereby come from the municipal counts weighted by the residents the
-  area takes from each municipality (see :mod:`pipeline.municipal`);
+  area takes from each municipality (see :mod:`pipeline.indicators.spreading`);
 - its rank (1 = highest value; ties share the lowest rank);
 - its z-score across the areas (each area counts once, as in Berlin's and Hamburg's
   monitoring).

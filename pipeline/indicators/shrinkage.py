@@ -179,7 +179,7 @@ def ring_matrix(graph: Graph, k: int) -> sp.csr_array:
     [3.0, 4.0, 5.0, 4.0, 3.0]
     """
     if not isinstance(graph, Graph):
-        raise TypeError(f"graph must be a pipeline.contiguity.Graph, got {type(graph).__name__}")
+        raise TypeError(f"graph must be a pipeline.graph.Graph, got {type(graph).__name__}")
     if not isinstance(k, int | np.integer) or isinstance(k, bool) or k < 0:
         raise ValueError(f"k must be an integer >= 0, got {k!r}")
     step = graph.sparse.copy()

@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from pipeline.errors import ConfigError
+from pipeline.files import read_yaml
 from pipeline.layout import REPO_ROOT
 from pipeline.regionalization.parameters import RegionParameters
 
@@ -83,12 +82,7 @@ def load_counties(path: str | os.PathLike | None = None) -> dict[str, County]:
         Naming the file, the county and the key that is missing or wrong.
     """
     path = Path(path) if path is not None else default_config_path()
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as err:
-        raise ConfigError(f"{path}: county configuration file not found") from err
-    except yaml.YAMLError as err:
-        raise ConfigError(f"{path}: not valid YAML: {err}") from err
+    raw = read_yaml(path, ConfigError, "county configuration file")
     if not isinstance(raw, dict) or not isinstance(raw.get("counties"), dict):
         raise ConfigError(f"{path}: expected a mapping with a 'counties' mapping at the top")
     if not raw["counties"]:

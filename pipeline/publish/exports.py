@@ -16,6 +16,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from pipeline.crs import WEB_CRS
 from pipeline.files import atomic_path
 
 __all__ = ["write_geojson", "write_profiles_csv"]
@@ -68,7 +69,7 @@ def write_geojson(frame: gpd.GeoDataFrame, path: str | os.PathLike,
         raise ValueError("frame has no CRS")
     path = Path(path)
     with atomic_path(path) as tmp:
-        pyogrio.write_dataframe(frame.to_crs("EPSG:4326"), tmp, driver="GeoJSON",
+        pyogrio.write_dataframe(frame.to_crs(WEB_CRS), tmp, driver="GeoJSON",
                                 layer_options={"COORDINATE_PRECISION": str(precision),
                                                "RFC7946": "YES", "WRITE_NAME": "NO"})
     return path

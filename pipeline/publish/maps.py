@@ -1,6 +1,6 @@
 """Static maps of the social spaces as PNG (matplotlib, no display needed).
 
-Used by the report (:mod:`pipeline.report`) and by the Dagster UI previews. Figures are
+Used by the report (:mod:`pipeline.publish.report`) and by the Dagster UI previews. Figures are
 built with :class:`matplotlib.figure.Figure` and the Agg canvas directly, so the global
 pyplot backend is never touched.
 

@@ -103,7 +103,7 @@ def build_publication(
     cell_indicators : DataFrame
         The cell indicator table (stabilised ``<key>`` columns, by ``cell_id``).
     profiles : DataFrame
-        :func:`pipeline.profiles.build_profiles` output, one row per region.
+        :func:`pipeline.indicators.profiles.build_profiles` output, one row per region.
     catalog : Catalog
         The county's indicator catalog.
     municipalities, county : GeoDataFrame

@@ -1,7 +1,7 @@
 """The social-space report (Sozialraumbericht): one self-contained HTML file.
 
 Everything is inline so the file opens without internet: maps as base64 PNG
-(:mod:`pipeline.maps`) and inline SVG, CSS and a few lines of JavaScript that sort the
+(:mod:`pipeline.publish.maps`) and inline SVG, CSS and a few lines of JavaScript that sort the
 profile table (a click on a column header, or ``?sort=<column>&dir=desc`` in the address,
 applied on load). Sections:
 
@@ -156,7 +156,7 @@ def build_report(
     Parameters
     ----------
     publication : Publication
-        From :func:`pipeline.sozialraeume.build_publication` (``regions``,
+        From :func:`pipeline.publish.build_publication` (``regions``,
         ``county_values``, ``metadata``, ``tiling``).
     catalog : Catalog
         Indicator labels and units.

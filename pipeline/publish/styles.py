@@ -1,7 +1,7 @@
 """QGIS styles (QML) for the published layers, and the colours the maps share.
 
 QGIS applies a style stored in the GeoPackage's ``layer_styles`` table when it opens a
-layer (see :mod:`pipeline.geopackage`); the same QML is written beside the file as
+layer (see :mod:`pipeline.publish.geopackage`); the same QML is written beside the file as
 ``<layer>.qml``. The QML holds the symbology and, where useful, labels:
 
 - :func:`categorized_qml`: one fill colour per category (social spaces by ``sr_id``, cells

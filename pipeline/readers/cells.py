@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-__all__ = ["GRID_CRS", "assign_municipality", "join_topics"]
+from pipeline.crs import GRID_CRS
 
-#: CRS of the Zensus grid (ETRS89-LAEA).
-GRID_CRS = "EPSG:3035"
+__all__ = ["assign_municipality", "join_topics"]
+
 #: Columns every reader output has besides the value columns.
 _KEY_COLUMNS = ("cell_id", "x", "y")
 

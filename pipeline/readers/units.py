@@ -3,8 +3,8 @@
 Besides the German 100 m grid, a user can bring any polygon layer of small units (census
 blocks or block groups, statistical districts) with an ID, a population column and
 indicator columns, in any CRS that pyproj knows, optionally with the parent unit
-(municipality) of each. Layers are opened, checked and read by :mod:`pipeline.vector`,
-which the German readers (:mod:`pipeline.vg250`, :mod:`pipeline.barriers`) share.
+(municipality) of each. Layers are opened, checked and read by :mod:`pipeline.readers.vector`,
+which the German readers (:mod:`pipeline.readers.vg250`, :mod:`pipeline.readers.barriers`) share.
 
 Every problem raises :class:`~pipeline.errors.InputError` naming the file and layer, the
 feature (its FID in the layer, as QGIS shows it) and the field.

@@ -1,10 +1,10 @@
 """Vector layers as arrays: open, check and read a layer with errors that name the feature.
 
-The readers of polygon and line layers (:mod:`pipeline.units`, :mod:`pipeline.vg250`,
-:mod:`pipeline.barriers`) share these helpers: the layer and field lookups are
-case-insensitive, CRS problems are explained, and every problem raises
-:class:`~pipeline.errors.InputError` naming the file and layer, the feature (its FID, as
-QGIS shows it) and the field.
+The readers of polygon and line layers (:mod:`pipeline.readers.units`,
+:mod:`pipeline.readers.vg250`, :mod:`pipeline.readers.barriers`) share these helpers: the layer and
+field lookups are case-insensitive, CRS problems are explained, and every problem raises
+:class:`~pipeline.errors.InputError` naming the file and layer, the feature (its FID, as QGIS shows
+it) and the field.
 """
 
 from __future__ import annotations

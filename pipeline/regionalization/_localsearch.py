@@ -186,7 +186,7 @@ def local_search_kernel(
     indptr, indices, cost : ndarray
         CSR contiguity graph and edge cost factors.
     features, weight, population : ndarray
-        As in :func:`pipeline._ward.agglomerate_kernel`.
+        As in :func:`pipeline.regionalization._ward.agglomerate_kernel`.
     coords : ndarray of float64, shape (n, 2)
         Unit centres, scaled (only used when ``lam_inertia > 0``).
     labels : ndarray of int64, shape (n,)

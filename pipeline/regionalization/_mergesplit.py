@@ -1,12 +1,12 @@
 """Merge-split moves between adjacent regions (compiled kernel).
 
-Single-unit moves (:mod:`pipeline._localsearch`) stop at a local optimum; a larger
-neighbourhood re-draws the boundary between two adjacent regions at once: merge them and
-split the union again at the best cut of its minimum spanning tree (the SKATER cut of
-Assunção et al. 2006, :func:`pipeline._split.best_cut`). The new pair replaces the old one
-only if its sum of squares is lower. In max-p mode a pair holding at least three floors of
-residents is split into three regions instead (two nested cuts), which raises the number
-of regions, the first aim of the max-p-regions problem (Duque, Anselin and Rey 2012).
+Single-unit moves (:mod:`pipeline.regionalization._localsearch`) stop at a local optimum; a larger
+neighbourhood re-draws the boundary between two adjacent regions at once: merge them and split the
+union again at the best cut of its minimum spanning tree (the SKATER cut of Assunção et al. 2006,
+:func:`pipeline.regionalization._split.best_cut`). The new pair replaces the old one only if its
+sum of squares is lower. In max-p mode a pair holding at least three floors of residents is split
+into three regions instead (two nested cuts), which raises the number of regions, the first aim of
+the max-p-regions problem (Duque, Anselin and Rey 2012).
 
 Both parts of a tree cut are connected, so contiguity holds; parts stay at or above the
 floor and within the cap. Rounds repeat over the pairs of which one region changed in the
@@ -87,7 +87,7 @@ def merge_split_kernel(
     indptr, indices : ndarray
         CSR contiguity graph.
     features, weight, population : ndarray
-        As in :func:`pipeline._ward.agglomerate_kernel`.
+        As in :func:`pipeline.regionalization._ward.agglomerate_kernel`.
     labels : ndarray of int64, shape (n,)
         Contiguous regions ``0 .. k - 1``; new regions get ids ``k, k + 1, ...``.
     k : int

@@ -230,7 +230,7 @@ def split_kernel(
     indptr, indices : ndarray
         CSR contiguity graph.
     features, weight, population : ndarray
-        As in :func:`pipeline._ward.agglomerate_kernel`.
+        As in :func:`pipeline.regionalization._ward.agglomerate_kernel`.
     labels : ndarray of int64, shape (n,)
         Regions ``0 .. k - 1``; changed in place, new regions numbered ``k, k + 1, ...``.
     k : int

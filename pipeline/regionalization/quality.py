@@ -1,6 +1,6 @@
 """Quality figures of a partition: sizes, bounds, contiguity, homogeneity, shape, borders.
 
-Works on any labelling of the units of a :class:`~pipeline.contiguity.Graph`, whatever
+Works on any labelling of the units of a :class:`~pipeline.graph.Graph`, whatever
 method made it, so the engine, a warm start and a peer tool are judged alike.
 
 - :func:`partition_report`: one :class:`PartitionReport` of plain numbers (regions,

@@ -1,29 +1,29 @@
 """Spatially constrained regionalization: contiguous, population-bounded, homogeneous regions.
 
 :func:`regionalize` partitions the units of a contiguity
-:class:`~pipeline.contiguity.Graph` into regions that are each connected, hold at least
+:class:`~pipeline.graph.Graph` into regions that are each connected, hold at least
 ``min_population`` residents (and at most ``max_population`` if given), and are as
 homogeneous as possible: it minimises the population-weighted within-region sum of squared
 deviations (SSW) of the standardized features, either with as many regions as the floor
 allows (the max-p-regions problem of Duque, Anselin and Rey 2012) or with a target count.
 
 The solver has five steps, each a compiled kernel with memory linear in units plus edges
-(no ``n x n`` matrix anywhere):
+(no ``n x n`` matrix anywhere) in a private module of :mod:`pipeline.regionalization`:
 
-1. **Construction** (:mod:`pipeline._ward`): a sparse Ward (1963) agglomeration along graph
+1. **Construction** (``_ward``): a sparse Ward (1963) agglomeration along graph
    edges with running sums. Two regions merge only while both are below the floor, so
    regions stop growing once they reach it; regions left below it are absorbed by their
    cheapest neighbour; with a target count the cheapest pairs keep merging down to it. The
    merge cost is scaled by the mean cost of the shared edges, so regions meet along
    barriers. Like the efficient max-p construction of Wei, Rey and Knaap (2021) it needs no
    dense distances.
-2. **Repair and split** (:mod:`pipeline._split`): regions above the cap, and in max-p mode
+2. **Repair and split** (``_split``): regions above the cap, and in max-p mode
    every region with twice the floor, are split at the best cut of their minimum spanning
    tree, as in SKATER (Assunção, Neves, Câmara and da Costa Freitas 2006).
-3. **Local search** (:mod:`pipeline._localsearch`): boundary units move to a neighbouring
+3. **Local search** (``_localsearch``): boundary units move to a neighbouring
    region when that lowers SSW plus a compactness term, keeping the donor connected and
    both regions within the bounds, as in AZP (Openshaw 1977) and the max-p local search.
-4. **Merge-split** (:mod:`pipeline._mergesplit`): adjacent pairs are merged and cut again
+4. **Merge-split** (``_mergesplit``): adjacent pairs are merged and cut again
    at the best spanning-tree cut when that lowers SSW; in max-p mode pairs with three
    floors of residents become three regions. Local search and merge-split alternate until
    neither changes anything.
@@ -444,7 +444,7 @@ def _validate(
 ) -> Settings:
     """Check arguments and feasibility; return the solver settings."""
     if not isinstance(graph, Graph):
-        raise TypeError(f"graph must be a pipeline.contiguity.Graph, got {type(graph).__name__}")
+        raise TypeError(f"graph must be a pipeline.graph.Graph, got {type(graph).__name__}")
     check_feasible(graph, population, floor, cap, features)
     n = graph.n
     if n_regions is not None and not 1 <= n_regions <= n:

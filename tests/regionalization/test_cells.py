@@ -1,11 +1,19 @@
-"""The glue from cell tables to regions: graph options and errors that name cells."""
+"""The glue from cell tables to regions: graph options, errors that name cells, the edge table."""
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 
+from pipeline.crs import GRID_CRS
 from pipeline.errors import InfeasibleError
-from pipeline.regionalization.cells import build_cell_graph, draw_regions
+from pipeline.regionalization.cells import (
+    build_cell_graph,
+    draw_regions,
+    graph_from_table,
+    graph_table,
+)
 from pipeline.regionalization.parameters import RegionParameters
 from pipeline.testing import assert_valid_partition
 
@@ -48,3 +56,24 @@ def test_village_beyond_the_bridge_distance_is_named_by_cell_id():
     assert graph.n_components == 2
     with pytest.raises(InfeasibleError, match="CRS3035RES100mN0E50000"):
         draw_regions(cells, np.zeros((len(cells), 1)), params)
+
+
+def test_graph_table_round_trip_through_parquet_gives_the_same_graph(tmp_path):
+    """The cell graph handed from one step to the next is the graph it was built as."""
+    cells = _cells(far=(3_000, 0))
+    barriers = gpd.GeoDataFrame(geometry=[shapely.LineString([(550, -50), (550, 1_050)])],
+                                crs=GRID_CRS)
+    params = RegionParameters(min_population=200, bridge_distance=5000, barrier_weight=2.0)
+    graph = build_cell_graph(cells, params, barriers)
+    assert graph.bridge.any() and (graph.cost > 1).any()
+    graph_table(graph).to_parquet(tmp_path / "cell_graph.parquet")
+    back = graph_from_table(pd.read_parquet(tmp_path / "cell_graph.parquet"))
+    for name in ("indptr", "indices", "cost", "bridge"):
+        np.testing.assert_array_equal(getattr(back, name), getattr(graph, name), err_msg=name)
+
+
+def test_graph_from_a_table_without_its_unit_count_is_refused():
+    table = graph_table(build_cell_graph(_cells(), RegionParameters()))
+    table.attrs.clear()
+    with pytest.raises(ValueError, match=r"attrs\['units'\]"):
+        graph_from_table(table)

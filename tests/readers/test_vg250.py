@@ -1,4 +1,4 @@
-"""Tests for :mod:`pipeline.vg250`.
+"""Tests for :mod:`pipeline.readers.vg250`.
 
 Test matrix
 -----------

@@ -30,17 +30,17 @@ def _env(tmp_path):
     return os.environ | {"DAGSTER_HOME": str(tmp_path)}
 
 
-def test_dagster_definitions_validate_passes(tmp_path):
-    exe = Path(sys.executable).with_name("dagster")
-    proc = subprocess.run(
-        [str(exe), "definitions", "validate", "-m", "assets.definitions"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=_env(tmp_path),
-    )
+def _cli(tmp_path, command: str, *args: str) -> subprocess.CompletedProcess:
+    """Run a Dagster command line of the venv in the repository; fails the test on an error."""
+    exe = Path(sys.executable).with_name(command)
+    proc = subprocess.run([str(exe), *args], cwd=REPO_ROOT, capture_output=True, text=True,
+                          timeout=300, env=_env(tmp_path))
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc
+
+
+def test_dagster_definitions_validate_passes(tmp_path):
+    _cli(tmp_path, "dagster", "definitions", "validate", "-m", "assets.definitions")
 
 
 #: The stages of the domain library in order: a stage imports only itself and earlier ones.
@@ -134,14 +134,5 @@ def test_no_module_over_about_600_lines():
 
 
 def test_dg_check_defs_passes(tmp_path):
-    exe = Path(sys.executable).with_name("dg")
-    proc = subprocess.run(
-        [str(exe), "check", "defs"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=_env(tmp_path),
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = _cli(tmp_path, "dg", "check", "defs")
     assert "All definitions loaded successfully" in proc.stdout + proc.stderr

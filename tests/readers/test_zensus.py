@@ -1,4 +1,4 @@
-"""Tests for :mod:`pipeline.zensus`.
+"""Tests for :mod:`pipeline.readers.zensus`.
 
 Test matrix
 -----------

@@ -1,4 +1,4 @@
-"""Tests for :mod:`pipeline.genesis`.
+"""Tests for :mod:`pipeline.readers.genesis`.
 
 Test matrix
 -----------

@@ -1,6 +1,13 @@
-"""A refresh after a small input change: most residents keep their social-space ID.
+"""Refreshes: a county's regions handed on as data, and a refresh after a small input change.
 
-The sample county is published once; then ten populated cells of its most populous social
+Unit level (:func:`pipeline.operations.refresh.draw_county_regions` on a small grid): the
+regions survive Parquet with their parameters, fingerprint, IDs and figures; a table
+without them is refused, not defaulted; unchanged inputs reuse the published regions, IDs
+and names; changed parameters warm-start and keep the IDs of matched regions.
+
+End to end (the sample county):
+
+the sample county is published once; then ten populated cells of its most populous social
 space get 1,500 more residents each in the population CSV inside the Zensus ZIP (a temporary
 copy), so that space passes the cap, and the county is refreshed. The refresh
 starts from the published labels (warm start), matches regions by residents in common, keeps
@@ -13,14 +20,86 @@ import shutil
 import zipfile
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 from dagster import DagsterInstance
 
+from pipeline.operations import CountyRegions, PublishedState, draw_county_regions
 from pipeline.operations.history import read_runs
+from pipeline.regionalization import RegionParameters
+from pipeline.testing import assert_valid_partition
 from tests.helpers import county_file, materialize_county
 
 TOPIC = "Bevoelkerungszahl"
+
+
+def _grid(nx=12, ny=10, seed=0):
+    """A small county: a grid of cells of 10 residents in two municipalities, and features."""
+    xs, ys = np.meshgrid(np.arange(nx) * 100, np.arange(ny) * 100, indexing="ij")
+    x, y = xs.ravel(), ys.ravel()
+    cells = pd.DataFrame({
+        "cell_id": [f"CRS3035RES100mN{b}E{a}" for a, b in zip(x, y, strict=True)],
+        "x": x, "y": y, "ags": np.where(x < nx * 50, "05399001", "05399002"),
+        "Einwohner": np.full(x.size, 10.0)})
+    return cells, np.random.default_rng(seed).normal(size=(len(cells), 3))
+
+
+PARAMS = RegionParameters(min_population=200, max_population=600, seed=2)
+
+
+def _published(regions: CountyRegions) -> PublishedState:
+    names = {sr: f"Quartier {sr[-3:]}" for sr in regions.sr_ids()}
+    return PublishedState(regions.cells, regions.fingerprint, regions.max_issued, "run-1", names)
+
+
+def test_county_regions_survive_parquet_with_how_they_were_drawn(tmp_path):
+    cells, features = _grid()
+    regions, graph = draw_county_regions(cells, features, PARAMS, county_ags="05399")
+    assert_valid_partition(graph, regions.labels, cells["Einwohner"].to_numpy(), 200, 600)
+    regions.to_frame().to_parquet(tmp_path / "cell_regions.parquet")
+    back = CountyRegions.from_frame(pd.read_parquet(tmp_path / "cell_regions.parquet"))
+    assert back.parameters == PARAMS
+    assert (back.fingerprint, back.max_issued) == (regions.fingerprint, regions.n_regions)
+    assert json.dumps(back.quality) == json.dumps(regions.quality)
+    assert back.stability == regions.stability and not back.warm_started
+    pd.testing.assert_frame_equal(back.cells, regions.cells)
+    assert back.sr_ids().tolist() == [f"SR-05399-{i:03d}" for i in range(1, back.n_regions + 1)]
+
+
+def test_a_table_without_the_runs_figures_is_refused_not_defaulted():
+    plain = pd.DataFrame({"cell_id": ["a"], "region": [0], "sr_id": ["SR-05399-001"]})
+    with pytest.raises(ValueError, match="materialize cell_regions again"):
+        CountyRegions.from_frame(plain)
+
+
+def test_unchanged_inputs_reuse_the_published_regions_ids_and_names():
+    cells, features = _grid()
+    first, _ = draw_county_regions(cells, features, PARAMS, county_ags="05399")
+    published = _published(first)
+    again, _ = draw_county_regions(cells, features, PARAMS, county_ags="05399",
+                                   published=published)
+    assert again.reused_published and again.warm_started
+    pd.testing.assert_frame_equal(again.cells, first.cells)
+    assert again.kept_names == published.names
+    assert again.stability.changed_share == 0.0 and again.max_issued == first.max_issued
+
+
+@pytest.mark.parametrize("warm_start", [True, False], ids=["warm-start", "cold"])
+def test_changed_parameters_draw_anew_and_keep_matched_ids(warm_start):
+    cells, features = _grid()
+    first, _ = draw_county_regions(cells, features, PARAMS, county_ags="05399")
+    changed = PARAMS.replace(min_population=300, max_population=900)
+    again, graph = draw_county_regions(cells, features, changed, county_ags="05399",
+                                       published=_published(first), warm_start=warm_start)
+    assert not again.reused_published and again.warm_started is warm_start
+    assert again.parameters == changed and again.fingerprint != first.fingerprint
+    assert_valid_partition(graph, again.labels, cells["Einwohner"].to_numpy(), 300, 900)
+    kept = set(again.sr_ids()) & set(first.sr_ids())
+    new = set(again.sr_ids()) - kept
+    assert kept and again.stability.matched == len(kept)
+    assert all(int(sr[-3:]) > first.max_issued for sr in new)  # new IDs are never reused ones
+    assert again.max_issued == first.max_issued + len(new)
 
 
 def _edit_population(source, target, cells: list[str], extra: int) -> list[str]:

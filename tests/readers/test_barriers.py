@@ -1,4 +1,4 @@
-"""Tests for :mod:`pipeline.barriers`.
+"""Tests for :mod:`pipeline.readers.barriers`.
 
 Test matrix
 -----------

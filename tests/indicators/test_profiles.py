@@ -1,4 +1,4 @@
-"""Tests for :mod:`pipeline.profiles`.
+"""Tests for :mod:`pipeline.indicators.profiles`.
 
 Test matrix
 -----------

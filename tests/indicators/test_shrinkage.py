@@ -1,4 +1,4 @@
-"""Tests for :mod:`pipeline.stabilize`.
+"""Tests for :mod:`pipeline.indicators.shrinkage`.
 
 Test matrix
 -----------

@@ -1,4 +1,4 @@
-"""Tests for :mod:`pipeline.units`.
+"""Tests for :mod:`pipeline.readers.units`.
 
 Test matrix
 -----------

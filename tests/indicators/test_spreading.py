@@ -1,4 +1,4 @@
-"""Tests for :mod:`pipeline.municipal`.
+"""Tests for :mod:`pipeline.indicators.spreading`.
 
 Test matrix
 -----------

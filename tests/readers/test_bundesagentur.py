@@ -1,4 +1,4 @@
-"""Tests for :mod:`pipeline.bundesagentur`.
+"""Tests for :mod:`pipeline.readers.bundesagentur`.
 
 Test matrix
 -----------

@@ -24,6 +24,7 @@ import yaml
 from dagster import DagsterInstance
 
 from assets import history
+from pipeline.layout import REPO_ROOT
 from pipeline.operations.counties import default_config_path
 from pipeline.operations.history import append_run, read_profiles, read_runs
 from tests.helpers import materialize_county
@@ -91,7 +92,7 @@ def test_history_pool_admits_one_step_at_a_time(tmp_path):
     assert history.sozialraum_history.op.pool == "history"
     home = tmp_path / "home"
     home.mkdir()
-    settings = yaml.safe_load((Path(__file__).parents[1] / "dagster.yaml").read_text())
+    settings = yaml.safe_load((REPO_ROOT / "dagster.yaml").read_text())
     (home / "dagster.yaml").write_text(yaml.safe_dump(settings))
     step = "sozialraum_history"
     with DagsterInstance.from_config(str(home)) as instance:
@@ -112,7 +113,7 @@ def test_instance_queues_county_runs_two_at_a_time(tmp_path):
     home = tmp_path / "home"
     home.mkdir()
     (home / "dagster.yaml").write_text(
-        (Path(__file__).parents[1] / "dagster.yaml").read_text(encoding="utf-8"))
+        (REPO_ROOT / "dagster.yaml").read_text(encoding="utf-8"))
     with DagsterInstance.from_config(str(home)) as instance:
         assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
         config = instance.get_concurrency_config()
