@@ -95,10 +95,10 @@ def _read_county(key: str) -> BenchData:
     """Cells, indicators and graph of a configured county (the same steps as the assets)."""
     from pipeline.crs import GRID_CRS
     from pipeline.operations.counties import load_counties
-    from pipeline.readers.cells import assign_municipality, join_topics
+    from pipeline.readers.cell_table import assign_municipality, join_topics
     from pipeline.readers.vg250 import read_county, read_municipalities
     from pipeline.readers.zensus import read_zensus
-    from pipeline.regionalization.cells import build_cell_graph
+    from pipeline.regionalization.cell_regions import build_cell_graph
 
     county = load_counties()[key]
     missing = [str(p) for p in county.zensus.values() if not Path(p).exists()]

@@ -27,7 +27,7 @@ from pipeline.graph import Graph
 from pipeline.operations.fingerprints import fingerprint
 from pipeline.operations.published import PublishedState, published_labels, warm_start_labels
 from pipeline.operations.stable_ids import StabilityReport, assign_stable_ids
-from pipeline.regionalization.cells import build_cell_graph, draw_regions, report_regions
+from pipeline.regionalization.cell_regions import build_cell_graph, draw_regions, report_regions
 from pipeline.regionalization.parameters import RegionParameters
 
 __all__ = ["CountyRegions", "draw_county_regions"]

@@ -6,7 +6,7 @@ GENESIS / Regionalstatistik tables (:mod:`~pipeline.readers.genesis`), Bundesage
 (:mod:`~pipeline.readers.bundesagentur`), barrier lines (:mod:`~pipeline.readers.barriers`)
 and any polygon layer of small units (:mod:`~pipeline.readers.units`), on shared helpers for
 tables (:mod:`~pipeline.readers.tables`) and vector layers (:mod:`~pipeline.readers.vector`).
-:mod:`~pipeline.readers.cells` joins the Zensus topics into the county's cell table. A file
+:mod:`~pipeline.readers.cell_table` joins the Zensus topics into the county's cell table. A file
 that cannot be read raises :class:`~pipeline.errors.InputError` naming the file, the line or
 feature and the column.
 """
@@ -22,8 +22,7 @@ from pipeline.readers.bundesagentur import (
     SGB2_VALUES,
     read_sgb2,
 )
-from pipeline.readers.cells import (
-    GRID_CRS,
+from pipeline.readers.cell_table import (
     assign_municipality,
     join_topics,
 )
@@ -57,7 +56,6 @@ from pipeline.readers.zensus import (
 
 __all__ = [
     "DEFAULT_SGB2_COLUMNS",
-    "GRID_CRS",
     "INCOME_COLUMNS",
     "KINDS",
     "LAND",

@@ -4,11 +4,11 @@
 :class:`~pipeline.graph.Graph` in, labels out; its compiled kernels are the private
 ``_ward``, ``_split``, ``_mergesplit`` and ``_localsearch`` modules, orchestrated by
 ``_steps``); :mod:`~pipeline.regionalization.quality` measures a partition;
-:mod:`~pipeline.regionalization.cells` builds the graph of a county's grid cells from the
+:mod:`~pipeline.regionalization.cell_regions` builds the graph of a county's grid cells from the
 :class:`~pipeline.regionalization.parameters.RegionParameters` and runs the engine on them.
 """
 
-from pipeline.regionalization.cells import (
+from pipeline.regionalization.cell_regions import (
     CELL_SIZE,
     CellRegions,
     build_cell_graph,

@@ -12,7 +12,7 @@ import pyogrio
 import pytest
 
 from pipeline.operations.counties import default_config_path, load_counties
-from pipeline.regionalization.cells import build_cell_graph
+from pipeline.regionalization.cell_regions import build_cell_graph
 from pipeline.testing import assert_valid_partition
 from tests.helpers import materialize_county
 

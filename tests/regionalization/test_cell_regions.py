@@ -8,7 +8,7 @@ import shapely
 
 from pipeline.crs import GRID_CRS
 from pipeline.errors import InfeasibleError
-from pipeline.regionalization.cells import (
+from pipeline.regionalization.cell_regions import (
     build_cell_graph,
     draw_regions,
     graph_from_table,
