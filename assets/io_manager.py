@@ -20,6 +20,25 @@ from pipeline.layout import CountyLayout
 UNPARTITIONED = "_all"
 
 
+def _county(context: InputContext | OutputContext) -> str:
+    """The county (partition) whose file is meant.
+
+    An asset check's extra inputs (``additional_ins``) arrive with every partition of the
+    upstream asset, because a check has no partitions of its own; they are the run's county.
+    """
+    if not context.has_asset_partitions:
+        return UNPARTITIONED
+    if isinstance(context, OutputContext):
+        return context.asset_partition_key
+    keys = context.asset_partition_keys
+    if len(keys) == 1:
+        return keys[0]
+    if context.has_partition_key:
+        return context.partition_key
+    raise ValueError(f"{context.asset_key.to_user_string()}: {len(keys)} counties requested "
+                     "outside a county run; load one partition at a time")
+
+
 class ParquetIOManager(ConfigurableIOManager):
     """Store DataFrames as Parquet and GeoDataFrames as GeoParquet, one file per partition."""
 
@@ -27,8 +46,7 @@ class ParquetIOManager(ConfigurableIOManager):
 
     def _path(self, context: InputContext | OutputContext) -> Path:
         key = "_".join(context.asset_key.path)
-        partition = context.asset_partition_key if context.has_asset_partitions else UNPARTITIONED
-        return CountyLayout(Path(self.base_dir), partition).step(key)
+        return CountyLayout(Path(self.base_dir), _county(context)).step(key)
 
     def handle_output(self, context: OutputContext, obj: pd.DataFrame) -> None:
         """Write ``obj`` to its path through a temp file, then replace."""

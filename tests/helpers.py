@@ -49,10 +49,10 @@ def copy_county(sample_dir: Path, tmp: Path) -> tuple[Path, Path]:
 
 
 def materialize_county(
-    config_path: Path | str, out: Path | str, *, selection=None, checks: bool = True,
-    with_history: bool = False, **kwargs,
+    config_path: Path | str, out: Path | str, *, partition: str = "sample", selection=None,
+    checks: bool = True, with_history: bool = False, **kwargs,
 ):
-    """Materialize the sample partition into ``out`` in process (``kwargs`` to ``materialize``).
+    """Materialize one county into ``out`` in process (``kwargs`` to ``materialize``).
 
     Every asset module with its checks; the history asset only ``with_history``.
     """
@@ -62,4 +62,4 @@ def materialize_county(
         definitions += load_asset_checks_from_modules(modules)
     return materialize(definitions, selection=selection,
                        resources=build_resources(str(config_path), str(out)),
-                       partition_key="sample", **kwargs)
+                       partition_key=partition, **kwargs)

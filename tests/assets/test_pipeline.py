@@ -1,39 +1,88 @@
-"""End to end in process: the sample county from raw files to the published GeoPackage.
+"""End to end: a counties file with three counties, two of them run from raw files to the GeoPackage.
 
-Runs every asset and check of the code location for the ``sample`` partition on an
-ephemeral Dagster instance with outputs in a temporary folder, then asserts the partition
-properties on what was written: every populated cell in exactly one region, every region
-contiguous and at or above the floor.
+A fresh interpreter loads the code location with a counties file of three counties (the
+sample, a copy of it under another key, and a third that is not run), so every county is
+a partition and every check with extra inputs must read its own county's files. It
+materializes every asset and check for ``sample`` and for the copy into a temporary folder;
+the tests then assert the partition properties on what was written: every populated cell in
+exactly one region, every region contiguous and at or above the floor, every check passed,
+and the copy, which has the same inputs, published the same bytes in its own folder.
 """
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
 
 import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
 
-from pipeline.operations.counties import default_config_path, load_counties
+from pipeline.layout import REPO_ROOT
+from pipeline.operations.counties import load_counties
 from pipeline.regionalization.cell_regions import build_cell_graph
 from pipeline.testing import assert_valid_partition
-from tests.helpers import materialize_county
+from tests.helpers import county_file
+
+COUNTIES = ["sample", "kopie", "dritter_kreis"]
+RUN = ["sample", "kopie"]
+
+_SCRIPT = textwrap.dedent("""
+    import json, os, sys
+    from dagster import DagsterInstance
+    from tests.helpers import materialize_county
+    report = {}
+    with DagsterInstance.ephemeral() as instance:
+        for county in sys.argv[2:]:
+            result = materialize_county(os.environ["SOZIALRAUM_COUNTIES"], sys.argv[1],
+                                        partition=county, with_history=True,
+                                        instance=instance, raise_on_error=False)
+            checks = result.get_asset_check_evaluations()
+            report[county] = {
+                "success": result.success,
+                "checks": len(checks),
+                "failed": [e.check_name for e in checks if not e.passed],
+                "errors": [str(e.event_specific_data.error)[:2000] for e in result.all_events
+                           if e.event_type_value == "STEP_FAILURE"],
+            }
+    print(json.dumps(report))
+""")
+
+
+def _checks() -> int:
+    """Number of asset checks the code location defines."""
+    from dagster import load_asset_checks_from_modules
+
+    from assets.definitions import ASSET_MODULES
+
+    return sum(len(list(c.check_keys)) for c in load_asset_checks_from_modules(ASSET_MODULES))
 
 
 @pytest.fixture(scope="module")
-def sample_run(sample_dir, tmp_path_factory):
-    out = tmp_path_factory.mktemp("processed")
-    result = materialize_county(default_config_path(), out)
-    return result, out / "sample"
+def runs(sample_dir, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("counties")
+    config = county_file(tmp, COUNTIES)
+    out = tmp / "processed"
+    env = os.environ | {"SOZIALRAUM_COUNTIES": str(config), "DAGSTER_HOME": str(tmp)}
+    proc = subprocess.run([sys.executable, "-c", _SCRIPT, str(out), *RUN], env=env,
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=1200)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1]), out
 
 
-def test_run_succeeds_and_checks_pass(sample_run):
-    result, _ = sample_run
-    assert result.success
-    evaluations = result.get_asset_check_evaluations()
-    assert evaluations, "no asset check ran"
-    assert all(e.passed for e in evaluations), [e.check_name for e in evaluations if not e.passed]
+def test_every_asset_and_check_passes_for_each_county(runs):
+    report, _ = runs
+    assert sorted(report) == sorted(RUN)
+    for county, run in report.items():
+        assert run["success"], (county, run["errors"])
+        assert run["checks"] == _checks() and run["failed"] == [], (county, run["failed"])
 
 
-def test_regions_are_a_real_partition(sample_run):
-    _, folder = sample_run
+def test_regions_are_a_real_partition(runs):
+    _, out = runs
+    folder = out / "sample"
     cells = pd.read_parquet(folder / "steps" / "zensus_cells.parquet")
     regions = pd.read_parquet(folder / "steps" / "cell_regions.parquet")
     assert 270_000 <= cells["Einwohner"].sum() <= 280_000
@@ -50,8 +99,9 @@ def test_regions_are_a_real_partition(sample_run):
     assert 20 <= n <= 110, n
 
 
-def test_geopackage_is_published(sample_run):
-    _, folder = sample_run
+def test_geopackage_is_published(runs):
+    _, out = runs
+    folder = out / "sample"
     path = folder / "sozialraeume.gpkg"
     layers = {name for name, _ in pyogrio.list_layers(path)}
     assert {"sozialraeume", "zellen", "gemeinden", "kreis"} <= layers
@@ -62,14 +112,28 @@ def test_geopackage_is_published(sample_run):
     assert pyogrio.read_info(path, layer="gemeinden")["features"] == 15
 
 
-def test_published_social_spaces_tile_the_county(sample_run):
+def test_published_social_spaces_tile_the_county(runs):
     import shapely
 
-    _, folder = sample_run
-    path = folder / "sozialraeume.gpkg"
+    _, out = runs
+    path = out / "sample" / "sozialraeume.gpkg"
     polys = pyogrio.read_dataframe(path, layer="sozialraeume")
     county = pyogrio.read_dataframe(path, layer="kreis").geometry.union_all()
     assert shapely.is_valid(polys.geometry.values).all()
     assert shapely.area(shapely.symmetric_difference(polys.geometry.union_all(), county)) < 1.0
     assert polys["name"].is_unique
-    assert (folder / "sozialraumbericht.html").stat().st_size > 0
+    assert (out / "sample" / "sozialraumbericht.html").stat().st_size > 0
+
+
+def test_each_county_publishes_in_its_own_folder(runs):
+    """The copy has the sample's inputs: the same bytes, written to its own folder only."""
+    _, out = runs
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == sorted(RUN)
+    for name in ("sozialraeume.gpkg", "profile.csv", "sozialraeume.geojson",
+                 "sozialraumbericht.html"):
+        assert (out / "kopie" / name).read_bytes() == (out / "sample" / name).read_bytes(), name
+    import duckdb
+
+    with duckdb.connect(str(out / "history.duckdb"), read_only=True) as con:
+        counties = con.execute("SELECT county FROM runs ORDER BY published_at").fetchall()
+    assert [c for (c,) in counties] == RUN
