@@ -4,7 +4,8 @@
 Excel, a browser, the next run) see the old file or the new one, never a half-written one,
 and a failed write leaves the old file and no temporary file behind. :func:`file_sha256`
 is the content hash that input fingerprints and run metadata record; :func:`read_yaml`
-reads the county file and the indicator catalog safely, naming the file when it fails.
+reads the county file and the indicator catalog safely, naming the file when it fails;
+:func:`writers_of` finds the processes that hold a file open for writing.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 import yaml
 
-__all__ = ["atomic_path", "file_sha256", "read_yaml"]
+__all__ = ["atomic_path", "file_sha256", "read_yaml", "writers_of"]
 
 _CHUNK = 1 << 20
 
@@ -87,3 +88,33 @@ def read_yaml(path: Path, error: type[Exception], what: str) -> Any:
         raise error(f"{path}: {what} not found") from err
     except yaml.YAMLError as err:
         raise error(f"{path}: not valid YAML: {err}") from err
+
+
+def writers_of(path: str | os.PathLike) -> list[int]:
+    """Processes of this machine that hold ``path`` open for writing (empty where unknown).
+
+    Reads ``/proc/<pid>/fd`` and the access mode in ``/proc/<pid>/fdinfo`` (Linux); processes
+    this user may not inspect, and systems without ``/proc``, give nothing. A QGIS that edits
+    a GeoPackage holds it open read-write even between two saves, when SQLite holds no lock.
+    """
+    proc = Path("/proc")
+    target = Path(path).resolve()
+    if not proc.is_dir() or not target.exists():
+        return []
+    found = []
+    for pid_dir in proc.iterdir():
+        if not pid_dir.name.isdigit():
+            continue
+        try:
+            for fd in (pid_dir / "fd").iterdir():
+                if os.path.realpath(fd) != str(target):
+                    continue
+                info = (pid_dir / "fdinfo" / fd.name).read_text()
+                flags = int(next(line for line in info.splitlines()
+                                 if line.startswith("flags:")).split()[1], 8)
+                if flags & os.O_ACCMODE in (os.O_WRONLY, os.O_RDWR):
+                    found.append(int(pid_dir.name))
+                    break
+        except (OSError, StopIteration, ValueError):
+            continue  # the process ended, or it is not ours to look at
+    return sorted(found)

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
@@ -63,3 +67,40 @@ def materialize_county(
     return materialize(definitions, selection=selection,
                        resources=build_resources(str(config_path), str(out)),
                        partition_key=partition, **kwargs)
+
+
+#: An editor in another process: opens a GeoPackage read-write (optionally in WAL mode),
+#: optionally starts a write, says "ready", then holds everything until told to stop.
+_EDITOR = """
+import sqlite3, sys
+path, mode, state, table = sys.argv[1:]
+con = sqlite3.connect(path, isolation_level=None)
+if mode == "wal":
+    con.execute("PRAGMA journal_mode=WAL")
+if state == "writing":
+    con.execute("BEGIN IMMEDIATE")
+    con.execute(f'UPDATE "{table}" SET rowid = rowid')
+print("ready", flush=True)
+sys.stdin.readline()
+if state == "writing":
+    con.execute("COMMIT")
+con.close()
+"""
+
+
+@contextmanager
+def editor(path: Path, mode: str = "rollback", state: str = "writing",
+           table: str = "gpkg_contents") -> Iterator[subprocess.Popen]:
+    """Someone editing ``path`` in another process, as QGIS does, for the ``with`` block.
+
+    ``mode`` is SQLite's journal mode (``rollback`` or ``wal``); ``state`` is ``writing``
+    (a write transaction is open) or ``between-saves`` (open read-write, no transaction).
+    """
+    proc = subprocess.Popen([sys.executable, "-c", _EDITOR, str(path), mode, state, table],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        yield proc
+    finally:
+        proc.communicate("done\n", timeout=30)
+    assert proc.returncode == 0

@@ -76,7 +76,7 @@ def compute_cell_indicators(
     Parameters
     ----------
     cells : DataFrame
-        The joined cell table (:func:`pipeline.readers.cells.join_topics`) with ``ags``.
+        The joined cell table (:func:`pipeline.readers.cell_table.join_topics`) with ``ags``.
     catalog : Catalog, optional
         Default :func:`load_catalog`.
     municipal : DataFrame, optional

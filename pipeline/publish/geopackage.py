@@ -5,6 +5,12 @@ in place: :func:`publish_geopackage` writes a temporary ``.gpkg`` beside the tar
 every layer and the ``layer_styles`` table, reopens it to validate, and only then moves it
 over the old file with :func:`os.replace` (readers keep the old inode on POSIX). If the
 write or the validation fails, the previous file is left as it was.
+
+A file someone edits is never replaced (:func:`editing`): in any journal mode an edit in
+progress holds SQLite's write lock, which the publish tries to take, and between two saves
+an editor holds the file open read-write, which :func:`pipeline.files.writers_of` sees.
+``-wal``/``-shm`` files a reader left behind do not block; they are removed with the file
+they belonged to.
 """
 
 from __future__ import annotations
@@ -19,9 +25,9 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from pipeline.files import atomic_path
+from pipeline.files import atomic_path, writers_of
 
-__all__ = ["LayerStyle", "PublishError", "publish_geopackage", "read_layer_styles"]
+__all__ = ["LayerStyle", "PublishError", "editing", "publish_geopackage", "read_layer_styles"]
 
 #: Timestamp GDAL writes into ``gpkg_contents``: fixed so equal inputs give equal files.
 FIXED_GPKG_DATE = "2000-01-01T00:00:00Z"
@@ -68,17 +74,15 @@ def publish_geopackage(
     Raises
     ------
     PublishError
-        When someone is editing the file (``-wal``/``-shm`` beside it), or writing or
-        validation failed. The old file is untouched in every case.
+        When someone is editing the file (:func:`editing`), or writing or validation
+        failed. The old file is untouched in every case.
     """
     path = Path(path)
-    for suffix in ("-wal", "-shm"):
-        lock = path.with_name(path.name + suffix)
-        if lock.exists():
-            raise PublishError(
-                f"{path}: {lock.name} exists, so someone has the GeoPackage open for editing; "
-                "close it in QGIS (or publish under another name) and run again"
-            )
+    reason = editing(path)
+    if reason is not None:
+        raise PublishError(
+            f"{path}: someone has the GeoPackage open for editing ({reason}); close it in "
+            "QGIS (or publish under another name) and run again")
     if not layers:
         raise PublishError(f"{path}: no layers to write")
     descriptions = descriptions or {}
@@ -90,11 +94,46 @@ def publish_geopackage(
             if styles:
                 _write_styles(tmp, layers, styles)
             _validate(tmp, layers)
+        _remove_leftovers(path)
     except PublishError:
         raise
     except Exception as err:
         raise PublishError(f"{path}: writing failed, previous file kept: {err}") from err
     return path
+
+
+def editing(path: str | os.PathLike) -> str | None:
+    """Why the GeoPackage at ``path`` is being edited, or None when it is free to replace.
+
+    Someone edits when a process of this machine holds the file open for writing, or when
+    SQLite's write lock cannot be taken (a transaction in progress, in rollback-journal or
+    WAL mode, also from another machine on a share that honours locks). Taking the lock
+    also lets SQLite recover what a crashed writer left.
+    """
+    path = Path(path)
+    if not path.exists():
+        return None
+    pids = writers_of(path)
+    if pids:
+        return f"process {', '.join(map(str, pids))} has it open for writing"
+    try:
+        con = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            con.execute("ROLLBACK")
+        finally:
+            con.close()
+    except sqlite3.OperationalError as err:
+        if "locked" in str(err) or "busy" in str(err):
+            return "SQLite's write lock is held"
+        raise PublishError(f"{path}: cannot be opened as a GeoPackage: {err}") from err
+    return None
+
+
+def _remove_leftovers(path: Path) -> None:
+    """Remove the ``-wal``/``-shm`` files of the file about to be replaced (readers' leftovers)."""
+    for suffix in ("-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
 
 
 class pyogrio_config:  # noqa: N801 - used like a function

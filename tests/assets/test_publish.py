@@ -31,7 +31,7 @@ from assets import publish
 from pipeline.indicators.catalog import load_catalog
 from pipeline.operations.counties import load_counties
 from pipeline.publish.geopackage import read_layer_styles
-from tests.helpers import copy_county, materialize_county
+from tests.helpers import copy_county, editor, materialize_county
 
 SPATIAL = ("sozialraeume", "sozialraeume_status", "zellen", "gemeinden", "kreis", "barrieren")
 
@@ -273,18 +273,14 @@ def test_failed_run_keeps_previous_outputs(published):
 
 
 def test_refuses_while_someone_edits(published):
-    """A ``-wal`` file beside the GeoPackage: publishing fails, nothing is replaced."""
+    """Someone edits the GeoPackage in WAL mode: publishing fails, nothing is replaced."""
     _, folder, config_path, _ = published
     gpkg = folder / "sozialraeume.gpkg"
     before = _sha(gpkg)
-    wal = gpkg.with_name(gpkg.name + "-wal")
-    wal.write_bytes(b"")
-    try:
+    with editor(gpkg, "wal", "writing"):
         result = _run(config_path, folder.parent, selection=[publish.sozialraeume_gpkg],
                       checks=False)
-    finally:
-        wal.unlink()
     assert not result.success
     failure = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
-    assert failure and "-wal" in str(failure[0].event_specific_data.error)
+    assert failure and "open for editing" in str(failure[0].event_specific_data.error)
     assert _sha(gpkg) == before

@@ -34,7 +34,7 @@ from pipeline.indicators.options import (
     parse_options,
 )
 from pipeline.indicators.shrinkage import StabilizeParams
-from pipeline.readers.cells import join_topics
+from pipeline.readers.cell_table import join_topics
 from pipeline.readers.zensus import read_zensus
 
 # --- the hand-made snippet ----------------------------------------------------------------

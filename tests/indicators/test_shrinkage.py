@@ -21,7 +21,7 @@ from pipeline.crs import GRID_CRS
 from pipeline.indicators.catalog import load_catalog
 from pipeline.indicators.compute import compute_cell_indicators
 from pipeline.indicators.shrinkage import StabilizeParams, grid_ring, ring_matrix, stabilize_rate
-from pipeline.readers.cells import join_topics
+from pipeline.readers.cell_table import join_topics
 from pipeline.readers.vg250 import read_county
 from pipeline.readers.zensus import read_zensus
 from pipeline.testing import lattice

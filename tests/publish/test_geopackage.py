@@ -1,6 +1,14 @@
-"""Atomic GeoPackage publishing: layers, styles where QGIS looks, failure keeps the old file."""
+"""Atomic GeoPackage publishing: layers, styles where QGIS looks, failure keeps the old file.
+
+An editor in rollback-journal or WAL mode, writing or between two saves, blocks the publish;
+what a killed reader leaves does not.
+"""
 
 import os
+import signal
+import sqlite3
+import subprocess
+import sys
 
 import geopandas as gpd
 import pandas as pd
@@ -14,6 +22,7 @@ from pipeline.publish.geopackage import (
     publish_geopackage,
     read_layer_styles,
 )
+from tests.helpers import editor
 
 
 def _layers(n=3):
@@ -64,11 +73,40 @@ def test_failed_write_keeps_the_previous_file(tmp_path):
     assert not list(tmp_path.glob(".*tmp*"))
 
 
-def test_refuses_while_someone_edits(tmp_path):
+@pytest.mark.parametrize("mode", ["rollback", "wal"])
+@pytest.mark.parametrize("state", ["writing", "between-saves"])
+def test_refuses_while_someone_edits(tmp_path, mode, state):
+    """An editor in either journal mode, in a write or between two saves, blocks the publish."""
     path = tmp_path / "out.gpkg"
     publish_geopackage(path, _layers())
-    (tmp_path / "out.gpkg-wal").write_bytes(b"")
-    with pytest.raises(PublishError, match="open for editing"):
-        publish_geopackage(path, _layers(1))
-    assert pyogrio.read_info(path, layer="sozialraeume")["features"] == 3
-    os.remove(tmp_path / "out.gpkg-wal")
+    with editor(path, mode, state, table="katalog"):
+        if mode == "rollback" and state == "writing":
+            assert (tmp_path / "out.gpkg-journal").exists()  # SQLite's default journal
+        before = path.read_bytes()
+        with pytest.raises(PublishError, match="open for editing"):
+            publish_geopackage(path, _layers(1))
+        assert path.read_bytes() == before
+    publish_geopackage(path, _layers(1))  # the editor has saved and closed: publishing works
+    assert pyogrio.read_info(path, layer="sozialraeume")["features"] == 1
+
+
+def test_leftovers_of_a_reader_do_not_block(tmp_path):
+    """A reader killed with the file in WAL mode leaves -wal and -shm: they do not block."""
+    path = tmp_path / "out.gpkg"
+    publish_geopackage(path, _layers())
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.close()
+    reader = subprocess.Popen([sys.executable, "-c", (
+        "import sqlite3, sys, time\n"
+        f"con = sqlite3.connect('file:{path}?mode=ro', uri=True)\n"
+        "con.execute('SELECT count(*) FROM katalog').fetchone()\n"
+        "print('ready', flush=True)\n"
+        "time.sleep(60)\n")], stdout=subprocess.PIPE, text=True)
+    assert reader.stdout.readline().strip() == "ready"
+    os.kill(reader.pid, signal.SIGKILL)
+    reader.wait(timeout=30)
+    assert (tmp_path / "out.gpkg-wal").exists() and (tmp_path / "out.gpkg-shm").exists()
+    publish_geopackage(path, _layers(1))
+    assert pyogrio.read_info(path, layer="sozialraeume")["features"] == 1
+    assert not (tmp_path / "out.gpkg-wal").exists() and not (tmp_path / "out.gpkg-shm").exists()
