@@ -111,7 +111,12 @@ def _parse_county(path: Path, base: Path, key: str, entry: Any) -> County:
     unknown = sorted(set(entry) - _KNOWN)
     if unknown:
         raise ConfigError(f"{where}: unknown keys {unknown}; allowed: {sorted(_KNOWN)}")
-    ags = str(entry["ags"])
+    ags = entry["ags"]
+    if not isinstance(ags, str):
+        raise ConfigError(
+            f"{where}: 'ags' must be the 5-digit Kreisschlüssel in quotes, e.g. ags: \"05358\"; "
+            f"without quotes YAML reads it as the number {ags!r} (a leading 0 even makes it "
+            "an octal number)")
     if not re.fullmatch(r"\d{5}", ags):
         raise ConfigError(f"{where}: 'ags' must be a 5-digit Kreisschlüssel, got {ags!r}")
     if not isinstance(entry["zensus"], dict) or not entry["zensus"]:

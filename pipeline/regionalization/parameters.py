@@ -13,7 +13,22 @@ from typing import Any
 from pipeline.errors import ConfigError
 from pipeline.graph import CONTIGUITY_KINDS
 
-__all__ = ["RegionParameters"]
+__all__ = ["PARAMETER_TYPES", "RegionParameters"]
+
+#: What each parameter may be: a whole number, a number, a text, a yes/no, or null.
+PARAMETER_TYPES: dict[str, tuple[str, ...]] = {
+    "min_population": ("int",),
+    "max_population": ("int", "null"),
+    "n_regions": ("int", "null"),
+    "contiguity": ("str",),
+    "bridge_distance": ("number",),
+    "barrier_weight": ("number",),
+    "compactness_weight": ("number",),
+    "nested": ("bool",),
+    "seed": ("int",),
+}
+_WORDS = {"int": "a whole number", "number": "a number", "str": "a text", "bool": "true or false",
+          "null": "null"}
 
 
 @dataclass(frozen=True)
@@ -56,6 +71,8 @@ class RegionParameters:
     seed: int = 0
 
     def __post_init__(self) -> None:
+        for name, allowed in PARAMETER_TYPES.items():
+            _check_type(name, getattr(self, name), allowed)
         if self.min_population < 1:
             raise ConfigError(f"min_population must be at least 1, got {self.min_population}")
         if self.max_population is not None and self.max_population < self.min_population:
@@ -76,3 +93,22 @@ class RegionParameters:
     def replace(self, **changes: Any) -> RegionParameters:
         """Return a copy with some parameters changed (validated again)."""
         return dataclasses.replace(self, **changes)
+
+
+def _check_type(name: str, value: Any, allowed: tuple[str, ...]) -> None:
+    """Raise naming the parameter when ``value`` is not of an allowed kind (no coercion)."""
+    kinds = {
+        "int": isinstance(value, int) and not isinstance(value, bool),
+        "number": isinstance(value, int | float) and not isinstance(value, bool),
+        "str": isinstance(value, str),
+        "bool": isinstance(value, bool),
+        "null": value is None,
+    }
+    if any(kinds[kind] for kind in allowed):
+        return
+    hint = ""
+    if isinstance(value, str) and "str" not in allowed:
+        hint = (" (read as text: write true or false)" if "bool" in allowed else
+                " (read as text: write a plain number, without quotes or units)")
+    raise ConfigError(f"{name} must be {' or '.join(_WORDS[k] for k in allowed)}, got "
+                      f"{value!r}{hint}")
