@@ -25,6 +25,7 @@ from duckdb import ColumnExpression, ConstantExpression, FunctionExpression
 from shapely.geometry.base import BaseGeometry
 
 from pipeline.errors import InputError
+from pipeline.readers.tables import ZIP_MAGIC, check_text
 
 #: Resolutions the files come in, with the cell size in metres.
 RESOLUTIONS: Mapping[str, int] = {"100m": 100, "1km": 1000, "10km": 10000}
@@ -93,6 +94,12 @@ def prepare_csv(path: Path, resolution: str, tmp: Path) -> ZensusCsv:
 
 def _extract(path: Path, resolution: str, tmp: Path) -> tuple[Path, str, str]:
     if not zipfile.is_zipfile(path):
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+        if head.startswith(ZIP_MAGIC):
+            raise InputError(path, "damaged or truncated ZIP archive (its table of contents "
+                                   "is missing): download it again")
+        check_text(head, path)
         return path, str(path), path.name
     suffix = f"_{resolution}-Gitter.csv".lower()
     try:
@@ -115,6 +122,8 @@ def _extract(path: Path, resolution: str, tmp: Path) -> tuple[Path, str, str]:
             target = tmp / "member.csv"
             with archive.open(hits[0]) as src, target.open("wb") as dst:
                 shutil.copyfileobj(src, dst, _CHUNK)
+            with target.open("rb") as handle:
+                check_text(handle.read(4096), f"{path}!{hits[0].filename}")
     except zipfile.BadZipFile as err:
         raise InputError(path, f"damaged ZIP archive: {err}") from err
     name = hits[0].filename
@@ -454,6 +463,9 @@ def parse_values(
                 csv, raw, bad, column, id_col, "a number (decimal comma) or the en dash '–'"
             )
         numbers[dash] = 0.0 if is_count else np.nan
+        if (numbers < 0).any():  # counts, means and shares of the Zensus are never negative
+            raise _bad_value(csv, raw, numbers < 0, column, id_col,
+                             "a number of 0 or more (Zensus values are never negative)")
         parsed[column] = numbers
         dashes[column] = int(dash.sum())
     return pd.DataFrame(parsed, index=pd.RangeIndex(raw.num_rows), dtype="float64"), dashes

@@ -25,7 +25,9 @@ __all__ = [
     "EXPECTED_VALUE",
     "MARKERS",
     "SUFFIXES",
+    "ZIP_MAGIC",
     "check_file",
+    "check_text",
     "check_unique",
     "in_county",
     "normalise",
@@ -85,14 +87,35 @@ def check_file(
     return source
 
 
+#: How a ZIP archive begins (a local file header).
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+def check_text(head: bytes, display: str | os.PathLike) -> None:
+    """Refuse a "text" file that is not 8-bit text: UTF-16, or binary, by its first bytes.
+
+    Excel's "Unicode text" is UTF-16, whose every other byte is NUL; the readers take UTF-8
+    or a Windows code page, so the message says how to save the file instead.
+    """
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head[:200].count(b"\0") > 10:
+        raise InputError(display, "the file is UTF-16 (Excel's \"Unicode text\"), not a "
+                                  "CSV in UTF-8 or Windows-1252: save it as \"CSV UTF-8\"")
+    if head.startswith(ZIP_MAGIC):
+        raise InputError(display, "the file is a ZIP archive, not a CSV table (or a damaged "
+                                  "archive): download it again or extract the table")
+    if b"\0" in head:
+        raise InputError(display, "the file holds NUL bytes: it is not a text table")
+
+
 def read_lines(source: Path, fallback: str) -> tuple[list[str], str]:
     """Lines of a text file and the encoding used: UTF-8 (BOM or not), else ``fallback``.
 
     Bytes the fallback cannot decode are replaced. Lines are split on line feeds only:
     :meth:`str.splitlines` would also split on U+0085 and friends, which a Windows code
-    page can produce.
+    page can produce. Files that are not 8-bit text are refused (:func:`check_text`).
     """
     data = source.read_bytes()
+    check_text(data[:4096], source)
     try:
         text, encoding = data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:

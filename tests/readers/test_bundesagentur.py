@@ -182,3 +182,17 @@ def test_error_duplicate_municipality(tmp_path):
         r"05399004 appears more than once, on lines 8, 11",
     ):
         read_sgb2(write(tmp_path, text))
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le"], ids=["with-bom", "without-bom"])
+def test_error_utf16_table_says_how_to_save_it(tmp_path, encoding):
+    with pytest.raises(InputError, match=r"sgb2_gemeinden.csv: the file is UTF-16 .*CSV UTF-8"):
+        read_sgb2(write(tmp_path, SGB2, encoding=encoding))
+
+
+def test_every_sign_of_the_statistics_offices_is_read_with_its_note(tmp_path):
+    text = SGB2.replace("Heimbach;05399012;*;*;*;12;-", "Heimbach;05399012;.;/;x;(12);-")
+    row = read_sgb2(write(tmp_path, text)).set_index("ags").loc["05399012"]
+    assert (row["sgb2_households_note"], row["sgb2_persons_note"]) == ("secret", "uncertain")
+    assert row["sgb2_under15_note"] == "not_meaningful"
+    assert (row["sgb2_employable"], row["sgb2_employable_note"]) == (12.0, "limited_reliability")

@@ -262,3 +262,9 @@ def test_error_duplicate_municipality_names_both_lines(tmp_path):
         r"appears more than once for 2019, on lines 8, 13",
     ):
         read_income(write(tmp_path, text))
+
+
+def test_error_utf16_table_says_how_to_save_it(tmp_path):
+    path = write(tmp_path, INCOME, encoding="utf-16")
+    with pytest.raises(InputError, match=r"73111-01-01-5.csv: the file is UTF-16"):
+        read_income(path)

@@ -487,3 +487,29 @@ def test_trailing_separator_in_header_and_rows(tmp_path):
     cells = read_zensus(write(tmp_path, text))
     assert cells.columns.tolist() == ["cell_id", "x", "y", "Einwohner", "klammern"]
     assert cells["Einwohner"].tolist() == [4.0]
+
+
+# --- files that are not what they claim ---------------------------------------------------
+
+
+def test_error_negative_count_names_line_and_column(tmp_path):
+    path = write(tmp_path, POPULATION.replace("4337150;2689250;17;", "4337150;2689250;-17;"))
+    with pytest.raises(InputError, match=rf"{re.escape(str(path))}, line 5, column 'Einwohner': "
+                       r"value '-17' is not a number of 0 or more"):
+        read_zensus(path)
+
+
+def test_error_truncated_zip_is_called_a_damaged_archive(tmp_path):
+    archive = make_zip(tmp_path, {"Zensus2022_Bevoelkerungszahl_100m-Gitter.csv": POPULATION})
+    archive.write_bytes(archive.read_bytes()[:-40])  # the table of contents is cut off
+    with pytest.raises(InputError, match=r"Bevoelkerungszahl.zip: damaged or truncated ZIP "
+                       r"archive .*download it again"):
+        read_zensus(archive)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le"], ids=["with-bom", "without-bom"])
+def test_error_utf16_file_says_how_to_save_it(tmp_path, encoding):
+    path = write(tmp_path, POPULATION, encoding=encoding)
+    with pytest.raises(InputError, match=r"_100m-Gitter\.csv: the file is UTF-16 .*CSV UTF-8") as err:
+        read_zensus(path)
+    assert "\\x00" not in str(err.value) and "\0" not in str(err.value)
