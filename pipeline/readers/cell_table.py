@@ -16,6 +16,7 @@ import pandas as pd
 import shapely
 
 from pipeline.crs import GRID_CRS
+from pipeline.errors import InputError
 
 __all__ = ["assign_municipality", "join_topics"]
 
@@ -45,11 +46,20 @@ def join_topics(
     if population_topic not in topics:
         raise KeyError(f"topic {population_topic!r} is required, got {sorted(topics)}")
     base = topics[population_topic]
+    source = base.attrs.get("source", population_topic)
     if "Einwohner" not in base.columns:
-        raise KeyError(f"topic {population_topic!r} has no column 'Einwohner'")
+        found = [c for c in base.columns if c not in (*_KEY_COLUMNS, "klammern")]
+        raise InputError(source, "no column 'Einwohner' (the residents per cell); value "
+                                 f"columns found: {', '.join(found) or 'none'}",
+                         column="Einwohner")
     table = base.loc[base["Einwohner"] > 0].rename(
         columns={"klammern": f"klammern_{population_topic}"}
     )
+    if table.empty:
+        raise InputError(source, f"no cell with residents in the area ({len(base)} cells "
+                                 "read there): the file holds only its header, or the county "
+                                 "boundary lies elsewhere than the grid (is the CRS of the "
+                                 "boundaries right?)")
     for topic, frame in topics.items():
         if topic == population_topic:
             continue

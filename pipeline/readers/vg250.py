@@ -40,8 +40,10 @@ from pipeline.readers.vector import (
     require_fields,
 )
 
-__all__ = ["LAND", "LAND_FALLBACK", "read_county", "read_municipalities"]
+__all__ = ["GERMANY_BOUNDS", "LAND", "LAND_FALLBACK", "read_county", "read_municipalities"]
 
+#: Germany with a margin in ETRS89 / UTM 32N: (min x, min y), (max x, max y).
+GERMANY_BOUNDS = ((150_000.0, 5_150_000.0), (1_000_000.0, 6_200_000.0))
 #: Geofaktor of land with structure, kept by the readers.
 LAND = 4
 #: Geofaktor of the one-record-per-unit products, used if a unit has no GF=4 rows.
@@ -184,8 +186,10 @@ def _read_units(
         }
     )
     parts = gpd.GeoDataFrame(table, geometry=geometry, crs=crs)
+    declared = parts.crs.to_string()
     if not parts.crs.equals(COUNTY_CRS):
         parts = _reproject(parts, display)
+    _check_in_germany(parts, display, declared)
     return _dissolve(parts, display)
 
 
@@ -319,6 +323,18 @@ def _reproject(parts: gpd.GeoDataFrame, display: str) -> gpd.GeoDataFrame:
     if not np.isfinite(result.total_bounds).all():
         raise InputError(display, f"cannot transform {parts.crs.to_string()} to {COUNTY_CRS}")
     return result
+
+
+def _check_in_germany(parts: gpd.GeoDataFrame, display: str, declared: str) -> None:
+    """Refuse boundaries that land outside Germany: the declared CRS is then wrong."""
+    minx, miny, maxx, maxy = parts.total_bounds
+    (x0, y0), (x1, y1) = GERMANY_BOUNDS
+    if minx < x0 or miny < y0 or maxx > x1 or maxy > y1:
+        raise InputError(
+            display,
+            f"the boundaries lie at x {minx:,.0f}..{maxx:,.0f}, y {miny:,.0f}..{maxy:,.0f} in "
+            f"{COUNTY_CRS}, outside Germany: is the declared CRS ({declared}) the one the "
+            "coordinates are in?")
 
 
 def _dissolve(parts: gpd.GeoDataFrame, display: str) -> gpd.GeoDataFrame:

@@ -301,3 +301,11 @@ def test_error_crs_that_cannot_be_transformed(shapefiles):
         InputError, match=re.escape("VG250_GEM.shp (layer 'VG250_GEM'): cannot transform")
     ):
         read_municipalities(shapefiles, "05358")
+
+
+def test_error_wrong_declared_crs_says_the_boundaries_leave_germany(tmp_path):
+    """UTM coordinates declared as EPSG:3035 (a mix-up seen in re-published copies)."""
+    gem = gem_frame().set_crs("EPSG:3035", allow_override=True)
+    with pytest.raises(InputError, match=r"DE_VG250\.gpkg \(layer 'vg250_gem'\): the boundaries "
+                       r"lie at .* outside Germany: is the declared CRS \(EPSG:3035\) the one"):
+        read_municipalities(write_gpkg(tmp_path, gem), "05358")
