@@ -3,10 +3,12 @@
 import geopandas as gpd
 import pandas as pd
 from dagster import (
+    AssetCheckExecutionContext,
     AssetCheckResult,
     AssetCheckSeverity,
     AssetExecutionContext,
     AssetIn,
+    MetadataValue,
     Output,
     asset,
     asset_check,
@@ -16,6 +18,7 @@ from assets.metadata import frame_metadata
 from assets.partitions import county_partitions
 from assets.resources import CountiesResource
 from pipeline.crs import COUNTY_CRS, GRID_CRS
+from pipeline.indicators import municipal_mismatches
 from pipeline.readers import (
     assign_municipality,
     in_county,
@@ -120,3 +123,40 @@ def crs_as_expected(
     passed = all(crs == COUNTY_CRS for crs in found.values())
     return AssetCheckResult(passed=passed, severity=AssetCheckSeverity.ERROR,
                             metadata={"expected": COUNTY_CRS, **found})
+
+
+def _municipal_check(table_asset, role: str, counts: tuple[str, ...]):
+    """A check that a municipal table fits the county's municipalities (VG250).
+
+    It fails (and blocks) when the county names a file that holds no municipality of the
+    county (a county-level table given by mistake); it warns about rows of unknown
+    municipalities, municipalities without a row and counts of 0.
+    """
+    name = f"{table_asset.key.path[-1]}_matches_municipalities"
+
+    @asset_check(
+        asset=table_asset, name=name, blocking=True,
+        additional_ins={"municipalities": AssetIn("municipalities")},
+        description=f"The {role} table holds the county's municipalities, no unknown ones, "
+                    "no counts of 0.",
+    )
+    def check(context: AssetCheckExecutionContext, counties: CountiesResource, table,
+              municipalities: gpd.GeoDataFrame) -> AssetCheckResult:
+        configured = getattr(counties.county(context.partition_key), role) is not None
+        found = municipal_mismatches(table, municipalities["ags"], counts)
+        if configured and table.empty:
+            found["no_rows"] = [f"the {role} file holds no municipality of the county"]
+        severity = (AssetCheckSeverity.ERROR if "no_rows" in found
+                    else AssetCheckSeverity.WARN)
+        passed = not found if configured else True
+        if found and configured:
+            context.log.warning(f"{table_asset.key.path[-1]}: {found}")
+        return AssetCheckResult(passed=passed, severity=severity, metadata={
+            "configured": configured, "rows": len(table),
+            "problems": MetadataValue.json(found)})
+
+    return check
+
+
+municipal_income_check = _municipal_check(municipal_income, "income", ("taxpayers",))
+municipal_sgb2_check = _municipal_check(municipal_sgb2, "sgb2", ())

@@ -117,6 +117,7 @@ from pipeline.indicators.shrinkage import (
 from pipeline.indicators.spreading import (
     Spread,
     merge_municipal,
+    municipal_mismatches,
     spread_municipal,
     sum_by_municipality,
 )
@@ -163,6 +164,7 @@ __all__ = [
     "indicator_violations",
     "load_catalog",
     "merge_municipal",
+    "municipal_mismatches",
     "parse_options",
     "prepare_cells",
     "resolve_column",

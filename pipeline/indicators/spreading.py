@@ -31,7 +31,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["Spread", "merge_municipal", "spread_municipal", "sum_by_municipality"]
+__all__ = [
+    "Spread",
+    "merge_municipal",
+    "municipal_mismatches",
+    "spread_municipal",
+    "sum_by_municipality",
+]
 
 
 @dataclass(frozen=True)
@@ -205,3 +211,37 @@ def _check_spread(cell_ags, key, muni, num, den) -> None:
         )
     if not muni.is_unique:
         raise ValueError("municipal_ags must be unique")
+
+
+def municipal_mismatches(
+    table: pd.DataFrame, municipalities: Sequence[str], counts: Sequence[str] = ()
+) -> dict[str, list[str]]:
+    """What in a municipal table does not fit the county's municipalities (to warn about).
+
+    Parameters
+    ----------
+    table : DataFrame
+        A municipal table with ``ags`` (the county's rows).
+    municipalities : sequence of str
+        AGS of the county's municipalities (VG250).
+    counts : sequence of str
+        Count columns that should not be 0 for a municipality (taxpayers, residents).
+
+    Returns
+    -------
+    dict of str to list of str
+        ``unknown``: rows whose AGS is no municipality of the county (a merged or renamed
+        municipality, a typo); ``missing``: municipalities without a row; ``zero:<column>``:
+        municipalities with a count of 0. Empty lists are left out.
+    """
+    known = set(map(str, municipalities))
+    present = table["ags"].astype(str)
+    found = {
+        "unknown": sorted(set(present) - known),
+        "missing": sorted(known - set(present)),
+    }
+    for column in counts:
+        if column in table.columns:
+            zero = table.loc[table[column].to_numpy(np.float64) == 0, "ags"].astype(str)
+            found[f"zero:{column}"] = sorted(zero)
+    return {k: v for k, v in found.items() if v}

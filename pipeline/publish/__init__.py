@@ -15,6 +15,7 @@ from pipeline.publish.exports import (
 from pipeline.publish.geopackage import (
     LayerStyle,
     PublishError,
+    editing,
     publish_geopackage,
     read_layer_styles,
 )
@@ -94,6 +95,7 @@ __all__ = [
     "check_ids",
     "check_tiling",
     "data_uri",
+    "editing",
     "fill_grid",
     "format_id",
     "graduated_qml",

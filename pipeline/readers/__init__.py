@@ -39,6 +39,7 @@ from pipeline.readers.units import (
     read_units,
 )
 from pipeline.readers.vg250 import (
+    GERMANY_BOUNDS,
     LAND,
     LAND_FALLBACK,
     read_county,
@@ -56,6 +57,7 @@ from pipeline.readers.zensus import (
 
 __all__ = [
     "DEFAULT_SGB2_COLUMNS",
+    "GERMANY_BOUNDS",
     "INCOME_COLUMNS",
     "KINDS",
     "LAND",

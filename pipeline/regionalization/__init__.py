@@ -18,6 +18,7 @@ from pipeline.regionalization.cell_regions import (
     report_regions,
 )
 from pipeline.regionalization.parameters import (
+    PARAMETER_TYPES,
     RegionParameters,
 )
 from pipeline.regionalization.quality import (
@@ -39,6 +40,7 @@ from pipeline.regionalization.solver import (
 __all__ = [
     "CELL_SIZE",
     "CellRegions",
+    "PARAMETER_TYPES",
     "PartitionReport",
     "RegionParameters",
     "Regionalization",

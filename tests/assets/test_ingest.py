@@ -1,0 +1,72 @@
+"""The ingest assets' checks on a copy of the sample county with edited municipal tables.
+
+Matrix: the sample passes every ingest check; a BA row for a municipality the county does
+not have and a municipality with 0 taxpayers warn (the run goes on, the problems are named);
+an income file without the county's municipalities (a county-level table given by mistake)
+fails the blocking check, and the indicators are not computed.
+"""
+
+import pytest
+from dagster import AssetSelection
+
+from assets import indicators, ingest
+from tests.helpers import copy_county, materialize_county
+
+
+def _edit(path, old: str, new: str, encoding: str) -> None:
+    text = path.read_text(encoding=encoding)
+    assert old in text
+    path.write_text(text.replace(old, new), encoding=encoding)
+
+
+def _checks(result) -> dict:
+    return {e.check_name: e for e in result.get_asset_check_evaluations()}
+
+
+@pytest.fixture()
+def county(sample_dir, tmp_path):
+    return (*copy_county(sample_dir, tmp_path), tmp_path / "processed")
+
+
+def _run(config, out, groups=(ingest.GROUP,)):
+    """The assets of these groups with their checks, for the sample county."""
+    return materialize_county(config, out, raise_on_error=False,
+                              selection=AssetSelection.groups(*groups))
+
+
+def test_the_sample_passes_every_ingest_check(county):
+    config, _, out = county
+    checks = _checks(_run(config, out))
+    assert {"crs_as_expected", "municipal_income_matches_municipalities",
+            "municipal_sgb2_matches_municipalities"} <= set(checks)
+    assert all(e.passed for e in checks.values())
+
+
+def test_unknown_municipality_and_zero_taxpayers_warn(county):
+    config, raw, out = county
+    _edit(raw / "sgb2_gemeinden.csv", "Kreuzbach;05399024;", "Kreuzbach;05399099;", "utf-8-sig")
+    _edit(raw / "73111-01-01-5.csv", "2019;05399016;Indenich;4114;", "2019;05399016;Indenich;0;",
+          "latin-1")
+    result = _run(config, out)
+    assert result.success
+    checks = _checks(result)
+    sgb2 = checks["municipal_sgb2_matches_municipalities"]
+    assert not sgb2.passed and sgb2.severity.value == "WARN"
+    assert sgb2.metadata["problems"].value == {"unknown": ["05399099"], "missing": ["05399024"]}
+    income = checks["municipal_income_matches_municipalities"]
+    assert not income.passed and income.severity.value == "WARN"
+    assert income.metadata["problems"].value == {"zero:taxpayers": ["05399016"]}
+
+
+def test_income_file_without_the_municipalities_stops_the_run(county):
+    config, raw, out = county
+    path = raw / "73111-01-01-5.csv"
+    lines = path.read_text(encoding="latin-1").splitlines(keepends=True)
+    path.write_text("".join(line for line in lines if not line.startswith("2019;05399")
+                            or line.startswith("2019;05399;")), encoding="latin-1")
+    result = _run(config, out, groups=(ingest.GROUP, indicators.GROUP))
+    income = _checks(result)["municipal_income_matches_municipalities"]
+    assert not income.passed and income.severity.value == "ERROR"
+    assert "holds no municipality of the county" in income.metadata["problems"].value["no_rows"][0]
+    written = {m.asset_key.path[-1] for m in result.get_asset_materialization_events()}
+    assert "municipal_income" in written and "cell_indicators" not in written
