@@ -8,6 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SAMPLE := data/raw/sample/.generated
 COUNTY ?= sample
+PORT ?= 3000
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 export PYTHONHASHSEED := 0
 
@@ -43,7 +44,7 @@ test: $(SAMPLE) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m pytest
 
 ui: $(SAMPLE) $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dagster dev -m assets.definitions -h 127.0.0.1 -p 3000
+	$(BIN)/python -m tools.ui --host 127.0.0.1 --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check pipeline assets tests tools benchmarks

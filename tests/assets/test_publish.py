@@ -276,11 +276,11 @@ def test_refuses_while_someone_edits(published):
     """Someone edits the GeoPackage in WAL mode: publishing fails, nothing is replaced."""
     _, folder, config_path, _ = published
     gpkg = folder / "sozialraeume.gpkg"
-    before = _sha(gpkg)
     with editor(gpkg, "wal", "writing"):
+        before = _sha(gpkg)  # the editor's change is still in its -wal file
         result = _run(config_path, folder.parent, selection=[publish.sozialraeume_gpkg],
                       checks=False)
+        assert _sha(gpkg) == before
     assert not result.success
     failure = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     assert failure and "open for editing" in str(failure[0].event_specific_data.error)
-    assert _sha(gpkg) == before

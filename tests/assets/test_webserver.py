@@ -1,11 +1,13 @@
 """End to end through the real Dagster webserver and daemon, as the UI launches runs.
 
-Starts ``dagster dev`` (webserver + daemon) on a free loopback port with a temporary
-DAGSTER_HOME (the repository's dagster.yaml) and ``SOZIALRAUM_PROCESSED`` in a temporary
+Starts the UI as ``make ui`` does (``python -m tools.ui``: webserver + daemon) on a free
+loopback port with a temporary DAGSTER_HOME (the repository's dagster.yaml) and ``SOZIALRAUM_PROCESSED`` in a temporary
 folder, launches ``sozialraum_job`` for the sample county through the GraphQL API with the
 partition tag (what the launchpad sends), waits for success and checks the published
 files, the asset checks and the history row. A second launch must change nothing: the same
-``sr_id`` per cell, the same GeoPackage layers and the same GeoPackage bytes. The process group is stopped at the end.
+``sr_id`` per cell, the same GeoPackage layers and the same GeoPackage bytes. At the end
+Ctrl-C (SIGINT) must stop the webserver, the daemon and their code servers within seconds.
+A port that is taken is refused before anything starts.
 """
 
 import hashlib
@@ -27,9 +29,9 @@ from dagster import DagsterEventType, DagsterInstance
 
 from pipeline.layout import REPO_ROOT
 from pipeline.operations.history import read_runs
+from tools.ui import port_taken
 
 TIMEOUT = 300
-DAGSTER = Path(sys.executable).parent / "dagster"
 
 LAUNCH = """
 mutation Launch($params: ExecutionParams!) {
@@ -78,7 +80,7 @@ def server(sample_dir, tmp_path_factory):
                         "DAGSTER_DEPLOYMENT": "local", "PYTHONHASHSEED": "0"}
     log = open(tmp / "dagster-dev.log", "wb")  # noqa: SIM115 (closed below)
     proc = subprocess.Popen(
-        [str(DAGSTER), "dev", "-m", "assets.definitions", "-h", "127.0.0.1", "-p", str(port)],
+        [sys.executable, "-m", "tools.ui", "--host", "127.0.0.1", "--port", str(port)],
         cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 120
@@ -90,17 +92,30 @@ def server(sample_dir, tmp_path_factory):
                     break
             except (OSError, AssertionError, KeyError, TypeError):
                 pass
-            assert time.monotonic() < deadline, "dagster dev did not come up"
+            assert time.monotonic() < deadline, "the UI did not come up"
             time.sleep(1)
-        yield {"port": port, "home": home, "processed": processed, "repo": nodes[0]}
+        yield {"port": port, "home": home, "processed": processed, "repo": nodes[0],
+               "proc": proc, "log": tmp / "dagster-dev.log"}
     finally:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=30)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
+        if proc.poll() is None:  # the stop test did not run or failed: clean up anyway
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
+        for pid in _processes_of(home):
+            os.kill(pid, signal.SIGKILL)
         log.close()
+
+
+def _processes_of(home: Path) -> list[int]:
+    """PIDs of the processes started with this DAGSTER_HOME (the UI's children)."""
+    marker = f"DAGSTER_HOME={home}".encode()
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if marker in environ.read_bytes().split(b"\0"):
+                found.append(int(environ.parent.name))
+        except OSError:
+            continue
+    return found
 
 
 def _launch_and_wait(server: dict) -> str:
@@ -183,3 +198,30 @@ def test_second_launch_changes_nothing(two_runs):
     pd.testing.assert_frame_equal(first["cells"], second["cells"])
     for name, layer in first["layers"].items():
         pd.testing.assert_frame_equal(layer, second["layers"][name], obj=name)
+
+
+def test_ctrl_c_stops_everything_within_seconds(server, two_runs):
+    """Runs after the others (it needs their ``two_runs``): SIGINT, as Ctrl-C in ``make ui``."""
+    proc = server["proc"]
+    assert proc.poll() is None
+    started = time.monotonic()
+    os.kill(proc.pid, signal.SIGINT)
+    proc.wait(timeout=20)
+    assert time.monotonic() - started < 10, "the UI took more than 10 s to stop"
+    assert proc.returncode == 0, server["log"].read_text()[-2000:]
+    time.sleep(0.5)
+    assert _processes_of(server["home"]) == []
+    assert not port_taken("127.0.0.1", server["port"])
+
+
+def test_a_taken_port_is_refused_at_once(tmp_path):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        env = os.environ | {"DAGSTER_HOME": str(tmp_path)}
+        out = subprocess.run([sys.executable, "-m", "tools.ui", "--port", str(port)], env=env,
+                             cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2
+    assert f"port {port} on 127.0.0.1 is already in use" in out.stderr
+    assert f"make ui PORT={port + 1}" in out.stderr
