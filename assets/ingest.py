@@ -19,6 +19,7 @@ from assets.partitions import county_partitions
 from assets.resources import CountiesResource
 from pipeline.crs import COUNTY_CRS, GRID_CRS
 from pipeline.indicators import municipal_mismatches
+from pipeline.operations import County
 from pipeline.readers import (
     assign_municipality,
     in_county,
@@ -84,7 +85,7 @@ def municipal_income(
     """Income tax statistics per municipality (GENESIS 73111-01-01-5)."""
     county = counties.county(context.partition_key)
     frame = in_county(read_income(county.income) if county.income else None, county.ags)
-    return Output(frame, metadata=frame_metadata(frame))
+    return Output(_named(frame, county), metadata=frame_metadata(frame))
 
 
 @asset(group_name=GROUP, partitions_def=county_partitions, kinds={"pandas"})
@@ -94,7 +95,7 @@ def municipal_sgb2(
     """SGB II (Bürgergeld) and unemployment counts per municipality (Bundesagentur für Arbeit)."""
     county = counties.county(context.partition_key)
     frame = in_county(read_sgb2(county.sgb2) if county.sgb2 else None, county.ags)
-    return Output(frame, metadata=frame_metadata(frame))
+    return Output(_named(frame, county), metadata=frame_metadata(frame))
 
 
 @asset(group_name=GROUP, partitions_def=county_partitions, kinds={"geopandas"})
@@ -104,7 +105,17 @@ def barriers(
     """Barrier lines (main roads, railways, rivers) that boundaries should prefer to follow."""
     county = counties.county(context.partition_key)
     frame = no_barriers() if county.barriers is None else read_barriers(county.barriers)
-    return Output(frame, metadata=frame_metadata(frame))
+    return Output(_named(frame, county), metadata=frame_metadata(frame))
+
+
+def _named(frame: pd.DataFrame, county: County) -> pd.DataFrame:
+    """The frame with its source file named relative to the county file, not absolutely.
+
+    Step files then do not depend on where the inputs lie (the same content, the same bytes).
+    """
+    if "source" in frame.attrs:
+        frame.attrs["source"] = county.display(frame.attrs["source"])
+    return frame
 
 
 @asset_check(

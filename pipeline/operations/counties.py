@@ -41,6 +41,18 @@ class County:
     barriers: Path | None = None
     parameters: RegionParameters = field(default_factory=RegionParameters)
     options: Mapping[str, Any] = field(default_factory=dict)
+    folder: Path = field(default_factory=Path)
+
+    def display(self, path: str | os.PathLike) -> str:
+        """A path as the outputs name it: relative to the county file's folder, else its name.
+
+        Outputs must not depend on where the files lie, so absolute paths never go in.
+        """
+        path = Path(path)
+        try:
+            return path.resolve().relative_to(Path(self.folder).resolve()).as_posix()
+        except ValueError:
+            return path.name
 
     def input_files(self) -> dict[str, Path]:
         """All input files by role, e.g. ``zensus:Bevoelkerungszahl`` or ``vg250``."""
@@ -146,4 +158,5 @@ def _parse_county(path: Path, base: Path, key: str, entry: Any) -> County:
         barriers=resolve(entry.get("barriers")),
         parameters=parameters,
         options=dict(entry.get("options") or {}),
+        folder=base,
     )

@@ -217,21 +217,22 @@ def catalog_table(catalog) -> pd.DataFrame:
 
 def run_metadata(parameters: dict, quality: dict, tiling: TilingReport,
                  input_files: dict, simplify: float) -> dict:
-    """Parameters, versions, input hashes and quality of a run, free of wall-clock time.
+    """Parameters, versions, input hashes and quality of a run, free of time and place.
 
-    The only timestamp is the newest modification time of the input files, so that
-    unchanged inputs give a byte-identical GeoPackage.
+    Inputs are named by file name and SHA-256 (``eingangsdaten_sha256`` digests them all),
+    never by modification time or absolute path, so the same input content gives a
+    byte-identical GeoPackage wherever and whenever it is run.
     """
+    import hashlib
     import os
-    from datetime import UTC, datetime
     from importlib import metadata as im
 
     from pipeline.files import file_sha256
 
-    hashes, mtimes = {}, []
-    for role, path in sorted(input_files.items()):
-        hashes[role] = {"path": os.path.basename(str(path)), "sha256": file_sha256(path)}
-        mtimes.append(os.stat(path).st_mtime)
+    hashes = {role: {"path": os.path.basename(str(path)), "sha256": file_sha256(path)}
+              for role, path in sorted(input_files.items())}
+    digest = hashlib.sha256("".join(f"{role}={h['sha256']}\n" for role, h in hashes.items())
+                            .encode()).hexdigest()
     versions = {}
     for package in ("sozialraum", "numpy", "pandas", "shapely", "geopandas", "pyogrio",
                     "scipy", "matplotlib"):
@@ -243,14 +244,12 @@ def run_metadata(parameters: dict, quality: dict, tiling: TilingReport,
 
     versions["GDAL"] = pyogrio.__gdal_version_string__
     versions["GEOS"] = shapely.geos_version_string
-    stand = (datetime.fromtimestamp(max(mtimes), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-             if mtimes else "")
     return {
         "parameter": {str(k): _plain(v) for k, v in parameters.items()}
         | {"simplify_m": simplify},
         "versionen": versions,
         "eingangsdateien": hashes,
-        "eingangsdaten_stand": stand,
+        "eingangsdaten_sha256": digest,
         "qualitaet": {str(k): _plain(v) for k, v in quality.items()},
         "kachelung": {k: _plain(v) for k, v in tiling.as_dict().items()},
     }

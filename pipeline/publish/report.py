@@ -313,7 +313,8 @@ def _method(publication, t) -> str:
             f"<th>SHA-256</th></tr>{files}</table>"
             f"<h3>{_e(t['parameters'])}</h3>{params}<h3>{_e(t['quality'])}</h3>{quality}"
             f"<h3>{_e(t['sources'])}</h3><ul>{sources}</ul>"
-            f"<p><small>{_e(versions)}; {_e(meta.get('eingangsdaten_stand', ''))}</small></p>")
+            f"<p><small>{_e(versions)}; SHA-256 "
+            f"{_e(str(meta.get('eingangsdaten_sha256', ''))[:16])}</small></p>")
 
 
 # --- helpers ------------------------------------------------------------------------------

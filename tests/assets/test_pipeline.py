@@ -11,14 +11,17 @@ and the copy, which has the same inputs, published the same bytes in its own fol
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
+import yaml
 
 from pipeline.layout import REPO_ROOT
 from pipeline.operations.counties import load_counties
@@ -64,6 +67,19 @@ def _checks() -> int:
 def runs(sample_dir, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("counties")
     config = county_file(tmp, COUNTIES)
+    # the copy reads the same content from another folder, with other modification times
+    elsewhere = tmp / "elsewhere"
+    elsewhere.mkdir()
+    for path in sample_dir.iterdir():
+        if path.is_file() and not path.name.startswith("."):
+            shutil.copy(path, elsewhere / path.name)
+            os.utime(elsewhere / path.name, (1e9, 1e9))
+    raw = yaml.safe_load(config.read_text(encoding="utf-8"))
+    copy = raw["counties"]["kopie"]
+    copy["zensus"] = {t: str(elsewhere / Path(p).name) for t, p in copy["zensus"].items()}
+    for role in ("vg250", "income", "sgb2", "barriers"):
+        copy[role] = str(elsewhere / Path(copy[role]).name)
+    config.write_text(yaml.safe_dump(raw), encoding="utf-8")
     out = tmp / "processed"
     env = os.environ | {"SOZIALRAUM_COUNTIES": str(config), "DAGSTER_HOME": str(tmp)}
     proc = subprocess.run([sys.executable, "-c", _SCRIPT, str(out), *RUN], env=env,
@@ -126,12 +142,19 @@ def test_published_social_spaces_tile_the_county(runs):
 
 
 def test_each_county_publishes_in_its_own_folder(runs):
-    """The copy has the sample's inputs: the same bytes, written to its own folder only."""
+    """The copy has the sample's content elsewhere, with other times: the same bytes.
+
+    Nothing published or stored between the steps names an absolute path or a file time.
+    """
     _, out = runs
     assert sorted(p.name for p in out.iterdir() if p.is_dir()) == sorted(RUN)
     for name in ("sozialraeume.gpkg", "profile.csv", "sozialraeume.geojson",
                  "sozialraumbericht.html"):
         assert (out / "kopie" / name).read_bytes() == (out / "sample" / name).read_bytes(), name
+    for step in (out / "kopie" / "steps").glob("*.parquet"):
+        data = step.read_bytes()
+        assert str(out.parent).encode() not in data, step.name  # relative names only
+        assert str(REPO_ROOT).encode() not in data, step.name
     import duckdb
 
     with duckdb.connect(str(out / "history.duckdb"), read_only=True) as con:

@@ -58,7 +58,7 @@ def _publication() -> tuple[Publication, gpd.GeoDataFrame, gpd.GeoDataFrame]:
     metadata = {"parameter": {"min_population": 2500}, "qualitaet": {"r2": 0.61},
                 "kachelung": tiling.as_dict(), "versionen": {"numpy": "2"},
                 "eingangsdateien": {"vg250": {"path": "DE_VG250.gpkg", "sha256": "ab" * 32}},
-                "eingangsdaten_stand": "2026-01-01T00:00:00Z"}
+                "eingangsdaten_sha256": "0123456789abcdef0123"}
     pub = Publication(regions, {}, {}, {}, metadata, tiling,
                       {"anteil_unter18": 0.16, "durchschnittsalter": 43.2})
     return pub, munis, county
