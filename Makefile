@@ -53,9 +53,10 @@ bench: $(SAMPLE)
 	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
 	$(BIN)/python -m benchmarks.bench
 
-# the sample county's published files against those of an earlier commit: make compare REF=8d0ee49
+# the sample county's published files against those of an earlier commit:
+#   make compare REF=8d0ee49 [NEW=<commit>, default the working tree]
 compare: $(SAMPLE)
-	$(BIN)/python -m tools.compare_published $(REF)
+	$(BIN)/python -m tools.compare_published $(REF) $(if $(NEW),--against $(NEW))
 
 clean:
 	rm -rf data/processed/*/ $(DAGSTER_HOME)

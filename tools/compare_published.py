@@ -1,7 +1,8 @@
 """Compare the sample county's published files with those of an earlier commit.
 
-``python -m tools.compare_published REF`` (``make compare REF=...``) unpacks ``REF`` into a
-temporary folder, runs its pipeline and the working tree's on the same generated sample
+``python -m tools.compare_published REF [--against REF2]`` (``make compare REF=... [NEW=...]``)
+unpacks ``REF`` into a temporary folder, runs its pipeline and the working tree's (or
+``REF2``'s) on the same generated sample
 inputs (the very same files, so input hashes and times agree), each in process on a fresh
 Dagster instance and output folder, and compares every published file byte for byte:
 the GeoPackage, the QML styles, ``profile.csv``, the GeoJSON and the report. A file that
@@ -41,14 +42,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.compare_published",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("ref", help="the commit to compare with, e.g. 8d0ee49")
+    parser.add_argument("--against", help="compare with this commit instead of the working tree")
     parser.add_argument("--county", default="sample")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="compare_published_"))
     old_tree = _unpack(args.ref, tmp / "ref")
     old = _run(old_tree, tmp / "old", args.county)
-    new = _run(REPO_ROOT, tmp / "new", args.county)
-    print(f"published by {args.ref} in {old}\npublished by the working tree in {new}")
+    new_tree = _unpack(args.against, tmp / "against") if args.against else REPO_ROOT
+    new = _run(new_tree, tmp / "new", args.county)
+    label = args.against or "the working tree"
+    print(f"published by {args.ref} in {old}\npublished by {label} in {new}")
     same = all(_compare(old / name, new / name) for name in _published(old, new))
     print("IDENTICAL" if same else "DIFFERENT")
     if not args.keep:
@@ -61,7 +65,7 @@ def _unpack(ref: str, target: Path) -> Path:
     target.mkdir(parents=True)
     archive = subprocess.run(["git", "archive", "--format=tar", ref], cwd=REPO_ROOT,
                              capture_output=True, check=True).stdout
-    archive_path = target.parent / "ref.tar"
+    archive_path = target.with_suffix(".tar")
     archive_path.write_bytes(archive)
     with tarfile.open(archive_path) as tar:
         tar.extractall(target, filter="data")
