@@ -1,20 +1,21 @@
-"""History: each publish appended to ``history.duckdb`` and recorded for the next run.
+"""History: every publication of a county appended to ``history.duckdb``.
 
-``sozialraum_history`` runs after the GeoPackage is published, one at a time (pool
-``history``: DuckDB allows a single writing process). It takes the run's parameters,
-fingerprint, highest issued ID and stability from ``cell_regions`` itself, the profiles
-(already with stable IDs) from ``region_profiles`` and the names from the polygons.
+``sozialraum_history`` runs after the publication (one at a time, pool ``history``: DuckDB
+allows a single writing process). It records every release of the county that became
+current and is not in the history yet: its own, and any a killed run left unrecorded,
+from the release's record (parameters, quality, stability) and profiles, so the history
+always matches what was published.
 """
 
-import dataclasses
+from datetime import datetime
 
-import geopandas as gpd
 import pandas as pd
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from assets.partitions import county_partitions
 from assets.resources import CountiesResource
-from pipeline.operations import CountyRegions, append_run, save_published
+from pipeline.operations import append_run, read_runs
+from pipeline.publish import PROFILES_FILE, read_release, releases
 
 GROUP = "operations"
 
@@ -24,36 +25,30 @@ GROUP = "operations"
     deps=[AssetKey("sozialraeume_gpkg")],
 )
 def sozialraum_history(
-    context: AssetExecutionContext,
-    counties: CountiesResource,
-    cell_regions: pd.DataFrame,
-    region_profiles: pd.DataFrame,
-    sozialraum_polygons: gpd.GeoDataFrame,
+    context: AssetExecutionContext, counties: CountiesResource
 ) -> MaterializeResult:
-    """Append the publish to ``history.duckdb`` and record the published social spaces."""
+    """Append the county's publications that are not in ``history.duckdb`` yet."""
     layout = counties.layout(context.partition_key)
-    regions = CountyRegions.from_frame(cell_regions)
-    stability = regions.stability.as_dict()
-    append_run(
-        layout.history, run_id=context.run.run_id, county=layout.county,
-        parameters=dataclasses.asdict(regions.parameters),
-        quality=history_quality(regions.quality), stability=stability,
-        profiles=region_profiles,
-    )
-    folder = save_published(
-        layout.published, regions.cells, fingerprint=regions.fingerprint,
-        max_issued=regions.max_issued, run_id=context.run.run_id,
-        names=dict(zip(sozialraum_polygons["sr_id"], sozialraum_polygons["name"], strict=True)),
-    )
+    recorded = (set(read_runs(layout.history, layout.county)["run_id"])
+                if layout.history.exists() else set())
+    added = []
+    for run_id in releases(layout, published=True):
+        if run_id in recorded:
+            continue
+        record = read_release(layout, run_id)
+        profiles = pd.read_parquet(layout.release(run_id).folder / PROFILES_FILE)
+        when = record.get("published_at")
+        append_run(
+            layout.history, run_id=run_id, county=layout.county,
+            parameters=record["parameters"], quality=record["quality"],
+            stability=record["stability"], profiles=profiles,
+            published_at=datetime.fromisoformat(when) if when else None)
+        added.append(run_id)
+    stability = read_release(layout, context.run.run_id)["stability"] \
+        if context.run.run_id in added else {}
     return MaterializeResult(metadata={
         "history": MetadataValue.path(str(layout.history)),
-        "published_state": MetadataValue.path(str(folder)),
-        "regions": len(region_profiles),
-        "changed_share": float(stability["changed_share"]),
+        "published_state": MetadataValue.path(str(layout.published)),
+        "recorded": MetadataValue.json(added),
+        "changed_share": float(stability.get("changed_share", 0.0)),
     })
-
-
-def history_quality(quality: dict) -> dict[str, float]:
-    """The numeric quality figures of a run, as floats (booleans as 0/1)."""
-    return {k: float(v) for k, v in quality.items()
-            if isinstance(v, int | float | bool) and v is not None}

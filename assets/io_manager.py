@@ -1,11 +1,18 @@
-"""IO manager: asset outputs as (Geo)Parquet files in the county's ``steps/`` folder.
+"""IO manager: asset outputs as (Geo)Parquet files, each run's own, the latest in ``steps/``.
 
-It only maps an asset key and partition to a path (:class:`pipeline.layout.CountyLayout`),
+It only maps an asset key, partition and run to a path (:class:`pipeline.layout.CountyLayout`),
 writes atomically and reports the path; all domain logic stays in the assets and
-:mod:`pipeline`. ``DataFrame.attrs`` travel with the file (pandas keeps them in the Parquet
-metadata), which is how ``cell_regions`` hands its parameters and IDs on.
+:mod:`pipeline`. Every run writes to ``<county>/runs/<run_id>/`` and reads back what it
+wrote itself, so two runs of one county never mix their intermediate data; each file is
+then hard-linked over ``<county>/steps/<asset>.parquet`` (one rename), where notebooks, and
+runs that do not materialize that asset, find the latest result. Run folders untouched
+for a day are removed. ``DataFrame.attrs`` travel with the file (pandas keeps them in the
+Parquet metadata), which is how ``cell_regions`` hands its parameters and IDs on.
 """
 
+import os
+import shutil
+import time
 from pathlib import Path
 
 import geopandas as gpd
@@ -18,6 +25,8 @@ from pipeline.layout import CountyLayout
 
 #: Folder name standing in for the county of assets without partitions.
 UNPARTITIONED = "_all"
+#: Run folders not written to for this long are removed (a county run takes minutes).
+STALE_RUN_SECONDS = 24 * 3600
 
 
 def _county(context: InputContext | OutputContext) -> str:
@@ -39,29 +48,64 @@ def _county(context: InputContext | OutputContext) -> str:
                      "outside a county run; load one partition at a time")
 
 
+def _run_id(context: InputContext) -> str | None:
+    """The run that is loading, when there is one (not for a bare ``load_input`` call)."""
+    try:
+        return context.step_context.run_id
+    except Exception:  # noqa: BLE001 - Dagster raises its own invariant error here
+        return None
+
+
 class ParquetIOManager(ConfigurableIOManager):
-    """Store DataFrames as Parquet and GeoDataFrames as GeoParquet, one file per partition."""
+    """Store DataFrames as Parquet and GeoDataFrames as GeoParquet, per run and latest."""
 
     base_dir: str
 
-    def _path(self, context: InputContext | OutputContext) -> Path:
-        key = "_".join(context.asset_key.path)
-        return CountyLayout(Path(self.base_dir), _county(context)).step(key)
+    def _layout(self, context: InputContext | OutputContext) -> tuple[CountyLayout, str]:
+        return CountyLayout(Path(self.base_dir), _county(context)), "_".join(
+            context.asset_key.path)
 
     def handle_output(self, context: OutputContext, obj: pd.DataFrame) -> None:
-        """Write ``obj`` to its path through a temp file, then replace."""
+        """Write ``obj`` into the run's folder, then make it the latest in ``steps/``."""
         if obj is None:
             return
         if not isinstance(obj, pd.DataFrame):
             raise TypeError(f"{context.asset_key}: expected a DataFrame, got {type(obj).__name__}")
-        path = self._path(context)
-        with atomic_path(path) as tmp:
+        layout, key = self._layout(context)
+        own = layout.run_step(context.run_id, key)
+        with atomic_path(own) as tmp:
             obj.to_parquet(tmp, index=False)
-        context.add_output_metadata({"path": MetadataValue.path(str(path))})
+        latest = layout.step(key)
+        with atomic_path(latest, suffix=".link.tmp") as tmp:
+            try:
+                os.link(own, tmp)
+            except OSError:  # a file system without hard links: a copy
+                shutil.copyfile(own, tmp)
+        _remove_stale_runs(layout, context.run_id)
+        context.add_output_metadata({"path": MetadataValue.path(str(latest)),
+                                     "run_path": MetadataValue.path(str(own))})
 
     def load_input(self, context: InputContext) -> pd.DataFrame:
-        """Read the upstream asset's file (GeoParquet when it carries geo metadata)."""
-        path = self._path(context)
+        """The run's own file of the upstream asset, else the latest (GeoParquet if geo)."""
+        layout, key = self._layout(context)
+        run_id = _run_id(context)
+        own = layout.run_step(run_id, key) if run_id else None
+        path = own if own is not None and own.exists() else layout.step(key)
         if b"geo" in (pq.read_schema(path).metadata or {}):
             return gpd.read_parquet(path)
         return pd.read_parquet(path)
+
+
+def _remove_stale_runs(layout: CountyLayout, current: str) -> None:
+    """Remove run folders of the county not written to for :data:`STALE_RUN_SECONDS`."""
+    now = time.time()
+    for folder in layout.runs.iterdir() if layout.runs.is_dir() else ():
+        if folder.name == current:
+            continue
+        try:
+            newest = max((p.stat().st_mtime for p in folder.iterdir()),
+                         default=folder.stat().st_mtime)
+        except OSError:
+            continue
+        if now - newest > STALE_RUN_SECONDS:
+            shutil.rmtree(folder, ignore_errors=True)

@@ -9,6 +9,8 @@ figures, a map preview and the profiles table in the Dagster UI. Both read the r
 parameters, IDs and quality from ``cell_regions`` itself.
 """
 
+import dataclasses
+from datetime import UTC, datetime
 from pathlib import Path
 
 import geopandas as gpd
@@ -30,19 +32,25 @@ from assets.metadata import frame_metadata
 from assets.partitions import county_partitions
 from assets.resources import CountiesResource
 from pipeline.layout import CountyLayout
-from pipeline.operations import CountyRegions
+from pipeline.operations import CountyRegions, load_published, numeric_figures, save_published
 from pipeline.publish import (
+    PROFILES_FILE,
     LayerStyle,
     Publication,
+    PublishError,
+    begin_release,
     build_publication,
+    editing,
     measure_tiling,
     preview_markdown,
     publish_geopackage,
     render_map,
     social_space_polygons,
+    switch_release,
     write_geojson,
     write_profiles_csv,
     write_qml,
+    write_release_record,
     write_report,
 )
 
@@ -158,9 +166,15 @@ def sozialraeume_gpkg(
     county_boundary: gpd.GeoDataFrame,
     barriers: gpd.GeoDataFrame,
 ) -> MaterializeResult:
-    """``sozialraeume.gpkg`` (styled), ``.qml`` files, ``profile.csv``, GeoJSON and report."""
-    key = context.partition_key
-    county = counties.county(key)
+    """The publication as one unit: GeoPackage (styled), QML, CSV, GeoJSON, report, state.
+
+    Everything is written into the run's release folder, then made current with one rename
+    (:mod:`pipeline.publish.release`); a run that fails or is killed leaves the last
+    publication whole. A GeoPackage someone is editing is not replaced.
+    """
+    key, run_id = context.partition_key, context.run.run_id
+    county, layout = counties.county(key), counties.layout(key)
+    _refuse_while_edited(layout)
     catalog = counties.catalog(key)
     regions = CountyRegions.from_frame(cell_regions)
     pub = build_publication(
@@ -171,14 +185,42 @@ def sozialraeume_gpkg(
         parameters=dict(regions.parameters.__dict__), quality=regions.quality,
         input_files=county.input_files(), polygons=sozialraum_polygons,
     )
-    written = _write(pub, counties.layout(key), catalog, municipalities, county_boundary,
+    begin_release(layout, run_id)
+    release = layout.release(run_id)
+    written = _write(pub, release, catalog, municipalities, county_boundary,
                      county_name=county.name, language=config.language)
-    return MaterializeResult(metadata=_metadata(pub, written))
+    previous = load_published(layout.published)
+    save_published(
+        release.published, regions.cells, fingerprint=regions.fingerprint,
+        max_issued=max(regions.max_issued, previous.max_issued if previous else 0),
+        run_id=run_id,
+        names=dict(zip(sozialraum_polygons["sr_id"], sozialraum_polygons["name"], strict=True)))
+    region_profiles.to_parquet(release.folder / PROFILES_FILE, index=False)
+    write_release_record(release.folder, {
+        "run_id": run_id, "county": key,
+        "parameters": dataclasses.asdict(regions.parameters),
+        "quality": numeric_figures(regions.quality),
+        "stability": regions.stability.as_dict()})
+    _refuse_while_edited(layout)  # an editor may have opened it meanwhile
+    switch_release(layout, run_id, [*(p.name for p in written.values()), "published"],
+                   published_at=datetime.now(UTC).isoformat(timespec="seconds"))
+    published = {k: layout.folder / Path(v).name for k, v in written.items()}
+    return MaterializeResult(metadata=_metadata(pub, published) | {
+        "release": MetadataValue.path(str(release.folder))})
+
+
+def _refuse_while_edited(layout: CountyLayout) -> None:
+    reason = editing(layout.geopackage)
+    if reason is not None:
+        raise PublishError(
+            f"{layout.geopackage}: someone has the GeoPackage open for editing ({reason}); "
+            "close it in QGIS (or publish under another name) and run again; the last "
+            "publication stays as it is")
 
 
 def _write(pub: Publication, layout: CountyLayout, catalog, municipalities, county_boundary,
            *, county_name: str, language: str) -> dict[str, Path]:
-    """Every published file, each replaced atomically; their paths by kind."""
+    """Every published file into ``layout`` (a release folder); their paths by kind."""
     written = {"gpkg": publish_geopackage(
         layout.geopackage, pub.layers, descriptions=pub.descriptions,
         styles={name: LayerStyle(name, qml, "Standardstil") for name, qml in pub.qml.items()},

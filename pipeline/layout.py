@@ -6,11 +6,13 @@
         history.duckdb             every publish of every county
         <county>/
             sozialraeume.gpkg      the publication: GeoPackage, report, CSV, GeoJSON,
-            sozialraumbericht.html   and a QML style per layer
-            profile.csv
+            sozialraumbericht.html   and a QML style per layer, each a link through
+            profile.csv              releases/current (pipeline.publish.release)
             sozialraeume.geojson
             <layer>.qml
-            steps/<asset>.parquet  the intermediate result of every step, for notebooks
+            releases/<run>/        every file of one publication; current -> <run>
+            steps/<asset>.parquet  the latest result of every step, for notebooks
+            runs/<run>/            each run's own results (hard links into steps/)
             published/             the published state the next run starts from
 
 Paths are built here and nowhere else, so the assets, the IO manager, the history and the
@@ -92,13 +94,31 @@ class CountyLayout:
         return self.folder / "steps"
 
     def step(self, name: str) -> Path:
-        """The Parquet file of one step (asset)."""
+        """The Parquet file of one step (asset): the latest result of any run."""
         return self.steps / f"{name}.parquet"
+
+    @property
+    def runs(self) -> Path:
+        """Folder of the runs' own step results."""
+        return self.folder / "runs"
+
+    def run_step(self, run_id: str, name: str) -> Path:
+        """The Parquet file of one step as one run wrote it."""
+        return self.runs / run_id / f"{name}.parquet"
 
     @property
     def published(self) -> Path:
         """Folder of the published state read by the next run."""
         return self.folder / "published"
+
+    @property
+    def releases(self) -> Path:
+        """Folder of the publications, one folder per run, ``current`` the published one."""
+        return self.folder / "releases"
+
+    def release(self, run_id: str) -> CountyLayout:
+        """The layout inside one release folder: the same file names, not yet published."""
+        return CountyLayout(self.releases, run_id)
 
     @property
     def history(self) -> Path:

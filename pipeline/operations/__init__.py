@@ -19,6 +19,7 @@ from pipeline.operations.fingerprints import (
 )
 from pipeline.operations.history import (
     append_run,
+    numeric_figures,
     read_profiles,
     read_runs,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "load_counties",
     "load_published",
     "match_regions",
+    "numeric_figures",
     "previous_ids",
     "published_labels",
     "read_profiles",

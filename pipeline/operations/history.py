@@ -39,7 +39,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-__all__ = ["append_run", "read_profiles", "read_runs"]
+__all__ = ["append_run", "numeric_figures", "read_profiles", "read_runs"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -121,7 +121,7 @@ def _long_profiles(profiles: pd.DataFrame, run_id: str, county: str) -> pd.DataF
 def append_run(
     path: str | Path, *, run_id: str, county: str, parameters: Mapping[str, Any],
     quality: Mapping[str, Any], stability: Mapping[str, Any],
-    profiles: pd.DataFrame | None,
+    profiles: pd.DataFrame | None, published_at: datetime | None = None,
 ) -> None:
     """Append one publish to the history (a repeated ``run_id``/``county`` replaces its rows).
 
@@ -134,6 +134,8 @@ def append_run(
         Stored as JSON text; ``stability['changed_share']`` also as its own column.
     profiles : DataFrame or None
         One row per social space with ``sr_id`` and numeric columns.
+    published_at : datetime, optional
+        When the publication became current (UTC); default now.
     """
     if profiles is not None and "sr_id" not in profiles.columns:
         raise ValueError("profiles must have an 'sr_id' column")
@@ -149,7 +151,8 @@ def append_run(
         con.execute("DELETE FROM profiles WHERE run_id = ? AND county = ?", [run_id, county])
         con.execute(
             "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [run_id, county, datetime.now(UTC).replace(tzinfo=None), _json(parameters),
+            [run_id, county, (published_at or datetime.now(UTC)).replace(tzinfo=None),
+             _json(parameters),
              _json(quality), _json(stability), regions, residents,
              stability.get("changed_share")],
         )
@@ -176,3 +179,9 @@ def read_profiles(path: str | Path, run_id: str, county: str) -> pd.DataFrame:
         return con.execute(
             "SELECT sr_id, indicator, value FROM profiles WHERE run_id = ? AND county = ? "
             "ORDER BY sr_id, indicator", [run_id, county]).df()
+
+
+def numeric_figures(figures: Mapping[str, Any]) -> dict[str, float]:
+    """The numeric figures of a report as floats (booleans as 0/1), for the history."""
+    return {k: float(v) for k, v in figures.items()
+            if isinstance(v, int | float | bool) and v is not None}
