@@ -13,7 +13,12 @@ from __future__ import annotations
 
 import os
 
-from dagster import Definitions, load_asset_checks_from_modules, load_assets_from_modules
+from dagster import (
+    Definitions,
+    in_process_executor,
+    load_asset_checks_from_modules,
+    load_assets_from_modules,
+)
 
 from assets import history, indicators, ingest, publish, regions
 from assets.io_manager import ParquetIOManager
@@ -56,4 +61,7 @@ defs = Definitions(
     jobs=[sozialraum_job],
     schedules=[nightly_refresh],
     sensors=[input_change_sensor],
+    # every step of a county run in its one process: no process start per step, and a
+    # killed run leaves no step workers behind (Kubernetes still starts a pod per run)
+    executor=in_process_executor,
 )

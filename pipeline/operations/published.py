@@ -104,8 +104,10 @@ def save_published(
     old = load_published(folder)
     if old is not None:
         max_issued = max(max_issued, old.max_issued)
+    table = cells[["cell_id", "region", "sr_id"]].copy()
+    table.attrs = {}  # only the cells: the same regions give the same bytes
     with atomic_path(folder / _CELLS) as tmp:
-        cells[["cell_id", "region", "sr_id"]].to_parquet(tmp, index=False)
+        table.to_parquet(tmp, index=False)
     state = {"fingerprint": fingerprint, "max_issued": int(max_issued), "run_id": run_id,
              "names": {str(k): str(v) for k, v in sorted((names or {}).items())}}
     with atomic_path(folder / _STATE) as tmp:

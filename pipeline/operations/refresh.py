@@ -132,8 +132,10 @@ class CountyRegions:
                 "cell_regions lacks the run's parameters and IDs "
                 f"(missing columns {missing}, attrs {sorted(frame.attrs)}); it was written by "
                 "an older version: materialize cell_regions again")
+        cells = frame.loc[:, list(_CELL_COLUMNS)].reset_index(drop=True)
+        cells.attrs = {}  # the figures live in the fields below, not twice
         return cls(
-            cells=frame.loc[:, list(_CELL_COLUMNS)].reset_index(drop=True),
+            cells=cells,
             parameters=RegionParameters(**state["parameters"]),
             fingerprint=str(state["fingerprint"]),
             max_issued=int(state["max_issued"]),

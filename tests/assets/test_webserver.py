@@ -1,19 +1,24 @@
 """End to end through the real Dagster webserver and daemon, as the UI launches runs.
 
 Starts the UI as ``make ui`` does (``python -m tools.ui``: webserver + daemon) on a free
-loopback port with a temporary DAGSTER_HOME (the repository's dagster.yaml) and ``SOZIALRAUM_PROCESSED`` in a temporary
-folder, launches ``sozialraum_job`` for the sample county through the GraphQL API with the
-partition tag (what the launchpad sends), waits for success and checks the published
-files, the asset checks and the history row. A second launch must change nothing: the same
-``sr_id`` per cell, the same GeoPackage layers and the same GeoPackage bytes. At the end
-Ctrl-C (SIGINT) must stop the webserver, the daemon and their code servers within seconds.
-A port that is taken is refused before anything starts.
+loopback port with a temporary DAGSTER_HOME (the repository's dagster.yaml, with run
+monitoring polling every 2 s and no automatic retries, so the test sees each run alone) and
+``SOZIALRAUM_PROCESSED`` in a temporary folder, and launches ``sozialraum_job`` for the
+sample county through the GraphQL API with the partition tag (what the launchpad sends):
+
+- two runs at once with different floors: the second waits in the queue until the first
+  has finished, each computes and publishes its own (the history rows and the published
+  GeoPackage follow them in order), and every check passes;
+- a run killed with SIGKILL while it publishes: run monitoring marks it failed, the last
+  publication stays whole and current, the history gets no row, and the next run starts
+  and publishes (the same bytes as the run before it with the same parameters);
+- Ctrl-C (SIGINT) stops the webserver, the daemon and their code servers within seconds;
+  a port that is taken is refused before anything starts.
 """
 
 import hashlib
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -25,10 +30,13 @@ from pathlib import Path
 import pandas as pd
 import pyogrio
 import pytest
+import yaml
 from dagster import DagsterEventType, DagsterInstance
 
-from pipeline.layout import REPO_ROOT
+from assets.launcher import run_worker_pid
+from pipeline.layout import REPO_ROOT, CountyLayout
 from pipeline.operations.history import read_runs
+from pipeline.publish import current_release
 from tools.ui import port_taken
 
 TIMEOUT = 300
@@ -74,7 +82,10 @@ def server(sample_dir, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("webserver")
     home, processed = tmp / "home", tmp / "processed"
     home.mkdir()
-    shutil.copy(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
+    settings = yaml.safe_load((REPO_ROOT / "dagster.yaml").read_text(encoding="utf-8"))
+    settings["run_monitoring"]["poll_interval_seconds"] = 2
+    settings["run_retries"]["enabled"] = False
+    (home / "dagster.yaml").write_text(yaml.safe_dump(settings), encoding="utf-8")
     port = _free_port()
     env = os.environ | {"DAGSTER_HOME": str(home), "SOZIALRAUM_PROCESSED": str(processed),
                         "DAGSTER_DEPLOYMENT": "local", "PYTHONHASHSEED": "0"}
@@ -118,63 +129,93 @@ def _processes_of(home: Path) -> list[int]:
     return found
 
 
-def _launch_and_wait(server: dict) -> str:
+def _launch(server: dict, min_population: int | None = None) -> str:
     repo = server["repo"]
+    ops = {"cell_regions": {"config": {"min_population": min_population}}} \
+        if min_population else {}
     params = {
         "selector": {"repositoryLocationName": repo["location"]["name"],
                      "repositoryName": repo["name"], "jobName": "sozialraum_job"},
-        # one process for all steps: the machine is small, and step isolation is not under
-        # test here (the pool and the run queue are the daemon's and the webserver's part)
-        "runConfigData": {"execution": {"config": {"in_process": {}}}},
+        "runConfigData": {"ops": ops},
         "executionMetadata": {"tags": [{"key": "dagster/partition", "value": "sample"}]},
     }
     result = _graphql(server["port"], LAUNCH, {"params": params})["launchRun"]
     assert result["__typename"] == "LaunchRunSuccess", result
-    run_id = result["run"]["runId"]
+    return result["run"]["runId"]
+
+
+def _wait(server: dict, run_id: str) -> str:
     deadline = time.monotonic() + TIMEOUT
     while True:
         status = _graphql(server["port"], STATUS, {"runId": run_id})["runOrError"]["status"]
         if status in ("SUCCESS", "FAILURE", "CANCELED"):
-            break
+            return status
         assert time.monotonic() < deadline, f"run {run_id} still {status}"
-        time.sleep(2)
-    assert status == "SUCCESS", status
-    return run_id
+        time.sleep(1)
 
 
 def _snapshot(processed: Path) -> dict:
     folder = processed / "sample"
-    gpkg = folder / "sozialraeume.gpkg"
     return {
-        "cells": pd.read_parquet(folder / "steps" / "cell_regions.parquet"),
-        "sha256": hashlib.sha256(gpkg.read_bytes()).hexdigest(),
-        "layers": {name: pyogrio.read_dataframe(gpkg, layer=name)
-                   for name in ("sozialraeume", "zellen")},
+        "sha256": {name: hashlib.sha256((folder / name).read_bytes()).hexdigest()
+                   for name in PUBLISHED},
+        "current": current_release(CountyLayout(processed, "sample")),
     }
 
 
+PUBLISHED = ("sozialraeume.gpkg", "profile.csv", "sozialraeume.geojson",
+             "sozialraumbericht.html", "published/cells.parquet", "published/state.json")
+
+
 @pytest.fixture(scope="module")
-def two_runs(server):
-    runs, snapshots = [], []
-    for _ in range(2):
-        runs.append(_launch_and_wait(server))
-        snapshots.append(_snapshot(server["processed"]))
-    return runs, snapshots
+def queued(server):
+    """Two runs launched at once: a floor of 4,000, then the county's default of 2,500."""
+    first = _launch(server, min_population=4000)
+    second = _launch(server)
+    statuses = [_wait(server, first), _wait(server, second)]
+    return [first, second], statuses, _snapshot(server["processed"])
 
 
-def test_published_files(server, two_runs):
-    folder = server["processed"] / "sample"
-    for name in ("sozialraeume.gpkg", "profile.csv", "sozialraeume.geojson",
-                 "sozialraumbericht.html", "published/cells.parquet", "published/state.json"):
-        assert (folder / name).exists(), name
-    cells = two_runs[1][1]["cells"]
-    assert cells["sr_id"].notna().all() and cells["cell_id"].is_unique
+def _instance(server):
+    return DagsterInstance.from_config(str(server["home"]))
 
 
-def test_checks_passed(server, two_runs):
-    instance = DagsterInstance.from_config(str(server["home"]))
+def test_the_second_run_of_a_county_waits_for_the_first(server, queued):
+    (first, second), statuses, _ = queued
+    assert statuses == ["SUCCESS", "SUCCESS"]
+    instance = _instance(server)
     try:
-        for run_id in two_runs[0]:
+        one, two = (instance.get_run_record_by_id(r) for r in (first, second))
+        assert two.start_time >= one.end_time  # queued behind it, not beside it
+    finally:
+        instance.dispose()
+
+
+def test_each_run_publishes_its_own_in_order(server, queued):
+    (first, second), _, snapshot = queued
+    processed = server["processed"]
+    runs = read_runs(processed / "history.duckdb", "sample").set_index("run_id")
+    assert runs.index.tolist() == [first, second]
+    layout = CountyLayout(processed, "sample")
+    for run_id, floor in ((first, 4000), (second, 2500)):
+        own = pd.read_parquet(layout.run_step(run_id, "cell_regions"))
+        assert json.loads(runs.loc[run_id, "parameters"])["min_population"] == floor
+        assert runs.loc[run_id, "regions"] == own["region"].nunique()
+    residents = pd.read_parquet(layout.run_step(first, "zensus_cells"))[["cell_id", "Einwohner"]]
+    smallest = (pd.read_parquet(layout.run_step(first, "cell_regions")).merge(residents)
+                .groupby("region")["Einwohner"].sum().min())
+    assert smallest >= 4000  # the first run drew with its own floor, not the other's
+    assert snapshot["current"] == second
+    gpkg = processed / "sample" / "sozialraeume.gpkg"
+    assert pyogrio.read_info(gpkg, layer="sozialraeume")["features"] == runs.loc[second, "regions"]
+    for name in PUBLISHED:
+        assert (processed / "sample" / name).exists(), name
+
+
+def test_checks_passed(server, queued):
+    instance = _instance(server)
+    try:
+        for run_id in queued[0]:
             records = instance.all_logs(run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
             results = {r.dagster_event.event_specific_data.check_name:
                        r.dagster_event.event_specific_data.passed for r in records}
@@ -186,22 +227,74 @@ def test_checks_passed(server, two_runs):
         instance.dispose()
 
 
-def test_history_rows(server, two_runs):
+@pytest.fixture(scope="module")
+def killed(server, queued):
+    """A run from the command line killed while it publishes, then the next queued run.
+
+    Such a run has no code server watching it: without run monitoring it would stay
+    STARTED for good and hold a place in the run queue.
+    """
+    env = os.environ | {"DAGSTER_HOME": str(server["home"]),
+                        "SOZIALRAUM_PROCESSED": str(server["processed"])}
+    cli = subprocess.Popen(
+        [str(Path(sys.executable).parent / "dagster"), "asset", "materialize", "-m",
+         "assets.definitions", "--select", "*", "--partition", "sample"],
+        cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    instance = _instance(server)
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        run_id = None
+        while run_id is None or not any(
+                r.dagster_event.step_key == "sozialraeume_gpkg"
+                for r in instance.all_logs(run_id, of_type=DagsterEventType.STEP_START)):
+            assert cli.poll() is None and time.monotonic() < deadline, "no publish to kill"
+            runs = instance.get_runs(limit=1)
+            run_id = runs[0].run_id if runs and runs[0].run_id not in queued[0] else None
+            time.sleep(0.5)
+        time.sleep(1.0)  # in the middle of writing the release
+        assert run_worker_pid(instance, run_id) == cli.pid
+        os.kill(cli.pid, signal.SIGKILL)  # by PID only
+        cli.wait(timeout=30)
+        status = _wait(server, run_id)  # run monitoring must notice
+        message = " ".join(r.dagster_event.message or "" for r in instance.all_logs(run_id)
+                           if r.dagster_event is not None)
+    finally:
+        instance.dispose()
+    after_kill = _snapshot(server["processed"])
+    following = _launch(server)
+    return run_id, status, message, after_kill, following, _wait(server, following)
+
+
+def test_a_killed_run_is_marked_failed_and_the_publication_stays_whole(server, queued, killed):
+    run_id, status, message, after_kill, *_ = killed
+    assert status == "FAILURE"
+    assert f"the run's process {killed_pid(message)} is gone" in message
+    assert after_kill == queued[2]  # every published file as before, the same release current
     runs = read_runs(server["processed"] / "history.duckdb", "sample")
-    assert runs["run_id"].tolist() == two_runs[0]
-    assert (runs["changed_share"] == 0).all() and (runs["regions"] > 0).all()
+    assert run_id not in set(runs["run_id"])
 
 
-def test_second_launch_changes_nothing(two_runs):
-    first, second = two_runs[1]
-    assert first["sha256"] == second["sha256"]  # the publish is byte-deterministic
-    pd.testing.assert_frame_equal(first["cells"], second["cells"])
-    for name, layer in first["layers"].items():
-        pd.testing.assert_frame_equal(layer, second["layers"][name], obj=name)
+def killed_pid(message: str) -> str:
+    """The PID run monitoring names in its message."""
+    return message.split("the run's process ", 1)[1].split(" ", 1)[0] if \
+        "the run's process " in message else "?"
 
 
-def test_ctrl_c_stops_everything_within_seconds(server, two_runs):
-    """Runs after the others (it needs their ``two_runs``): SIGINT, as Ctrl-C in ``make ui``."""
+def test_the_next_run_starts_and_publishes(server, queued, killed):
+    *_, following, status = killed
+    assert status == "SUCCESS"
+    snapshot = _snapshot(server["processed"])
+    assert snapshot["current"] == following
+    # the same inputs and parameters as the run before the kill: the same bytes (the state
+    # names the run that published it)
+    same = {k: v for k, v in snapshot["sha256"].items() if k != "published/state.json"}
+    assert same == {k: v for k, v in queued[2]["sha256"].items() if k in same}
+    runs = read_runs(server["processed"] / "history.duckdb", "sample")
+    assert runs["run_id"].tolist()[-1] == following
+
+
+def test_ctrl_c_stops_everything_within_seconds(server, killed):
+    """Runs after the others (it needs their runs): SIGINT, as Ctrl-C in ``make ui``."""
     proc = server["proc"]
     assert proc.poll() is None
     started = time.monotonic()
