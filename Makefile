@@ -34,8 +34,7 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	@ln -sf $(CURDIR)/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 
 run: $(SAMPLE) $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dagster asset materialize -m assets.definitions --select '*' --partition $(COUNTY)
-	@$(BIN)/python -m tools.outputs $(COUNTY)
+	$(BIN)/python -m tools.run $(COUNTY)
 
 test: $(SAMPLE) $(DAGSTER_HOME)/dagster.yaml
 	@# headless Chromium renders the report in tests/test_report.py (skipped if this fails)

@@ -143,7 +143,7 @@ def _municipal_check(table_asset, role: str, counts: tuple[str, ...]):
     county (a county-level table given by mistake); it warns about rows of unknown
     municipalities, municipalities without a row and counts of 0.
     """
-    name = f"{table_asset.key.path[-1]}_matches_municipalities"
+    name = "matches_municipalities"
 
     @asset_check(
         asset=table_asset, name=name, blocking=True,

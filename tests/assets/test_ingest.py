@@ -20,7 +20,9 @@ def _edit(path, old: str, new: str, encoding: str) -> None:
 
 
 def _checks(result) -> dict:
-    return {e.check_name: e for e in result.get_asset_check_evaluations()}
+    """Check evaluations by ``<asset>:<check>``."""
+    return {f"{e.asset_key.path[-1]}:{e.check_name}": e
+            for e in result.get_asset_check_evaluations()}
 
 
 @pytest.fixture()
@@ -37,8 +39,8 @@ def _run(config, out, groups=(ingest.GROUP,)):
 def test_the_sample_passes_every_ingest_check(county):
     config, _, out = county
     checks = _checks(_run(config, out))
-    assert {"crs_as_expected", "municipal_income_matches_municipalities",
-            "municipal_sgb2_matches_municipalities"} <= set(checks)
+    assert {"county_boundary:crs_as_expected", "municipal_income:matches_municipalities",
+            "municipal_sgb2:matches_municipalities"} <= set(checks)
     assert all(e.passed for e in checks.values())
 
 
@@ -50,10 +52,10 @@ def test_unknown_municipality_and_zero_taxpayers_warn(county):
     result = _run(config, out)
     assert result.success
     checks = _checks(result)
-    sgb2 = checks["municipal_sgb2_matches_municipalities"]
+    sgb2 = checks["municipal_sgb2:matches_municipalities"]
     assert not sgb2.passed and sgb2.severity.value == "WARN"
     assert sgb2.metadata["problems"].value == {"unknown": ["05399099"], "missing": ["05399024"]}
-    income = checks["municipal_income_matches_municipalities"]
+    income = checks["municipal_income:matches_municipalities"]
     assert not income.passed and income.severity.value == "WARN"
     assert income.metadata["problems"].value == {"zero:taxpayers": ["05399016"]}
 
@@ -65,7 +67,7 @@ def test_income_file_without_the_municipalities_stops_the_run(county):
     path.write_text("".join(line for line in lines if not line.startswith("2019;05399")
                             or line.startswith("2019;05399;")), encoding="latin-1")
     result = _run(config, out, groups=(ingest.GROUP, indicators.GROUP))
-    income = _checks(result)["municipal_income_matches_municipalities"]
+    income = _checks(result)["municipal_income:matches_municipalities"]
     assert not income.passed and income.severity.value == "ERROR"
     assert "holds no municipality of the county" in income.metadata["problems"].value["no_rows"][0]
     written = {m.asset_key.path[-1] for m in result.get_asset_materialization_events()}
