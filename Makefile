@@ -37,8 +37,13 @@ run: $(SAMPLE) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m tools.run $(COUNTY)
 
 test: $(SAMPLE) $(DAGSTER_HOME)/dagster.yaml
-	@# headless Chromium renders the report in tests/test_report.py (skipped if this fails)
-	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1 || true
+	@# from Debian: headless Chromium renders the report (tests/publish/test_report.py) and a
+	@# PostgreSQL server holds the instance (tests/assets/test_postgres.py); skipped if missing
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1 \
+		|| echo "chromium could not be installed: the report is not rendered in the tests"
+	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+		|| (apt-get update -qq && apt-get install -y -qq postgresql) >/dev/null 2>&1 \
+		|| echo "postgresql could not be installed: the test on PostgreSQL is skipped"
 	$(BIN)/ruff check pipeline assets tests tools benchmarks
 	$(BIN)/python -m pytest
 

@@ -24,7 +24,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pandas as pd
@@ -37,44 +36,10 @@ from assets.launcher import run_worker_pid
 from pipeline.layout import REPO_ROOT, CountyLayout
 from pipeline.operations.history import read_runs
 from pipeline.publish import current_release
+from tests.helpers import LAUNCH, LOCATIONS, STATUS, free_port, graphql
 from tools.ui import port_taken
 
 TIMEOUT = 300
-
-LAUNCH = """
-mutation Launch($params: ExecutionParams!) {
-  launchRun(executionParams: $params) {
-    __typename
-    ... on LaunchRunSuccess { run { runId } }
-    ... on PythonError { message }
-    ... on InvalidSubsetError { message }
-    ... on RunConfigValidationInvalid { errors { message } }
-  }
-}
-"""
-STATUS = """
-query Status($runId: ID!) { runOrError(runId: $runId) { ... on Run { status } } }
-"""
-LOCATIONS = """
-query { repositoriesOrError { ... on RepositoryConnection {
-  nodes { name location { name } } } } }
-"""
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _graphql(port: int, query: str, variables: dict | None = None) -> dict:
-    body = json.dumps({"query": query, "variables": variables or {}}).encode()
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=body,
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        payload = json.loads(response.read())
-    assert "errors" not in payload, payload
-    return payload["data"]
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +51,7 @@ def server(sample_dir, tmp_path_factory):
     settings["run_monitoring"]["poll_interval_seconds"] = 2
     settings["run_retries"]["enabled"] = False
     (home / "dagster.yaml").write_text(yaml.safe_dump(settings), encoding="utf-8")
-    port = _free_port()
+    port = free_port()
     env = os.environ | {"DAGSTER_HOME": str(home), "SOZIALRAUM_PROCESSED": str(processed),
                         "DAGSTER_DEPLOYMENT": "local", "PYTHONHASHSEED": "0"}
     log = open(tmp / "dagster-dev.log", "wb")  # noqa: SIM115 (closed below)
@@ -98,7 +63,7 @@ def server(sample_dir, tmp_path_factory):
         while True:
             assert proc.poll() is None, (tmp / "dagster-dev.log").read_text()[-3000:]
             try:
-                nodes = _graphql(port, LOCATIONS)["repositoriesOrError"]["nodes"]
+                nodes = graphql(port, LOCATIONS)["repositoriesOrError"]["nodes"]
                 if nodes:
                     break
             except (OSError, AssertionError, KeyError, TypeError):
@@ -139,7 +104,7 @@ def _launch(server: dict, min_population: int | None = None) -> str:
         "runConfigData": {"ops": ops},
         "executionMetadata": {"tags": [{"key": "dagster/partition", "value": "sample"}]},
     }
-    result = _graphql(server["port"], LAUNCH, {"params": params})["launchRun"]
+    result = graphql(server["port"], LAUNCH, {"params": params})["launchRun"]
     assert result["__typename"] == "LaunchRunSuccess", result
     return result["run"]["runId"]
 
@@ -147,7 +112,7 @@ def _launch(server: dict, min_population: int | None = None) -> str:
 def _wait(server: dict, run_id: str) -> str:
     deadline = time.monotonic() + TIMEOUT
     while True:
-        status = _graphql(server["port"], STATUS, {"runId": run_id})["runOrError"]["status"]
+        status = graphql(server["port"], STATUS, {"runId": run_id})["runOrError"]["status"]
         if status in ("SUCCESS", "FAILURE", "CANCELED"):
             return status
         assert time.monotonic() < deadline, f"run {run_id} still {status}"
