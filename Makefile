@@ -45,7 +45,7 @@ test: $(SAMPLE) $(DAGSTER_HOME)/dagster.yaml
 		|| (apt-get update -qq && apt-get install -y -qq postgresql) >/dev/null 2>&1 \
 		|| echo "postgresql could not be installed: the test on PostgreSQL is skipped"
 	$(BIN)/ruff check pipeline assets tests tools benchmarks
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 ui: $(SAMPLE) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m tools.ui --host 127.0.0.1 --port $(PORT)

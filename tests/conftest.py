@@ -1,4 +1,9 @@
-"""Shared fixtures: the generated sample county and a temporary output root."""
+"""Shared fixtures: the generated sample county; how the tests share two cores.
+
+``make test`` runs the tests on two workers (pytest-xdist, ``--dist loadgroup``). Every
+module stays on one worker (its module fixtures run once), and the modules that start the
+Dagster UI with its daemon share one group, so two UIs never compete for the two cores.
+"""
 
 from __future__ import annotations
 
@@ -21,3 +26,15 @@ def sample_dir() -> Path:
         generate_sample_county(SAMPLE_DIR)
         marker.touch()
     return SAMPLE_DIR
+
+
+#: Modules that start a Dagster webserver and daemon: one after the other, on one worker.
+UI_MODULES = ("tests.assets.test_webserver", "tests.assets.test_postgres")
+
+
+def pytest_collection_modifyitems(items):
+    """One xdist group per module, one for the modules that start the UI."""
+    for item in items:
+        module = item.module.__name__
+        item.add_marker(pytest.mark.xdist_group("dagster-ui" if module in UI_MODULES
+                                                else module))

@@ -2,9 +2,10 @@
 
 ``python -m tools.ui [--port 3000] [--host 127.0.0.1]`` (``make ui PORT=...``) refuses a port
 that is already taken before starting anything, starts ``dagster-webserver`` and
-``dagster-daemon`` (what ``dagster dev`` starts, without its slow shutdown), says where the
-UI is once it answers, and on Ctrl-C or SIGTERM stops both process groups within a few
-seconds (SIGTERM, then SIGKILL). If either process ends, the other is stopped too.
+``dagster-daemon`` (what ``dagster dev`` starts, without its slow shutdown) on an instance
+whose storage it has created first (two processes creating it at once can corrupt it),
+says where the UI is once it answers, and on Ctrl-C or SIGTERM stops both process groups
+within a few seconds (SIGTERM, then SIGKILL). If either process ends, the other is stopped.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"port {args.port} on {args.host} is already in use: stop what runs there or "
               f"choose another one, e.g. make ui PORT={args.port + 1}", file=sys.stderr)
         return 2
+    _prepare_instance()
     bin_dir = Path(sys.executable).parent
     commands = [
         [str(bin_dir / "dagster-webserver"), "-m", MODULE, "-h", args.host, "-p",
@@ -79,6 +81,14 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 1
     return 0
+
+
+def _prepare_instance() -> None:
+    """Create the instance's storage once, before two processes race to create it."""
+    from dagster import DagsterInstance
+
+    with DagsterInstance.get():
+        pass
 
 
 def _answers(url: str) -> bool:
