@@ -12,6 +12,7 @@ from datetime import datetime
 import pandas as pd
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
+from assets.errors import reported
 from assets.partitions import county_partitions
 from assets.resources import CountiesResource
 from pipeline.operations import append_run, read_runs
@@ -24,6 +25,7 @@ GROUP = "operations"
     group_name=GROUP, partitions_def=county_partitions, kinds={"duckdb"}, pool="history",
     deps=[AssetKey("sozialraeume_gpkg")],
 )
+@reported
 def sozialraum_history(
     context: AssetExecutionContext, counties: CountiesResource
 ) -> MaterializeResult:

@@ -17,6 +17,7 @@ from dagster import (
     asset_check,
 )
 
+from assets.errors import reported
 from assets.metadata import frame_metadata
 from assets.partitions import county_partitions
 from assets.resources import CountiesResource
@@ -32,6 +33,7 @@ GROUP = "indicators"
 
 
 @asset(group_name=GROUP, partitions_def=county_partitions, kinds={"pandas"})
+@reported
 def cell_indicators(
     context: AssetExecutionContext,
     counties: CountiesResource,
@@ -86,6 +88,7 @@ def indicators_valid(
 
 
 @asset(group_name=GROUP, partitions_def=county_partitions, kinds={"numpy", "pandas"})
+@reported
 def clustering_matrix(
     context: AssetExecutionContext, counties: CountiesResource, cell_indicators: pd.DataFrame
 ) -> Output[pd.DataFrame]:

@@ -14,6 +14,7 @@ from dagster import (
     asset_check,
 )
 
+from assets.errors import reported
 from assets.metadata import frame_metadata
 from assets.partitions import county_partitions
 from assets.resources import CountiesResource
@@ -37,6 +38,7 @@ GROUP = "ingest"
 
 
 @asset(group_name=GROUP, partitions_def=county_partitions, kinds={"geopandas"})
+@reported
 def county_boundary(
     context: AssetExecutionContext, counties: CountiesResource
 ) -> Output[gpd.GeoDataFrame]:
@@ -49,6 +51,7 @@ def county_boundary(
 
 
 @asset(group_name=GROUP, partitions_def=county_partitions, kinds={"geopandas"})
+@reported
 def municipalities(
     context: AssetExecutionContext, counties: CountiesResource
 ) -> Output[gpd.GeoDataFrame]:
@@ -59,6 +62,7 @@ def municipalities(
 
 
 @asset(group_name=GROUP, partitions_def=county_partitions, kinds={"duckdb", "pandas"})
+@reported
 def zensus_cells(
     context: AssetExecutionContext,
     counties: CountiesResource,
@@ -79,6 +83,7 @@ def zensus_cells(
 
 
 @asset(group_name=GROUP, partitions_def=county_partitions, kinds={"pandas"})
+@reported
 def municipal_income(
     context: AssetExecutionContext, counties: CountiesResource
 ) -> Output[pd.DataFrame]:
@@ -89,6 +94,7 @@ def municipal_income(
 
 
 @asset(group_name=GROUP, partitions_def=county_partitions, kinds={"pandas"})
+@reported
 def municipal_sgb2(
     context: AssetExecutionContext, counties: CountiesResource
 ) -> Output[pd.DataFrame]:
@@ -99,6 +105,7 @@ def municipal_sgb2(
 
 
 @asset(group_name=GROUP, partitions_def=county_partitions, kinds={"geopandas"})
+@reported
 def barriers(
     context: AssetExecutionContext, counties: CountiesResource
 ) -> Output[gpd.GeoDataFrame]:

@@ -28,6 +28,7 @@ from dagster import (
     asset_check,
 )
 
+from assets.errors import reported
 from assets.metadata import frame_metadata
 from assets.partitions import county_partitions
 from assets.resources import CountiesResource
@@ -86,6 +87,7 @@ class PublishConfig(Config):
 
 
 @asset(group_name=GROUP, partitions_def=county_partitions, kinds={"geopandas"})
+@reported
 def sozialraum_polygons(
     context: AssetExecutionContext,
     config: PolygonConfig,
@@ -153,6 +155,7 @@ def polygons_tile_county(
 
 
 @asset(group_name=GROUP, partitions_def=county_partitions, kinds={"geopackage", "html"})
+@reported
 def sozialraeume_gpkg(
     context: AssetExecutionContext,
     config: PublishConfig,

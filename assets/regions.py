@@ -29,6 +29,7 @@ from dagster import (
 )
 from pydantic import Field
 
+from assets.errors import reported
 from assets.indicators import summary_markdown
 from assets.metadata import frame_metadata, table_preview
 from assets.partitions import county_partitions
@@ -116,6 +117,7 @@ class RegionConfig(Config):
                         "drawn on, one row per edge (cost, bridge)."),
     },
 )
+@reported
 def cell_regions(
     context: AssetExecutionContext,
     config: RegionConfig,
@@ -263,6 +265,7 @@ def social_spaces_stable(cell_regions: pd.DataFrame) -> AssetCheckResult:
 
 
 @asset(group_name=GROUP, partitions_def=county_partitions, kinds={"pandas"})
+@reported
 def region_profiles(
     context: AssetExecutionContext,
     counties: CountiesResource,

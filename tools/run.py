@@ -16,8 +16,8 @@ import sys
 import time
 
 #: Errors that mean "the input or the configuration is wrong", shown without a stack.
-USER_ERRORS = ("InputError", "ConfigError", "CatalogError", "InfeasibleError", "PublishError",
-               "TilingError")
+USER_ERRORS = ("Failure", "InputError", "ConfigError", "CatalogError", "InfeasibleError",
+               "PublishError", "TilingError")
 
 
 def user_message(error) -> str | None:

@@ -3,7 +3,9 @@
 Matrix: the sample passes every ingest check; a BA row for a municipality the county does
 not have and a municipality with 0 taxpayers warn (the run goes on, the problems are named);
 an income file without the county's municipalities (a county-level table given by mistake)
-fails the blocking check, and the indicators are not computed.
+fails the blocking check, and the indicators are not computed; a letter in a BA count fails
+the step as a Dagster ``Failure`` whose description is the message and whose metadata say
+where (file, line, column).
 """
 
 import pytest
@@ -72,3 +74,18 @@ def test_income_file_without_the_municipalities_stops_the_run(county):
     assert "holds no municipality of the county" in income.metadata["problems"].value["no_rows"][0]
     written = {m.asset_key.path[-1] for m in result.get_asset_materialization_events()}
     assert "municipal_income" in written and "cell_indicators" not in written
+
+
+def test_bad_input_fails_the_step_with_where_it_is(county):
+    """The UI shows the message as the step's failure, with file, line and column."""
+    config, raw, out = county
+    _edit(raw / "sgb2_gemeinden.csv", "Kreuzbach;05399024;216;", "Kreuzbach;05399024;2l6;",
+          "utf-8-sig")
+    result = _run(config, out)
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    data = failure.event_specific_data.user_failure_data
+    assert failure.step_key == "municipal_sgb2"
+    assert "value '2l6' is not a number" in data.description
+    meta = {k: v.value for k, v in data.metadata.items()}
+    assert meta["path"].endswith("sgb2_gemeinden.csv") and meta["error"] == "InputError"
+    assert (meta["line"], meta["column"]) == ("11", "Bedarfsgemeinschaften")
