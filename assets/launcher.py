@@ -13,10 +13,10 @@ whose process is gone is marked failed by run monitoring (``run_monitoring`` in
       class: LocalRunLauncher
 """
 
-import os
-
 from dagster import DagsterEventType, DagsterInstance, DagsterRun, DefaultRunLauncher
 from dagster._core.launcher.base import CheckRunHealthResult, WorkerStatus
+
+from pipeline.files import process_alive
 
 __all__ = ["LocalRunLauncher", "run_worker_pid"]
 
@@ -28,16 +28,6 @@ def run_worker_pid(instance: DagsterInstance, run_id: str) -> int | None:
     if not records:
         return None
     return records[0].event_log_entry.dagster_event.pid
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class LocalRunLauncher(DefaultRunLauncher):
@@ -54,7 +44,7 @@ class LocalRunLauncher(DefaultRunLauncher):
         if pid is None:
             return CheckRunHealthResult(WorkerStatus.RUNNING, "the run has not reported its "
                                         "process yet")
-        if _alive(pid):
+        if process_alive(pid):
             return CheckRunHealthResult(WorkerStatus.RUNNING, f"process {pid} runs",
                                         run_worker_id=str(pid))
         return CheckRunHealthResult(

@@ -5,7 +5,8 @@ Excel, a browser, the next run) see the old file or the new one, never a half-wr
 and a failed write leaves the old file and no temporary file behind. :func:`file_sha256`
 is the content hash that input fingerprints and run metadata record; :func:`read_yaml`
 reads the county file and the indicator catalog safely, naming the file when it fails;
-:func:`writers_of` finds the processes that hold a file open for writing.
+:func:`writers_of` finds the processes that hold a file open for writing and
+:func:`process_alive` tells whether a process (a writer, a run) still lives.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 import yaml
 
-__all__ = ["atomic_path", "file_sha256", "read_yaml", "writers_of"]
+__all__ = ["atomic_path", "file_sha256", "process_alive", "read_yaml", "writers_of"]
 
 _CHUNK = 1 << 20
 
@@ -118,3 +119,16 @@ def writers_of(path: str | os.PathLike) -> list[int]:
         except (OSError, StopIteration, ValueError):
             continue  # the process ended, or it is not ours to look at
     return sorted(found)
+
+
+def process_alive(pid: int | None) -> bool:
+    """Whether a process with this ID lives on this machine (None: no process)."""
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it lives, as another user's
+    return True

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -147,3 +150,34 @@ def graphql(port: int, query: str, variables: dict | None = None) -> dict:
         payload = json.loads(response.read())
     assert "errors" not in payload, payload
     return payload["data"]
+
+
+def start_ui(env: dict, log: Path) -> tuple[subprocess.Popen, int, dict]:
+    """Start the UI and daemon as ``make ui`` does; the process, its port and the repository.
+
+    Waits (up to 300 s on a loaded machine) until the webserver lists the code location;
+    the process runs in a session of its own, so the caller can stop it and its children.
+    """
+    port = free_port()
+    with open(log, "wb") as sink:
+        proc = subprocess.Popen([sys.executable, "-m", "tools.ui", "--host", "127.0.0.1",
+                                 "--port", str(port)], cwd=REPO_ROOT, env=env, stdout=sink,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + 300
+    try:
+        while True:
+            assert proc.poll() is None, log.read_text()[-3000:]
+            try:
+                nodes = graphql(port, LOCATIONS)["repositoriesOrError"]["nodes"]
+                if nodes:
+                    return proc, port, nodes[0]
+            except (OSError, AssertionError, KeyError, TypeError):
+                pass
+            assert time.monotonic() < deadline, "the UI did not come up: " + \
+                log.read_text()[-2000:]
+            time.sleep(1)
+    except BaseException:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGINT)  # tools.ui stops its children
+            proc.wait(timeout=30)
+        raise

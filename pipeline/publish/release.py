@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from pipeline.files import process_alive
 from pipeline.layout import CountyLayout
 
 __all__ = [
@@ -160,7 +161,7 @@ def _remove_stale(layout: CountyLayout) -> None:
                 shutil.rmtree(folder, ignore_errors=True)
     if layout.folder.is_dir():
         for tmp in layout.folder.glob(".*.tmp*"):
-            if not _alive(_writer_pid(tmp.name)):
+            if not process_alive(_writer_pid(tmp.name)):
                 tmp.unlink(missing_ok=True)
 
 
@@ -170,15 +171,3 @@ def _writer_pid(name: str) -> int | None:
         if part.isdigit():
             return int(part)
     return None
-
-
-def _alive(pid: int | None) -> bool:
-    if pid is None:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -14,7 +14,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -24,7 +23,7 @@ import yaml
 
 from pipeline.layout import REPO_ROOT
 from pipeline.operations.history import read_runs
-from tests.helpers import LAUNCH, LOCATIONS, STATUS, county_file, free_port, graphql
+from tests.helpers import LAUNCH, STATUS, county_file, free_port, graphql, start_ui
 
 pytest.importorskip("dagster_postgres", reason="install the dev extra: pip install -e .[dev]")
 
@@ -97,27 +96,12 @@ def ui(postgres, sample_dir, tmp_path_factory):
         "port": postgres["port"], "scheme": "postgresql+psycopg2"}}}
     (home / "dagster.yaml").write_text(yaml.safe_dump(settings), encoding="utf-8")
     config = county_file(tmp, COUNTIES)
-    port = free_port()
     env = os.environ | {"DAGSTER_HOME": str(home), "SOZIALRAUM_PROCESSED": str(processed),
                         "SOZIALRAUM_COUNTIES": str(config), "DAGSTER_PG_HOST": "127.0.0.1",
                         "DAGSTER_PG_USER": "dagster", "DAGSTER_PG_PASSWORD": ""}
-    log = open(tmp / "ui.log", "wb")  # noqa: SIM115 (closed below)
-    proc = subprocess.Popen([sys.executable, "-m", "tools.ui", "--port", str(port)],
-                            cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    proc, port, repo = start_ui(env, tmp / "ui.log")
     try:
-        deadline = time.monotonic() + 300  # a loaded machine takes its time
-        while True:
-            assert proc.poll() is None, (tmp / "ui.log").read_text()[-3000:]
-            try:
-                nodes = graphql(port, LOCATIONS)["repositoriesOrError"]["nodes"]
-                if nodes:
-                    break
-            except (OSError, AssertionError, KeyError, TypeError):
-                pass
-            assert time.monotonic() < deadline, "the UI did not come up"
-            time.sleep(1)
-        yield {"port": port, "repo": nodes[0], "processed": processed, "home": home,
+        yield {"port": port, "repo": repo, "processed": processed, "home": home,
                "env": env}
     finally:
         if proc.poll() is None:
@@ -126,7 +110,6 @@ def ui(postgres, sample_dir, tmp_path_factory):
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
 
 
 @pytest.fixture(scope="module")

@@ -36,7 +36,7 @@ from assets.launcher import run_worker_pid
 from pipeline.layout import REPO_ROOT, CountyLayout
 from pipeline.operations.history import read_runs
 from pipeline.publish import current_release
-from tests.helpers import LAUNCH, LOCATIONS, STATUS, free_port, graphql
+from tests.helpers import LAUNCH, STATUS, graphql, start_ui
 from tools.ui import port_taken
 
 TIMEOUT = 300
@@ -51,26 +51,11 @@ def server(sample_dir, tmp_path_factory):
     settings["run_monitoring"]["poll_interval_seconds"] = 2
     settings["run_retries"]["enabled"] = False
     (home / "dagster.yaml").write_text(yaml.safe_dump(settings), encoding="utf-8")
-    port = free_port()
     env = os.environ | {"DAGSTER_HOME": str(home), "SOZIALRAUM_PROCESSED": str(processed),
                         "DAGSTER_DEPLOYMENT": "local", "PYTHONHASHSEED": "0"}
-    log = open(tmp / "dagster-dev.log", "wb")  # noqa: SIM115 (closed below)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tools.ui", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    proc, port, repo = start_ui(env, tmp / "dagster-dev.log")
     try:
-        deadline = time.monotonic() + 300  # a loaded machine takes its time
-        while True:
-            assert proc.poll() is None, (tmp / "dagster-dev.log").read_text()[-3000:]
-            try:
-                nodes = graphql(port, LOCATIONS)["repositoriesOrError"]["nodes"]
-                if nodes:
-                    break
-            except (OSError, AssertionError, KeyError, TypeError):
-                pass
-            assert time.monotonic() < deadline, "the UI did not come up"
-            time.sleep(1)
-        yield {"port": port, "home": home, "processed": processed, "repo": nodes[0],
+        yield {"port": port, "home": home, "processed": processed, "repo": repo,
                "proc": proc, "log": tmp / "dagster-dev.log"}
     finally:
         if proc.poll() is None:  # the stop test did not run or failed: clean up anyway
@@ -78,7 +63,6 @@ def server(sample_dir, tmp_path_factory):
             proc.wait(timeout=10)
         for pid in _processes_of(home):
             os.kill(pid, signal.SIGKILL)
-        log.close()
 
 
 def _processes_of(home: Path) -> list[int]:
