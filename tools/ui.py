@@ -1,11 +1,12 @@
 """Start the Dagster UI and daemon for the code location; stop both at once on Ctrl-C.
 
-``python -m tools.ui [--port 3000] [--host 127.0.0.1]`` (``make ui PORT=...``) refuses a port
-that is already taken before starting anything, starts ``dagster-webserver`` and
-``dagster-daemon`` (what ``dagster dev`` starts, without its slow shutdown) on an instance
-whose storage it has created first (two processes creating it at once can corrupt it),
-says where the UI is once it answers, and on Ctrl-C or SIGTERM stops both process groups
-within a few seconds (SIGTERM, then SIGKILL). If either process ends, the other is stopped.
+``python -m tools.ui [--port 3000] [--host 127.0.0.1]`` (``make ui PORT=...``) refuses a
+county file it cannot use and a port that is already taken before starting anything,
+starts ``dagster-webserver`` and ``dagster-daemon`` (what ``dagster dev`` starts, without
+its slow shutdown) on an instance whose storage it has created first (two processes
+creating it at once can corrupt it), says where the UI is once it answers, and on Ctrl-C or
+SIGTERM stops both process groups within a few seconds (SIGTERM, then SIGKILL). If either
+process ends, the other is stopped.
 """
 
 from __future__ import annotations
@@ -45,6 +46,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 3000)))
     parser.add_argument("--host", default="127.0.0.1")
     args = parser.parse_args(argv)
+    from pipeline.errors import ConfigError
+    from pipeline.operations import load_counties
+
+    try:
+        load_counties()
+    except ConfigError as err:  # the code location could not load: say why, plainly
+        print(f"the county file cannot be used: {err}", file=sys.stderr)
+        return 2
     if port_taken(args.host, args.port):
         print(f"port {args.port} on {args.host} is already in use: stop what runs there or "
               f"choose another one, e.g. make ui PORT={args.port + 1}", file=sys.stderr)

@@ -36,7 +36,7 @@ from assets.launcher import run_worker_pid
 from pipeline.layout import REPO_ROOT, CountyLayout
 from pipeline.operations.history import read_runs
 from pipeline.publish import current_release
-from tests.helpers import LAUNCH, STATUS, graphql, start_ui
+from tests.helpers import LAUNCH, STATUS, free_port, graphql, start_ui
 from tools.ui import port_taken
 
 TIMEOUT = 300
@@ -267,3 +267,13 @@ def test_a_taken_port_is_refused_at_once(tmp_path):
     assert out.returncode == 2
     assert f"port {port} on 127.0.0.1 is already in use" in out.stderr
     assert f"make ui PORT={port + 1}" in out.stderr
+
+
+def test_a_county_file_that_cannot_be_used_is_refused_at_once(tmp_path):
+    path = tmp_path / "counties.yaml"
+    path.write_text("counties:\n  x:\n    name: X\n    ags: 05314\n", encoding="utf-8")
+    env = os.environ | {"DAGSTER_HOME": str(tmp_path), "SOZIALRAUM_COUNTIES": str(path)}
+    out = subprocess.run([sys.executable, "-m", "tools.ui", "--port", str(free_port())],
+                         env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2
+    assert "the county file cannot be used" in out.stderr and "Traceback" not in out.stderr
