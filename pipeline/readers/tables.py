@@ -9,10 +9,14 @@ parser serve every reader, so a sign means the same wherever it is read.
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 import math
 import os
 import re
+import zipfile
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
@@ -34,6 +38,8 @@ __all__ = [
     "parse_number",
     "parse_value",
     "read_lines",
+    "read_sheets",
+    "Sheet",
 ]
 
 #: Whole-field signs of the statistics offices and the BA: value and note.
@@ -212,3 +218,100 @@ def in_county(frame: pd.DataFrame | None, county_ags: str) -> pd.DataFrame:
     if frame is None:
         return pd.DataFrame({"ags": pd.Series(dtype=str)})
     return frame.loc[frame["ags"].str.startswith(county_ags)].reset_index(drop=True)
+
+
+# --- tables as rows of text: CSV or xlsx ------------------------------------------------
+
+#: How an Excel 97-2003 workbook (OLE compound file) begins.
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A table as rows of text fields, whatever file it came from.
+
+    ``rows[i]`` is physical line ``i + 1`` of a CSV or row ``i + 1`` of a worksheet (the
+    number Excel shows), so messages can name it as ``line``. ``text[i]`` is the line as
+    written (worksheet rows joined by ``;``). ``encoding`` is the text encoding, or
+    ``"xlsx"``; ``name`` the worksheet's name (None for CSV).
+    """
+
+    rows: list[list[str]]
+    text: list[str]
+    encoding: str
+    name: str | None = None
+
+    def where(self, source: str | os.PathLike) -> str:
+        """The file as messages name it: with ``!sheet`` for a worksheet."""
+        return f"{source}!{self.name}" if self.name is not None else str(source)
+
+
+def read_sheets(source: Path, fallback: str, *, sheet: str | None = None) -> list[Sheet]:
+    """The tables of a CSV (one) or an xlsx workbook (each worksheet, or the one named).
+
+    A CSV is ``;``-separated text in UTF-8 or ``fallback`` (:func:`read_lines`). A workbook
+    is read with openpyxl, values as shown: numbers in German notation (``1234,5``) so the
+    one number parser (:func:`parse_value`) reads both, dates as ``dd.mm.yyyy``. A legacy
+    ``.xls`` workbook and other binary files are refused with what to do instead.
+    """
+    with open(source, "rb") as handle:
+        head = handle.read(4096)
+    if head.startswith(_OLE_MAGIC):
+        raise InputError(source, "the file is an Excel 97-2003 workbook (.xls): open it in "
+                                 "Excel or LibreOffice and save it as .xlsx or CSV")
+    if head.startswith(ZIP_MAGIC) and _is_workbook(source):
+        return _workbook_sheets(source, sheet)
+    if sheet is not None:
+        raise InputError(source, f"sheet {sheet!r} given, but the file is not an xlsx workbook")
+    lines, encoding = read_lines(source, fallback)
+    rows = [next(csv.reader([line], delimiter=";"), []) for line in lines]
+    return [Sheet(rows, lines, encoding)]
+
+
+def _is_workbook(source: Path) -> bool:
+    try:
+        with zipfile.ZipFile(source) as archive:
+            return "xl/workbook.xml" in archive.namelist()
+    except zipfile.BadZipFile:
+        return False
+
+
+def _workbook_sheets(source: Path, sheet: str | None) -> list[Sheet]:
+    import openpyxl  # only workbooks need it
+
+    try:
+        book = openpyxl.load_workbook(source, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as err:
+        raise InputError(source, f"the xlsx workbook cannot be opened ({err}): download it "
+                                 "again or save it anew from Excel") from None
+    try:
+        names = list(book.sheetnames)
+        if sheet is not None and sheet not in names:
+            raise InputError(source, f"no sheet {sheet!r}; sheets: {', '.join(names)}")
+        sheets = []
+        for name in [sheet] if sheet is not None else names:
+            rows = [[_cell_text(v) for v in row] for row in book[name].iter_rows(values_only=True)]
+            for row in rows:  # trailing empty cells, as a CSV export would drop them
+                while row and row[-1] == "":
+                    row.pop()
+            sheets.append(Sheet(rows, [";".join(row) for row in rows], "xlsx", name))
+        return sheets
+    finally:
+        book.close()
+
+
+def _cell_text(value: object) -> str:
+    """A worksheet value as the text a German CSV export would hold."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isfinite(value) and value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value).replace(".", ",")
+    if isinstance(value, dt.datetime | dt.date):
+        return value.strftime("%d.%m.%Y")
+    return str(value).replace("\xa0", " ")
