@@ -8,6 +8,7 @@ hashes inputs; :mod:`~pipeline.operations.published` keeps the published state t
 
 from pipeline.operations.counties import (
     County,
+    UnitsSource,
     default_config_path,
     load_counties,
 )
@@ -45,6 +46,7 @@ from pipeline.operations.stable_ids import (
 
 __all__ = [
     "County",
+    "UnitsSource",
     "CountyRegions",
     "FileState",
     "PublishedState",

@@ -21,10 +21,42 @@ from pipeline.files import read_yaml
 from pipeline.layout import REPO_ROOT
 from pipeline.regionalization.parameters import RegionParameters
 
-__all__ = ["County", "default_config_path", "load_counties"]
+__all__ = ["READER_OPTIONS", "County", "UnitsSource", "default_config_path", "load_counties"]
 
 #: Environment variable naming the county file (default ``counties.yaml`` in the repository).
 COUNTIES_ENV = "SOZIALRAUM_COUNTIES"
+
+
+#: Reader options an input may carry besides its ``path`` (``income: {path: ..., columns:
+#: {...}}``), by role; they are passed to the role's reader as keyword arguments.
+READER_OPTIONS: Mapping[str, tuple[str, ...]] = {
+    "vg250": ("layers", "fields"),
+    "income": ("sheet", "columns"),
+    "sgb2": ("sheet", "columns", "rate"),
+    "barriers": ("layer",),
+}
+
+
+@dataclass(frozen=True)
+class UnitsSource:
+    """Polygon units (census blocks, statistical districts) given instead of the Zensus grid.
+
+    ``path``/``layer`` name the polygon layer, ``id`` its unit ID field; ``table`` (with
+    ``table_key`` and ``table_sheet``) an optional attribute table keyed by unit ID, CSV or
+    xlsx; ``columns`` maps the names the indicator catalog uses (``Einwohner``,
+    ``Alter_in_5_Altersklassen:Unter18``, ...) to fields of the layer or the table;
+    ``municipality`` the field with the AGS of each unit (else the VG250 overlay).
+    """
+
+    path: Path
+    id: str
+    columns: Mapping[str, str]
+    layer: str | None = None
+    table: Path | None = None
+    table_key: str | None = None
+    table_sheet: str | None = None
+    municipality: str | None = None
+    crs: str | None = None
 
 
 @dataclass(frozen=True)
@@ -42,6 +74,17 @@ class County:
     parameters: RegionParameters = field(default_factory=RegionParameters)
     options: Mapping[str, Any] = field(default_factory=dict)
     folder: Path = field(default_factory=Path)
+    units: UnitsSource | None = None
+    reading: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    @property
+    def grid(self) -> bool:
+        """True for a county drawn on Zensus grid cells, False for polygon units."""
+        return self.units is None
+
+    def read_options(self, role: str) -> dict[str, Any]:
+        """Keyword arguments for the reader of ``role`` from the county file (may be empty)."""
+        return dict(self.reading.get(role, {}))
 
     def display(self, path: str | os.PathLike) -> str:
         """A path as the outputs name it: relative to the county file's folder, else its name.
@@ -57,6 +100,10 @@ class County:
     def input_files(self) -> dict[str, Path]:
         """All input files by role, e.g. ``zensus:Bevoelkerungszahl`` or ``vg250``."""
         files = {f"zensus:{topic}": path for topic, path in self.zensus.items()}
+        if self.units is not None:
+            files["units"] = self.units.path
+            if self.units.table is not None:
+                files["units:table"] = self.units.table
         for role in ("vg250", "income", "sgb2", "barriers"):
             path = getattr(self, role)
             if path is not None:
@@ -70,8 +117,11 @@ def default_config_path() -> Path:
     return Path(env).resolve() if env else REPO_ROOT / "counties.yaml"
 
 
-_REQUIRED = ("name", "ags", "zensus", "vg250")
-_KNOWN = set(_REQUIRED) | {"income", "sgb2", "barriers", "parameters", "options"}
+_REQUIRED = ("name", "ags", "vg250")
+_KNOWN = set(_REQUIRED) | {"zensus", "units", "income", "sgb2", "barriers", "parameters",
+                           "options"}
+_UNITS_KEYS = ("path", "layer", "id", "columns", "table", "municipality", "crs")
+_TABLE_KEYS = ("path", "key", "sheet")
 _PARAM_FIELDS = {f.name for f in dataclasses.fields(RegionParameters)}
 
 
@@ -131,10 +181,15 @@ def _parse_county(path: Path, base: Path, key: str, entry: Any) -> County:
             "an octal number)")
     if not re.fullmatch(r"\d{5}", ags):
         raise ConfigError(f"{where}: 'ags' must be a 5-digit Kreisschlüssel, got {ags!r}")
-    if not isinstance(entry["zensus"], dict) or not entry["zensus"]:
-        raise ConfigError(f"{where}: 'zensus' must map topics to files")
-    if "Bevoelkerungszahl" not in entry["zensus"]:
-        raise ConfigError(f"{where}: 'zensus' needs the topic 'Bevoelkerungszahl'")
+    if ("zensus" in entry) == ("units" in entry):
+        raise ConfigError(f"{where}: give either 'zensus' (the Zensus grid topics) or 'units' "
+                          "(a polygon layer of small units), "
+                          + ("not both" if "zensus" in entry else "missing zensus"))
+    if "zensus" in entry:
+        if not isinstance(entry["zensus"], dict) or not entry["zensus"]:
+            raise ConfigError(f"{where}: 'zensus' must map topics to files")
+        if "Bevoelkerungszahl" not in entry["zensus"]:
+            raise ConfigError(f"{where}: 'zensus' needs the topic 'Bevoelkerungszahl'")
     params = entry.get("parameters") or {}
     bad = sorted(set(params) - _PARAM_FIELDS)
     if bad:
@@ -147,16 +202,91 @@ def _parse_county(path: Path, base: Path, key: str, entry: Any) -> County:
     def resolve(value: Any) -> Path | None:
         return None if value is None else (base / str(value)).resolve()
 
+    paths, reading = {}, {}
+    for role in ("vg250", "income", "sgb2", "barriers"):
+        paths[role], reading[role] = _input(where, role, entry.get(role))
     return County(
         key=key,
         name=str(entry["name"]),
         ags=ags,
-        zensus={str(t): resolve(p) for t, p in entry["zensus"].items()},
-        vg250=resolve(entry["vg250"]),
-        income=resolve(entry.get("income")),
-        sgb2=resolve(entry.get("sgb2")),
-        barriers=resolve(entry.get("barriers")),
+        zensus={str(t): resolve(p) for t, p in (entry.get("zensus") or {}).items()},
+        vg250=resolve(paths["vg250"]),
+        income=resolve(paths["income"]),
+        sgb2=resolve(paths["sgb2"]),
+        barriers=resolve(paths["barriers"]),
         parameters=parameters,
         options=dict(entry.get("options") or {}),
         folder=base,
+        units=_units(where, entry["units"], resolve) if "units" in entry else None,
+        reading={role: options for role, options in reading.items() if options},
+    )
+
+
+def _input(where: str, role: str, value: Any) -> tuple[str | None, dict[str, Any]]:
+    """Path and reader options of an input given as a path or as ``{path: ..., ...}``."""
+    if value is None or isinstance(value, str):
+        return value, {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: '{role}' must be a file path or a mapping with 'path', "
+                          f"got {type(value).__name__}")
+    allowed = ("path", *READER_OPTIONS[role])
+    unknown = sorted(set(value) - set(allowed))
+    if unknown:
+        raise ConfigError(f"{where}: {role}: unknown keys {unknown}; allowed: {list(allowed)}")
+    if not isinstance(value.get("path"), str):
+        raise ConfigError(f"{where}: {role}: 'path' must name the file")
+    options = {k: v for k, v in value.items() if k != "path"}
+    for name in ("columns", "fields", "layers", "rate"):
+        if name in options and not isinstance(options[name], dict):
+            raise ConfigError(f"{where}: {role}: '{name}' must be a mapping, "
+                              f"got {options[name]!r}")
+    for name in ("sheet", "layer"):
+        if name in options and not isinstance(options[name], str):
+            raise ConfigError(f"{where}: {role}: '{name}' must be a name in quotes, "
+                              f"got {options[name]!r}")
+    return value["path"], options
+
+
+def _units(where: str, value: Any, resolve) -> UnitsSource:
+    """The ``units:`` entry: the polygon layer, its ID, the column map, the optional table."""
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: 'units' must be a mapping with path, id and columns")
+    unknown = sorted(set(value) - set(_UNITS_KEYS))
+    if unknown:
+        raise ConfigError(f"{where}: units: unknown keys {unknown}; allowed: {list(_UNITS_KEYS)}")
+    for name in ("path", "id"):
+        if not isinstance(value.get(name), str):
+            raise ConfigError(f"{where}: units: '{name}' must be given as text")
+    columns = value.get("columns") or {}
+    if not isinstance(columns, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in columns.items()):
+        raise ConfigError(f"{where}: units: 'columns' must map catalog column names to field "
+                          "names, e.g. {Einwohner: EW_insgesamt}")
+    if "Einwohner" not in columns:
+        raise ConfigError(f"{where}: units: 'columns' must name the residents' field as "
+                          "Einwohner, e.g. columns: {Einwohner: EW_insgesamt}")
+    table = value.get("table")
+    if table is not None:
+        if isinstance(table, str):
+            table = {"path": table}
+        if not isinstance(table, dict) or not isinstance(table.get("path"), str):
+            raise ConfigError(f"{where}: units: 'table' must be a file path or "
+                              "{path: ..., key: ..., sheet: ...}")
+        bad = sorted(set(table) - set(_TABLE_KEYS))
+        if bad:
+            raise ConfigError(f"{where}: units: table: unknown keys {bad}; "
+                              f"allowed: {list(_TABLE_KEYS)}")
+    for name in ("layer", "municipality", "crs"):
+        if value.get(name) is not None and not isinstance(value[name], str):
+            raise ConfigError(f"{where}: units: '{name}' must be given as text")
+    return UnitsSource(
+        path=resolve(value["path"]),
+        id=value["id"],
+        columns={str(k): str(v) for k, v in columns.items()},
+        layer=value.get("layer"),
+        table=resolve(table["path"]) if table else None,
+        table_key=str(table.get("key") or value["id"]) if table else None,
+        table_sheet=table.get("sheet") if table else None,
+        municipality=value.get("municipality"),
+        crs=value.get("crs"),
     )
