@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from pipeline.graph.base import Graph
 from pipeline.indicators.catalog import (
     EXPRESSION_FIELDS,
     SHARE_UNIT,
@@ -17,7 +18,12 @@ from pipeline.indicators.catalog import (
     load_catalog,
 )
 from pipeline.indicators.expressions import Expression, resolve_column
-from pipeline.indicators.shrinkage import StabilizeParams, grid_ring, stabilize_rate
+from pipeline.indicators.shrinkage import (
+    StabilizeParams,
+    grid_ring,
+    ring_matrix,
+    stabilize_rate,
+)
 from pipeline.indicators.spreading import spread_municipal, sum_by_municipality
 
 __all__ = [
@@ -70,6 +76,7 @@ def compute_cell_indicators(
     *,
     resolution: float = 100.0,
     on_missing: str = "skip",
+    neighbours: Graph | None = None,
 ) -> CellIndicators:
     """Compute, stabilise and summarise every catalog indicator per cell.
 
@@ -89,6 +96,9 @@ def compute_cell_indicators(
     on_missing : {"skip", "raise"}, default "skip"
         What to do with an indicator whose input columns are absent (a topic not
         configured, no municipal file): skip it with a warning, or raise.
+    neighbours : Graph, optional
+        Contiguity of polygon units (census blocks) for the neighbourhood rings, instead of
+        the grid; their areas come from an ``area_km2`` column of ``cells``.
 
     Returns
     -------
@@ -99,7 +109,8 @@ def compute_cell_indicators(
     components, skipped = compute_components(cells, catalog, municipal, resolution=resolution,
                                              on_missing=on_missing)
     present = catalog.only([k for k in catalog.keys if k not in skipped])
-    table, info = stabilize_indicators(components, present, params, resolution=resolution)
+    table, info = stabilize_indicators(components, present, params, resolution=resolution,
+                                       neighbours=neighbours)
     summary = summarize_indicators(table, present, stabilization=info)
     return CellIndicators(table, summary, skipped, components.attrs.get("prepared", {}))
 
@@ -138,7 +149,8 @@ def compute_components(
     out: dict[str, np.ndarray] = {}
     counts: dict[str, dict[str, int]] = {}
     skipped: dict[str, str] = {}
-    area = (resolution / 1000.0) ** 2
+    area = (cells["area_km2"].to_numpy(np.float64) if "area_km2" in cells.columns
+            else np.full(len(cells), (resolution / 1000.0) ** 2))
     for indicator in catalog:
         reason = _unavailable(indicator, cells, municipal)
         if reason:
@@ -283,7 +295,7 @@ def _cell_components(indicator: Indicator, cells: pd.DataFrame, area: float):
     kind, topic = indicator.kind, indicator.topic
     if kind in ("share", "ratio", "density"):
         num = indicator.numerator.evaluate(cells, topic) * indicator.scale
-        den = (np.full(len(cells), area) if kind == "density"
+        den = (area if kind == "density"
                else indicator.denominator.evaluate(cells, topic))
         return _ratio(num, den, clip=kind == "share")
     value = indicator.value.evaluate(cells, topic)
@@ -346,6 +358,7 @@ def stabilize_indicators(
     params: StabilizeParams | None = None,
     *,
     resolution: float = 100.0,
+    neighbours: Graph | None = None,
 ) -> tuple[pd.DataFrame, dict[str, int]]:
     """Add the stabilised value ``<key>`` beside ``<key>_raw`` for every indicator.
 
@@ -361,6 +374,8 @@ def stabilize_indicators(
         The indicators present in ``components``.
     params : StabilizeParams, optional
     resolution : float, default 100
+    neighbours : Graph, optional
+        Contiguity of polygon units; the rings are its k-rings instead of the grid's.
 
     Returns
     -------
@@ -377,7 +392,10 @@ def stabilize_indicators(
     if lacking:
         raise ValueError(f"components lack {lacking}; compute them with compute_components")
     needs_ring = params.method != "none" and any(i.stabilize for i in catalog)
-    ring = grid_ring(components["x"], components["y"], params, resolution) if needs_ring else None
+    ring = None
+    if needs_ring:
+        ring = (ring_matrix(neighbours, params.k) if neighbours is not None
+                else grid_ring(components["x"], components["y"], params, resolution))
     ids = [c for c in ID_COLUMNS if c in components.columns]
     parts: list[pd.DataFrame] = [components[ids]]
     info: dict[str, dict[str, float]] = {}

@@ -162,6 +162,7 @@ def draw_county_regions(
     barriers: gpd.GeoDataFrame | None = None,
     published: PublishedState | None = None,
     warm_start: bool = True,
+    polygons: gpd.GeoSeries | None = None,
 ) -> tuple[CountyRegions, Graph]:
     """The social spaces of a county for this run, and the cell graph they were drawn on.
 
@@ -181,6 +182,8 @@ def draw_county_regions(
     warm_start : bool, default True
         Start from the published labels, and reuse them unchanged when the fingerprint is
         the published one. IDs are matched to the published ones either way.
+    polygons : GeoSeries, optional
+        Polygon units in row order of ``cells`` (census blocks) instead of grid cells.
 
     Returns
     -------
@@ -190,16 +193,18 @@ def draw_county_regions(
     population = cells["Einwohner"].to_numpy(np.float64)
     features = np.asarray(features, dtype=np.float64)
     stamp = fingerprint(cell_ids, population, features, params.__dict__)
-    graph = build_cell_graph(cells, params, barriers)
+    graph = build_cell_graph(cells, params, barriers, polygons)
     reused = None
     if warm_start and published is not None and published.fingerprint == stamp:
         reused = published_labels(cell_ids, published)
     if reused is not None:
         labels = reused
-        quality = report_regions(cells, labels, features, params, graph=graph).as_dict()
+        quality = report_regions(cells, labels, features, params, graph=graph,
+                                 polygons=polygons).as_dict()
     else:
         warm = warm_start_labels(cell_ids, published) if warm_start else None
-        result = draw_regions(cells, features, params, barriers, warm_start=warm, graph=graph)
+        result = draw_regions(cells, features, params, barriers, warm_start=warm, graph=graph,
+                              polygons=polygons)
         labels, quality = result.labels.astype(np.int64), result.report.as_dict()
     stable = assign_stable_ids(cell_ids, labels, population, published, county_ags)
     regions = CountyRegions(

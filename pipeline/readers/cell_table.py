@@ -18,7 +18,7 @@ import shapely
 from pipeline.crs import GRID_CRS
 from pipeline.errors import InputError
 
-__all__ = ["assign_municipality", "join_topics"]
+__all__ = ["assign_municipality", "join_topics", "municipality_at"]
 
 #: Columns every reader output has besides the value columns.
 _KEY_COLUMNS = ("cell_id", "x", "y")
@@ -92,14 +92,21 @@ def assign_municipality(
     ndarray of object
         AGS per cell.
     """
-    munis = municipalities.to_crs(GRID_CRS)
     centres = shapely.points(
         np.asarray(x, dtype=float) + resolution / 2, np.asarray(y, dtype=float) + resolution / 2
     )
+    return municipality_at(centres, municipalities)
+
+
+def municipality_at(points: np.ndarray, municipalities: gpd.GeoDataFrame) -> np.ndarray:
+    """AGS of the municipality holding each point (EPSG:3035), the nearest one outside all.
+
+    A point on a shared border goes to the lowest-indexed municipality, deterministically.
+    """
+    munis = municipalities.to_crs(GRID_CRS)
     tree = shapely.STRtree(munis.geometry.values)
-    cell_idx, muni_idx = tree.query(centres, predicate="within")
-    result = np.full(len(centres), -1, dtype=np.int64)
-    # a centre on a shared border: the lowest-indexed municipality wins, deterministically
+    cell_idx, muni_idx = tree.query(points, predicate="within")
+    result = np.full(len(points), -1, dtype=np.int64)
     order = np.lexsort((muni_idx, cell_idx))
     cell_idx, muni_idx = cell_idx[order], muni_idx[order]
     first = np.ones(cell_idx.size, bool)
@@ -107,6 +114,6 @@ def assign_municipality(
     result[cell_idx[first]] = muni_idx[first]
     missing = np.flatnonzero(result < 0)
     if missing.size:
-        near_cells, near_munis = tree.query_nearest(centres[missing], all_matches=False)
+        near_cells, near_munis = tree.query_nearest(points[missing], all_matches=False)
         result[missing[near_cells]] = near_munis
     return munis["ags"].to_numpy()[result]

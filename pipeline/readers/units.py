@@ -40,7 +40,7 @@ _RESERVED = ("unit_id", "population", "parent", "geometry")
 def read_units(
     path: str | os.PathLike,
     id_column: str,
-    population_column: str,
+    population_column: str | None,
     indicator_columns: Sequence[str] = (),
     *,
     layer: str | None = None,
@@ -55,8 +55,9 @@ def read_units(
         Any vector file GDAL reads (GeoPackage, shapefile, GeoJSON, ...).
     id_column : str
         Field with the unit ID; non-null and unique.
-    population_column : str
-        Field with the residents per unit; numeric, non-null and non-negative.
+    population_column : str or None
+        Field with the residents per unit; numeric, non-null and non-negative. None when the
+        residents come from another table (the output then has no ``population``).
     indicator_columns : sequence of str, default ()
         Numeric fields to carry along (missing values allowed).
     layer : str, optional
@@ -94,7 +95,7 @@ def read_units(
     display = layer_display(str(path), name)
     wanted = [
         id_column,
-        population_column,
+        *([population_column] if population_column else []),
         *indicators,
         *([parent_column] if parent_column else []),
     ]
@@ -103,7 +104,8 @@ def read_units(
     units = read_layer(source, display, name, [fields[c] for c in dict.fromkeys(wanted)])
     ids = _unit_ids(units, fields[id_column])
     table = {"unit_id": ids}
-    table["population"] = _numeric(units, fields[population_column], ids, required=True)
+    if population_column:
+        table["population"] = _numeric(units, fields[population_column], ids, required=True)
     for column in indicators:
         table[column] = _numeric(units, fields[column], ids, required=False)
     if parent_column:
@@ -123,9 +125,11 @@ def _check_unit_arguments(
     indicator_columns: Sequence[str],
     parent_column: str | None,
 ) -> list[str]:
-    for label, value in (("id_column", id_column), ("population_column", population_column)):
-        if not isinstance(value, str):
-            raise TypeError(f"{label} must be a field name, got {value!r}")
+    if not isinstance(id_column, str):
+        raise TypeError(f"id_column must be a field name, got {id_column!r}")
+    if population_column is not None and not isinstance(population_column, str):
+        raise TypeError(f"population_column must be a field name or None, "
+                        f"got {population_column!r}")
     if parent_column is not None and not isinstance(parent_column, str):
         raise TypeError(f"parent_column must be a field name or None, got {parent_column!r}")
     if isinstance(indicator_columns, str) or not all(isinstance(c, str) for c in indicator_columns):

@@ -16,6 +16,7 @@ from pipeline.regionalization.cell_regions import (
     graph_from_table,
     graph_table,
     report_regions,
+    unit_centres,
 )
 from pipeline.regionalization.parameters import (
     PARAMETER_TYPES,
@@ -57,5 +58,6 @@ __all__ = [
     "regionalize",
     "regions_crossing",
     "report_regions",
+    "unit_centres",
     "ssw_sst",
 ]

@@ -21,6 +21,7 @@ from pipeline.graph.base import Graph
 from pipeline.graph.contiguity import (
     bridge_components,
     build_grid_contiguity,
+    build_polygon_contiguity,
     cut_edges_between,
     weight_barrier_edges,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "graph_from_table",
     "graph_table",
     "report_regions",
+    "unit_centres",
 ]
 
 #: Side of a Zensus grid cell in metres.
@@ -53,26 +55,46 @@ class CellRegions:
     report: PartitionReport
 
 
+def unit_centres(cells: pd.DataFrame, polygons: gpd.GeoSeries | None = None) -> np.ndarray:
+    """Centre of every unit in EPSG:3035, shape (n, 2).
+
+    Grid cells carry their lower-left corners in ``x``, ``y``; polygon units (``polygons``
+    given) their representative points.
+    """
+    xy = cells[["x", "y"]].to_numpy(np.float64)
+    return xy if polygons is not None else xy + CELL_SIZE / 2
+
+
 def build_cell_graph(
     cells: pd.DataFrame,
     params: RegionParameters,
     barriers: gpd.GeoDataFrame | None = None,
+    polygons: gpd.GeoSeries | None = None,
 ) -> Graph:
-    """Contiguity graph of the cells under the given parameters.
+    """Contiguity graph of the cells (or polygon units) under the given parameters.
 
     Parameters
     ----------
     cells : DataFrame
-        With ``x``, ``y`` (lower-left corners, EPSG:3035) and, for nesting, ``ags``.
+        With ``x``, ``y`` (lower-left corners of grid cells or representative points of
+        polygon units, EPSG:3035) and, for nesting, ``ags``.
     params : RegionParameters
         ``contiguity``, ``bridge_distance``, ``barrier_weight`` and ``nested`` are used.
     barriers : GeoDataFrame, optional
         Barrier lines in any CRS.
+    polygons : GeoSeries, optional
+        The units' polygons in row order (census blocks): contiguity from shared edges
+        (libpysal) instead of the grid.
     """
-    x = cells["x"].to_numpy(np.float64)
-    y = cells["y"].to_numpy(np.float64)
-    centres = np.column_stack([x + CELL_SIZE / 2, y + CELL_SIZE / 2])
-    graph = build_grid_contiguity(x, y, CELL_SIZE, params.contiguity)
+    centres = unit_centres(cells, polygons)
+    if polygons is not None:
+        if len(polygons) != len(cells):
+            raise ValueError(f"polygons has {len(polygons)} rows, cells {len(cells)}")
+        graph = build_polygon_contiguity(polygons, params.contiguity)
+    else:
+        graph = build_grid_contiguity(cells["x"].to_numpy(np.float64),
+                                      cells["y"].to_numpy(np.float64), CELL_SIZE,
+                                      params.contiguity)
     if params.nested:
         graph = cut_edges_between(graph, cells["ags"].to_numpy())
     if params.bridge_distance > 0:
@@ -93,6 +115,7 @@ def draw_regions(
     population_column: str = "Einwohner",
     warm_start: np.ndarray | None = None,
     graph: Graph | None = None,
+    polygons: gpd.GeoSeries | None = None,
 ) -> CellRegions:
     """Partition the cells into contiguous social spaces within the population bounds.
 
@@ -110,6 +133,8 @@ def draw_regions(
     graph : Graph, optional
         The cells' graph, built before with the same parameters and barriers; default
         :func:`build_cell_graph`.
+    polygons : GeoSeries, optional
+        Polygon units in row order instead of grid cells (:func:`build_cell_graph`).
 
     Returns
     -------
@@ -117,13 +142,8 @@ def draw_regions(
     """
     population = cells[population_column].to_numpy(np.float64)
     if graph is None:
-        graph = build_cell_graph(cells, params, barriers)
-    centres = np.column_stack(
-        [
-            cells["x"].to_numpy(np.float64) + CELL_SIZE / 2,
-            cells["y"].to_numpy(np.float64) + CELL_SIZE / 2,
-        ]
-    )
+        graph = build_cell_graph(cells, params, barriers, polygons)
+    centres = unit_centres(cells, polygons)
     try:
         result = _regionalize(graph, features, population, params, centres, warm_start)
     except InfeasibleError as err:
@@ -133,7 +153,7 @@ def draw_regions(
         more = ", ..." if len(err.units) > 10 else ""
         raise InfeasibleError(f"{err} [cells: {', '.join(ids)}{more}]", units=err.units) from err
     report = report_regions(cells, result.labels, features, params, graph=graph,
-                            population_column=population_column)
+                            population_column=population_column, polygons=polygons)
     return CellRegions(result.labels, graph, report)
 
 
@@ -146,14 +166,15 @@ def report_regions(
     graph: Graph | None = None,
     barriers: gpd.GeoDataFrame | None = None,
     population_column: str = "Einwohner",
+    polygons: gpd.GeoSeries | None = None,
 ) -> PartitionReport:
     """The quality report of social spaces drawn on the cells (:func:`partition_report`).
 
-    Compactness from the cell edges, border crossings from ``ags``, bounds from
-    ``params``; the graph is built from ``params`` and ``barriers`` unless given.
+    Compactness from the cell edges (or the unit polygons), border crossings from ``ags``,
+    bounds from ``params``; the graph is built from ``params`` and ``barriers`` unless given.
     """
     if graph is None:
-        graph = build_cell_graph(cells, params, barriers)
+        graph = build_cell_graph(cells, params, barriers, polygons)
     return partition_report(
         graph,
         labels,
@@ -161,8 +182,9 @@ def report_regions(
         params.min_population,
         params.max_population,
         features,
-        cells=cells[["x", "y"]].to_numpy(np.float64),
+        cells=cells[["x", "y"]].to_numpy(np.float64) if polygons is None else None,
         cell_size=CELL_SIZE,
+        geometries=polygons.reset_index(drop=True) if polygons is not None else None,
         parent=cells["ags"].to_numpy() if "ags" in cells.columns else None,
     )
 
