@@ -43,6 +43,17 @@ _LONG_ID = r"^CRS3035RES(?P<res>\d+)(?P<unit>k?m)N(?P<n>\d+)E(?P<e>\d+)$"
 _SHORT_ID = r"^(?P<res>\d+)(?P<unit>k?m)N(?P<n>\d+)E(?P<e>\d+)$"
 _NUMBER = r"[+-]?\d+(?:\.\d+)?"
 _THOUSANDS = r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?"
+# a whole number with one kind of thousands separator: 1.097, 1,097, 1.234.567
+_GROUPED = r"[+-]?\d{1,3}(?:(?:\.\d{3})+|(?:,\d{3})+)"
+#: How a field is parsed: counts are whole numbers, rates keep the decimal comma.
+NUMBER_KINDS = ("count", "rate", "coordinate")
+#: Zensus 2011 markers in value fields, with the reason the value is missing.
+MARKERS_2011: Mapping[int, str] = {
+    -1: "secret or unknown (Zensus 2011 marker -1)",
+    -9: "not meaningful or unknown (Zensus 2011 marker -9)",
+}
+_LONG_FORMAT = ("merkmal", "auspraegung_code", "anzahl")
+_LONG_MEMBER = re.compile(r"[a-z]\d*(?:100m|1km)\.csv$", re.IGNORECASE)  # Bevoelkerung100M.csv
 _SEPARATORS = (",", "\t", "|")
 
 
@@ -114,10 +125,17 @@ def _extract(path: Path, resolution: str, tmp: Path) -> tuple[Path, str, str]:
             hits = [info for info in members if info.filename.lower().endswith(suffix)]
             if len(hits) != 1:
                 names = ", ".join(info.filename for info in members) or "none"
+                long = [i.filename for i in members if _LONG_MEMBER.search(i.filename)]
+                hint = (
+                    f" ({long[0]} looks like a Zensus 2011 thematic file in long format, "
+                    "which is not supported)"
+                    if long and not hits
+                    else ""
+                )
                 raise InputError(
                     path,
                     f"expected exactly one member ending in '{suffix}', found {len(hits)}; "
-                    f"members: {names}",
+                    f"members: {names}{hint}",
                 )
             target = tmp / "member.csv"
             with archive.open(hits[0]) as src, target.open("wb") as dst:
@@ -192,6 +210,8 @@ def header_columns(
 ) -> tuple[str, str, str, list[str], str | None]:
     """Names of the ID, centre, value and flag columns, checked against the header."""
     by_lower = {name.lower(): name for name in csv.header}
+    if all(name in by_lower for name in _LONG_FORMAT):
+        raise csv.error(_long_format_reason(", ".join(csv.header), resolution), line=1)
     key_names = []
     for expected in (f"GITTER_ID_{resolution}", f"x_mp_{resolution}", f"y_mp_{resolution}"):
         if expected.lower() not in by_lower:
@@ -225,6 +245,16 @@ def header_columns(
             )
         values = wanted
     return key_names[0], key_names[1], key_names[2], values, flag
+
+
+def _long_format_reason(found: str, resolution: str) -> str:
+    return (
+        f"this is a Zensus 2011 thematic file in long format ({found}: one line per cell and "
+        "characteristic), which is not supported; use a file in wide format, one line per "
+        f"cell with the columns GITTER_ID_{resolution};x_mp_{resolution};y_mp_{resolution};"
+        "<values> (the Zensus 2022 topics, or the Zensus 2011 population and 1 km "
+        "demography files)"
+    )
 
 
 def scan_cells(
@@ -290,27 +320,47 @@ def _matches(text: pa.ChunkedArray, pattern: str) -> pa.ChunkedArray:
     return pc.match_substring_regex(text, f"^(?:{pattern})$")
 
 
-def _numbers(raw: pa.ChunkedArray, *, thousands: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """German-formatted numbers as float; also the dash and the not-a-number masks.
+@dataclass(frozen=True)
+class Numbers:
+    """Parsed fields of one column: values and the masks the checks need."""
 
-    Empty fields become NaN. With ``thousands``, ``1.234`` is 1234; otherwise a dot is only
-    taken as a thousands separator in front of a decimal comma (``1.234,5``).
+    values: np.ndarray  # float64, NaN for empty, dash and unparseable fields
+    dash: np.ndarray  # the en dash (or a hyphen)
+    bad: np.ndarray  # neither a number, nor empty, nor the dash
+    fraction: np.ndarray  # a number with a decimal part (an error in a count column)
+
+
+def _numbers(raw: pa.ChunkedArray, *, kind: str) -> Numbers:
+    """German-formatted numbers as float, read as ``kind`` (one of :data:`NUMBER_KINDS`).
+
+    Empty fields become NaN. A ``count`` is a whole number: a ``.`` or ``,`` followed by
+    groups of exactly three digits is a thousands separator (``1.097`` and ``1,097`` are
+    1097), anything else with a decimal mark is flagged in ``fraction``. A ``rate`` keeps
+    the decimal comma (``36,75``); a dot is a thousands separator only in front of a
+    decimal comma (``1.234,5``). A ``coordinate`` reads ``1.234`` as 1234.
     """
     text = _text(raw)
     empty = pc.equal(text, "")
     dash = pc.is_in(text, value_set=pa.array(_DASHES))
-    grouped = _matches(text, _THOUSANDS)
-    if not thousands:
-        grouped = pc.and_(grouped, pc.match_substring(text, ","))
-    body = pc.if_else(grouped, pc.replace_substring(text, ".", ""), text)
-    body = pc.replace_substring(body, ",", ".")
+    dotted = _matches(text, _THOUSANDS)
+    if kind == "rate":
+        dotted = pc.and_(dotted, pc.match_substring(text, ","))
+    body = pc.if_else(dotted, pc.replace_substring(text, ".", ""), text)
+    grouped = _matches(text, _GROUPED) if kind == "count" else pa.scalar(False)
+    whole = pc.replace_substring(pc.replace_substring(text, ".", ""), ",", "")
+    body = pc.if_else(grouped, whole, pc.replace_substring(body, ",", "."))
     valid = _matches(body, _NUMBER)
     values = pc.cast(pc.if_else(valid, body, pa.scalar(None, pa.string())), pa.float64())
-    bad = pc.invert(pc.or_(pc.or_(valid, empty), dash))
-    return (
+    fraction = pc.and_(valid, pc.match_substring(body, "."))
+
+    def mask(array) -> np.ndarray:
+        return array.to_numpy(zero_copy_only=False).astype(bool)
+
+    return Numbers(
         values.to_numpy(zero_copy_only=False).astype(float),
-        dash.to_numpy(zero_copy_only=False).astype(bool),
-        bad.to_numpy(zero_copy_only=False).astype(bool),
+        mask(dash),
+        mask(pc.invert(pc.or_(pc.or_(valid, empty), dash))),
+        mask(fraction),
     )
 
 
@@ -332,19 +382,21 @@ def _bad_value(
 def read_centres(
     csv: ZensusCsv, raw: pa.Table, id_col: str, x_col: str, y_col: str
 ) -> tuple[np.ndarray, np.ndarray]:
+    """Cell centres as float, every field a plain number of metres."""
     centres = []
     for column in (x_col, y_col):
-        values, _, bad = _numbers(raw[column], thousands=True)
-        bad |= np.isnan(values)
+        parsed = _numbers(raw[column], kind="coordinate")
+        bad = parsed.bad | np.isnan(parsed.values)
         if bad.any():
             raise _bad_value(csv, raw, bad, column, id_col, "a coordinate in metres")
-        centres.append(values)
+        centres.append(parsed.values)
     return centres[0], centres[1]
 
 
 def centres_in_area(
     x: np.ndarray, y: np.ndarray, bbox: tuple[float, ...] | None, geometry: BaseGeometry | None
 ) -> np.ndarray:
+    """Mask of the centres in the geometry (exactly) or else the bbox (all if neither)."""
     if geometry is not None:
         return shapely.intersects_xy(geometry, x, y)
     if bbox is not None:
@@ -353,8 +405,14 @@ def centres_in_area(
     return np.ones(len(x), dtype=bool)
 
 
-def parse_grid_ids(csv: ZensusCsv, ids: pa.ChunkedArray, size: int, id_col: str) -> pd.DataFrame:
-    """Lower-left corner and canonical ID from long (``CRS3035RES...``) or short IDs."""
+def parse_grid_ids(
+    csv: ZensusCsv, ids: pa.ChunkedArray, size: int, id_col: str
+) -> tuple[pd.DataFrame, bool]:
+    """Lower-left corner and canonical ID from long (``CRS3035RES...``) or short IDs.
+
+    Also returns whether every ID has the short form of Zensus 2011 (``100mN26680E43341``),
+    which tells the 2011 files, with their ``-1``/``-9`` markers, from the 2022 ones.
+    """
     text = _text(ids)
     long, short = pc.extract_regex(text, _LONG_ID), pc.extract_regex(text, _SHORT_ID)
     is_long = long.is_valid()
@@ -397,9 +455,11 @@ def parse_grid_ids(csv: ZensusCsv, ids: pa.ChunkedArray, size: int, id_col: str)
         pc.cast(pa.array(east), pa.string()),
         "",
     )
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {"cell_id": cell_id.to_pandas(), "x": east.astype("int64"), "y": north.astype("int64")}
     )
+    all_short = len(text) > 0 and not pc.any(is_long).as_py()
+    return frame, bool(all_short)
 
 
 def _short_label(size: int) -> str:
@@ -451,27 +511,57 @@ def check_duplicates(
 
 
 def parse_values(
-    csv: ZensusCsv, raw: pa.Table, values: list[str], kind_of: Mapping[str, str], id_col: str
-) -> tuple[pd.DataFrame, dict[str, int]]:
+    csv: ZensusCsv,
+    raw: pa.Table,
+    values: list[str],
+    kind_of: Mapping[str, str],
+    id_col: str,
+    *,
+    markers: bool = False,
+) -> tuple[pd.DataFrame, dict[str, int], dict[str, dict[str, int]]]:
+    """Value columns as float64, with the en dashes and (2011) markers counted per column.
+
+    A count is a whole number (thousands separators allowed, a fraction is an error), a
+    rate keeps its decimal comma; the en dash is 0 in a count and NaN in a rate. With
+    ``markers`` (a Zensus 2011 file) the values of :data:`MARKERS_2011` become NaN and are
+    counted by marker; otherwise, as any negative value, they are an error.
+    """
     parsed: dict[str, np.ndarray] = {}
     dashes: dict[str, int] = {}
+    marked: dict[str, dict[str, int]] = {}
     for column in values:
         is_count = kind_of[column] == "count"
-        numbers, dash, bad = _numbers(raw[column], thousands=is_count)
-        if bad.any():
+        numbers = _numbers(raw[column], kind=kind_of[column])
+        if numbers.bad.any():
             raise _bad_value(
-                csv, raw, bad, column, id_col, "a number (decimal comma) or the en dash '–'"
+                csv, raw, numbers.bad, column, id_col, "a number (decimal comma) or the en dash '–'"
             )
-        numbers[dash] = 0.0 if is_count else np.nan
-        if (numbers < 0).any():  # counts, means and shares of the Zensus are never negative
-            raise _bad_value(csv, raw, numbers < 0, column, id_col,
-                             "a number of 0 or more (Zensus values are never negative)")
-        parsed[column] = numbers
-        dashes[column] = int(dash.sum())
-    return pd.DataFrame(parsed, index=pd.RangeIndex(raw.num_rows), dtype="float64"), dashes
+        if is_count and numbers.fraction.any():
+            raise _bad_value(
+                csv, raw, numbers.fraction, column, id_col,
+                "a whole number, but the column holds counts ('.' or ',' is read as a "
+                "thousands separator only before groups of exactly three digits); if it is a "
+                f"mean or rate, pass kinds={{{column!r}: 'rate'}}",
+            )
+        result = numbers.values
+        if markers:
+            found = {code: result == code for code in MARKERS_2011}
+            marked[column] = {str(code): int(mask.sum()) for code, mask in found.items()}
+            result = np.where(np.logical_or.reduce(list(found.values())), np.nan, result)
+        result[numbers.dash] = 0.0 if is_count else np.nan
+        if (result < 0).any():  # counts, means and shares of the Zensus are never negative
+            expected = "a number of 0 or more (Zensus values are never negative)"
+            if markers:
+                expected += f"; the Zensus 2011 markers are {', '.join(map(str, MARKERS_2011))}"
+            raise _bad_value(csv, raw, result < 0, column, id_col, expected)
+        parsed[column] = result
+        dashes[column] = int(numbers.dash.sum())
+    frame = pd.DataFrame(parsed, index=pd.RangeIndex(raw.num_rows), dtype="float64")
+    return frame, dashes, marked
 
 
 def parse_flags(csv: ZensusCsv, raw: pa.ChunkedArray) -> np.ndarray:
+    """``KLAMMERN`` in ``werterlaeuternde_Zeichen`` as a mask; other marks warn."""
     text = pc.utf8_upper(_text(raw))
     unknown = sorted(set(pc.unique(text).to_pylist()) - {"", _FLAG_LIMITED})
     if unknown:

@@ -14,6 +14,20 @@ problem is reported with the file, the line (the header is line 1) and the colum
 
 Validation happens on the cells of ``area`` only: a malformed row outside the area of a
 national file is never looked at.
+
+Values are parsed by the kind of their column (:data:`VALUE_KINDS`). A count is a whole
+number: ``.`` or ``,`` before groups of exactly three digits is a thousands separator
+(``1.097`` and ``1,097`` are 1097) and a fraction (``12,5``) is an error, since a count with
+a decimal part means the column was misread or mislabelled. Means and rates keep the
+decimal comma (``36,75`` is 36.75).
+
+Zensus 2011 files in wide format (short grid IDs such as ``100mN26680E43341``, e.g.
+``Zensus_Bevoelkerung_100m-Gitter.csv``, Latin-1) are read too: their markers ``-1``
+(secret or unknown) and ``-9`` (not meaningful) become missing values, counted per column
+and marker in ``attrs["marker_counts"]`` with the reasons in ``attrs["marker_reasons"]``.
+A file is taken to be from 2011 when every grid ID read has the short form. The 2011
+thematic files in long format (``Gitter_ID_100m;Merkmal;Auspraegung_Code;...;Anzahl``)
+are refused with a message saying so.
 """
 
 from __future__ import annotations
@@ -34,6 +48,7 @@ from shapely.geometry.base import BaseGeometry
 
 from pipeline.crs import GRID_CRS
 from pipeline.readers._zensus_csv import (
+    MARKERS_2011,
     RESOLUTIONS,
     centres_in_area,
     check_centres,
@@ -49,16 +64,19 @@ from pipeline.readers._zensus_csv import (
 from pipeline.readers.tables import check_file
 
 __all__ = [
+    "MARKERS_2011",
     "RATE_COLUMNS",
     "RESOLUTIONS",
     "SOURCE",
+    "SOURCE_2011",
     "VALUE_KINDS",
     "cell_polygons",
     "read_zensus",
     "zensus_topic",
 ]
 
-#: How a value column treats the en dash: ``count`` -> 0, ``rate`` (means, shares) -> NaN.
+#: How a value column is parsed: a ``count`` is a whole number and its en dash 0; a ``rate``
+#: (means, shares) keeps the decimal comma and its en dash is NaN.
 VALUE_KINDS = ("count", "rate")
 #: Known value columns that hold means or rates.
 RATE_COLUMNS = frozenset(
@@ -76,8 +94,11 @@ RATE_COLUMNS = frozenset(
 )
 #: Citation for outputs.
 SOURCE = "Statistisches Bundesamt (Destatis), Zensus 2022, Gitterzellen"
+#: Citation for outputs read from Zensus 2011 files.
+SOURCE_2011 = "Statistisches Bundesamt (Destatis), Zensus 2011, Gitterzellen"
 
 _RATE_HINTS = ("anteil", "durchschn", "quote")  # unknown columns whose name holds these are rates
+_RATE_SUFFIX = re.compile(r"_[AD]$")  # Zensus 2011: Alter_D (mean), unter18_A (share)
 Area = BaseGeometry | tuple[float, float, float, float] | gpd.GeoSeries | gpd.GeoDataFrame
 
 def read_zensus(
@@ -105,9 +126,11 @@ def read_zensus(
     resolution : {"100m", "1km", "10km"}, default "100m"
         Grid resolution of the file.
     kinds : mapping of str to {"count", "rate"}, optional
-        Overrides how a value column treats the en dash (count -> 0, rate -> NaN). Columns
-        not named here use :data:`RATE_COLUMNS`, then the rule that names containing
-        ``Anteil``, ``Durchschn`` or ``quote`` (any case) are rates, everything else counts.
+        Overrides how a value column is parsed: a count is a whole number (thousands
+        separators allowed, the en dash is 0), a rate keeps the decimal comma (the en dash
+        is NaN). Columns not named here use :data:`RATE_COLUMNS`, then the rule that names
+        containing ``Anteil``, ``Durchschn`` or ``quote`` (any case) or ending in ``_A`` or
+        ``_D`` (Zensus 2011) are rates, everything else counts.
 
     Returns
     -------
@@ -117,14 +140,17 @@ def read_zensus(
         float64 and ``klammern`` (bool, value of limited reliability). ``attrs`` holds
         ``source`` (the file, ``archive.zip!member`` for a ZIP), ``topic``, ``encoding``
         (of the original file), ``dash_counts`` (en dashes per value column),
-        ``resolution`` (metres) and ``citation``.
+        ``resolution`` (metres), ``edition`` (2022, or 2011 for short grid IDs) and
+        ``citation``; a 2011 file adds ``marker_counts`` (per column, the number of
+        values ``-1`` and ``-9`` made missing) and ``marker_reasons``.
 
     Raises
     ------
     InputError
         For a file that is not a Zensus grid CSV: wrong separator, missing column,
-        malformed grid ID, centre that does not match the ID, non-numeric value or
-        duplicate cell; the message names the file, line and column.
+        malformed grid ID, centre that does not match the ID, non-numeric value, fraction
+        in a count column, negative value (other than a 2011 marker), duplicate cell, or a
+        Zensus 2011 file in long format; the message names the file, line and column.
 
     Examples
     --------
@@ -146,12 +172,14 @@ def read_zensus(
         centre_x, centre_y = read_centres(csv, raw, id_col, x_col, y_col)
         keep = centres_in_area(centre_x, centre_y, bbox, geometry)
         raw = raw.filter(pa.array(keep))
-        cells = parse_grid_ids(csv, raw[id_col], size, id_col)
+        cells, short_ids = parse_grid_ids(csv, raw[id_col], size, id_col)
         centres = (centre_x[keep], centre_y[keep])
         check_centres(csv, raw, cells, centres, size, (id_col, x_col, y_col))
         check_duplicates(csv, raw[id_col], cells["cell_id"], id_col)
         kind_of = {name: overrides.get(name, _default_kind(name)) for name in values}
-        parsed, dashes = parse_values(csv, raw, values, kind_of, id_col)
+        parsed, dashes, markers = parse_values(
+            csv, raw, values, kind_of, id_col, markers=short_ids
+        )
     frame = pd.concat([cells, parsed], axis=1)
     frame["klammern"] = parse_flags(csv, raw[flag]) if flag else np.zeros(len(frame), dtype=bool)
     frame.attrs.update(
@@ -160,8 +188,13 @@ def read_zensus(
         encoding=csv.encoding,
         dash_counts=dashes,
         resolution=size,
-        citation=SOURCE,
+        edition=2011 if short_ids else 2022,
+        citation=SOURCE_2011 if short_ids else SOURCE,
     )
+    if short_ids:
+        frame.attrs.update(
+            marker_counts=markers, marker_reasons={str(k): v for k, v in MARKERS_2011.items()}
+        )
     if area is not None and frame.empty:
         warnings.warn(
             f"{csv.display}: no cell centre lies in the area (bounds {_bounds(bbox, geometry)}); "
@@ -195,7 +228,7 @@ def zensus_topic(source: str | os.PathLike) -> str:
     stem = re.sub(r"\.(zip|csv)$", "", name, flags=re.IGNORECASE)
     stem = re.sub(r"_(100m|1km|10km)-Gitter$", "", stem, flags=re.IGNORECASE)
     stem = re.sub(r"_Gitter$", "", stem, flags=re.IGNORECASE)
-    stem = re.sub(r"^Zensus\d{4}_", "", stem, flags=re.IGNORECASE)
+    stem = re.sub(r"^Zensus(?:\d{4})?_", "", stem, flags=re.IGNORECASE)
     if not stem:
         raise ValueError(f"cannot derive a Zensus topic from the file name {name!r}")
     return stem
@@ -285,6 +318,8 @@ def _check_area(area: Area | None) -> tuple[tuple[float, ...] | None, BaseGeomet
 
 def _default_kind(name: str) -> str:
     if name in RATE_COLUMNS or any(hint in name.lower() for hint in _RATE_HINTS):
+        return "rate"
+    if _RATE_SUFFIX.search(name):
         return "rate"
     return "count"
 
