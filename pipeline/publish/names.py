@@ -24,6 +24,8 @@ def region_names(
     municipalities: gpd.GeoDataFrame,
     population_column: str = "Einwohner",
     centre_share: float = 0.4,
+    *,
+    point_units: bool = False,
 ) -> pd.DataFrame:
     """Readable, unique names of the social spaces and the municipalities they span.
 
@@ -46,6 +48,8 @@ def region_names(
         ``ags``, ``name`` and geometry.
     population_column : str, default "Einwohner"
     centre_share : float, default 0.4
+    point_units : bool, default False
+        ``x``, ``y`` are the points of polygon units, not the corners of grid cells.
 
     Returns
     -------
@@ -57,11 +61,12 @@ def region_names(
     """
     labels = np.asarray(labels, dtype=np.int64)
     k = int(labels.max()) + 1
+    offset = 0.0 if point_units else 50.0  # grid cells: x, y are lower-left corners
     munis = municipalities.to_crs(GRID_CRS).set_index("ags")
     pop = cells[population_column].to_numpy(np.float64)
     table = pd.DataFrame({"region": labels, "ags": cells["ags"].to_numpy(), "pop": pop,
-                          "wx": (cells["x"].to_numpy(np.float64) + 50) * pop,
-                          "wy": (cells["y"].to_numpy(np.float64) + 50) * pop})
+                          "wx": (cells["x"].to_numpy(np.float64) + offset) * pop,
+                          "wy": (cells["y"].to_numpy(np.float64) + offset) * pop})
     by = table.groupby(["region", "ags"], sort=True)["pop"].sum().reset_index()
     by = by.sort_values(["region", "pop", "ags"], ascending=[True, False, True], kind="stable")
     name_of = munis["name"].to_dict()

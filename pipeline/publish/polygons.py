@@ -12,6 +12,7 @@ from pipeline.crs import COUNTY_CRS
 from pipeline.publish.ids import check_ids
 from pipeline.publish.names import keep_names, region_names
 from pipeline.publish.tiling import TilingReport, tile_county
+from pipeline.publish.unit_tiling import tile_units
 
 __all__ = ["social_space_polygons"]
 
@@ -27,6 +28,7 @@ def social_space_polygons(
     kept_names: Mapping[str, str] | None = None,
     simplify: float = 100.0,
     enforce: bool = True,
+    units: gpd.GeoDataFrame | None = None,
 ) -> tuple[gpd.GeoDataFrame, TilingReport]:
     """The social spaces as polygons tiling the county, with stable IDs and names.
 
@@ -48,6 +50,9 @@ def social_space_polygons(
     simplify : float, default 100
     enforce : bool, default True
         Raise :class:`TilingError` on a bad tiling (``False``: leave that to a check).
+    units : GeoDataFrame, optional
+        Every polygon unit (census blocks) when the county is drawn on units: the spaces
+        are unions of whole units (:func:`tile_units`), not smoothed grid tiles.
 
     Returns
     -------
@@ -59,9 +64,15 @@ def social_space_polygons(
     report : TilingReport
     """
     labels = np.asarray(labels, dtype=np.int64)
-    polygons, tiling = tile_county(cells, labels, county, simplify=simplify, enforce=enforce)
+    if units is not None:
+        simplify = 0.0
+        polygons, tiling = tile_units(units, cells, labels, enforce=enforce)
+    else:
+        polygons, tiling = tile_county(cells, labels, county, simplify=simplify,
+                                       enforce=enforce)
     ids = check_ids(sr_ids, len(polygons), county_ags)
-    names = region_names(cells, labels, polygons.geometry, municipalities)
+    names = region_names(cells, labels, polygons.geometry, municipalities,
+                         point_units=units is not None)
     names["name"] = keep_names(ids, names["name"].to_numpy(), kept_names)
     frame = pd.concat([
         pd.DataFrame({"region": polygons["region"].to_numpy(), "sr_id": ids}),

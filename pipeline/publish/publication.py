@@ -13,7 +13,8 @@ import shapely
 from pipeline.crs import COUNTY_CRS, GRID_CRS
 from pipeline.publish.ids import check_ids
 from pipeline.publish.polygons import social_space_polygons
-from pipeline.publish.tiling import TilingReport, cell_squares, measure_tiling
+from pipeline.publish.tiling import TilingReport, cell_squares, check_tiling, measure_tiling
+from pipeline.publish.unit_tiling import units_outline
 
 __all__ = [
     "MIN_CELL_RESIDENTS",
@@ -90,6 +91,7 @@ def build_publication(
     sr_ids: np.ndarray | None = None,
     kept_names: Mapping[str, str] | None = None,
     polygons: gpd.GeoDataFrame | None = None,
+    units: gpd.GeoDataFrame | None = None,
 ) -> Publication:
     """Assemble the published layers, styles and metadata of a county.
 
@@ -125,6 +127,10 @@ def build_publication(
         :func:`social_space_polygons` drawn before (``sr_ids``, ``kept_names`` and, from
         ``attrs``, ``simplify`` are then taken from it); their tiling is measured again and
         enforced, so nothing that does not tile the county is published.
+    units : GeoDataFrame, optional
+        Every polygon unit when the county is drawn on units (census blocks): the spaces
+        are unions of whole units, tiling the units' area, and the cell layer holds the
+        units' polygons.
 
     Returns
     -------
@@ -144,7 +150,12 @@ def build_publication(
     if polygons is None:
         polygons, tiling = social_space_polygons(
             cells, labels, county, municipalities, county_ags=county_ags, sr_ids=sr_ids,
-            kept_names=kept_names, simplify=simplify)
+            kept_names=kept_names, simplify=simplify, units=units)
+    elif units is not None:
+        simplify = 0.0
+        polygons = polygons.to_crs(COUNTY_CRS)
+        tiling = check_tiling(polygons.geometry.values,
+                              units_outline(units).geometry.iloc[0], 0.0)
     else:
         k = int(labels.max()) + 1
         if polygons["region"].tolist() != list(range(k)):
@@ -160,7 +171,7 @@ def build_publication(
     regions["farbe"] = colors
     status = regions[["sr_id", "name", "einwohner", "social_index", "social_index_z",
                       "status", "status_class", "geometry"]].copy()
-    cell_layer = _cell_layer(ids, cells, labels, cell_indicators, catalog)
+    cell_layer = _cell_layer(ids, cells, labels, cell_indicators, catalog, units)
     outline = county.to_crs(COUNTY_CRS)
     layers = {
         "sozialraeume": regions,
@@ -190,12 +201,16 @@ def build_publication(
     if has_barriers:
         qml["barrieren"] = line_qml()
     descriptions = {
-        "sozialraeume": f"Sozialräume {county_name}: Polygone lückenlos über den Kreis "
-                        "(unbewohnte Fläche dem nächsten Sozialraum zugeschlagen), Profile "
-                        "aus bewohnten Zellen",
+        "sozialraeume": f"Sozialräume {county_name}: " + (
+            "Polygone lückenlos über den Kreis (unbewohnte Fläche dem nächsten Sozialraum "
+            "zugeschlagen), Profile aus bewohnten Zellen" if units is None else
+            "Vereinigungen ganzer Gebietseinheiten (Baublöcke; unbewohnte dem angrenzenden "
+            "Sozialraum zugeschlagen), Profile aus bewohnten Einheiten"),
         "sozialraeume_status": f"Sozialräume {county_name} nach Sozialindex (Statusklassen)",
-        "zellen": "Zensus-2022-Gitterzellen (100 m) mit Sozialraum und stabilisierten "
-                  f"Indikatoren (keine Werte unter {MIN_CELL_RESIDENTS} Einwohnern)",
+        "zellen": ("Zensus-2022-Gitterzellen (100 m)" if units is None
+                   else "Bewohnte Gebietseinheiten (Baublöcke)")
+                  + " mit Sozialraum und stabilisierten Indikatoren (keine Werte unter "
+                  f"{MIN_CELL_RESIDENTS} Einwohnern)",
         "gemeinden": "Gemeinden (VG250 © GeoBasis-DE / BKG)",
         "kreis": "Kreisgrenze (VG250 © GeoBasis-DE / BKG)",
         "barrieren": "Barrieren (Straßen, Bahnen, Flüsse), denen Grenzen folgen sollen",
@@ -275,7 +290,8 @@ def _region_layer(ids, polygons, names, profiles) -> gpd.GeoDataFrame:
         "zellen": polygons["zellen"].to_numpy(),
         "rasterzellen": polygons["rasterzellen"].to_numpy(),
         "flaeche_km2": polygons["flaeche_km2"].to_numpy(),
-        "besiedelt_km2": polygons["zellen"].to_numpy() * 0.01,
+        "besiedelt_km2": (polygons["besiedelt_km2"].to_numpy() if "besiedelt_km2" in polygons
+                          else polygons["zellen"].to_numpy() * 0.01),
         "kompaktheit": compact,
         "teile": shapely.get_num_geometries(geoms),
     })
@@ -289,7 +305,7 @@ def _region_layer(ids, polygons, names, profiles) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame, geometry=geoms, crs=COUNTY_CRS)
 
 
-def _cell_layer(ids, cells, labels, cell_indicators, catalog) -> gpd.GeoDataFrame:
+def _cell_layer(ids, cells, labels, cell_indicators, catalog, units=None) -> gpd.GeoDataFrame:
     keys = [i.key for i in catalog if i.level == "cell" and i.key in cell_indicators.columns]
     values = cells[["cell_id"]].merge(cell_indicators[["cell_id", *keys]], on="cell_id",
                                       how="left", validate="one_to_one")
@@ -303,6 +319,10 @@ def _cell_layer(ids, cells, labels, cell_indicators, catalog) -> gpd.GeoDataFram
     small = residents < MIN_CELL_RESIDENTS
     for key in keys:
         frame[key] = np.where(small, np.nan, values[key].to_numpy(np.float64))
+    if units is not None:
+        shapes = units.to_crs(COUNTY_CRS).set_index(units["cell_id"].astype(str)).geometry
+        geometry = shapes.loc[cells["cell_id"].astype(str)].to_numpy()
+        return gpd.GeoDataFrame(frame, geometry=geometry, crs=COUNTY_CRS)
     squares = cell_squares(cells["x"].to_numpy(), cells["y"].to_numpy())
     return gpd.GeoDataFrame(frame, geometry=squares, crs=GRID_CRS).to_crs(COUNTY_CRS)
 
