@@ -28,11 +28,20 @@ from pipeline.readers.cell_table import (
 )
 from pipeline.readers.genesis import (
     INCOME_COLUMNS,
+    INCOME_SYNONYMS,
     read_genesis_table,
     read_income,
 )
 from pipeline.readers.tables import (
     in_county,
+)
+from pipeline.readers.unit_table import (
+    POPULATION,
+    no_units,
+    read_unit_layer,
+    read_unit_table,
+    unit_cells,
+    unit_shapes,
 )
 from pipeline.readers.units import (
     POLYGON_TYPES,
@@ -59,11 +68,13 @@ __all__ = [
     "DEFAULT_SGB2_COLUMNS",
     "GERMANY_BOUNDS",
     "INCOME_COLUMNS",
+    "INCOME_SYNONYMS",
     "KINDS",
     "LAND",
     "LAND_FALLBACK",
     "LINE_TYPES",
     "POLYGON_TYPES",
+    "POPULATION",
     "RATE_COLUMNS",
     "RESOLUTIONS",
     "SGB2_VALUES",
@@ -74,13 +85,18 @@ __all__ = [
     "in_county",
     "join_topics",
     "no_barriers",
+    "no_units",
     "read_barriers",
     "read_county",
     "read_genesis_table",
     "read_income",
     "read_municipalities",
     "read_sgb2",
+    "read_unit_layer",
+    "read_unit_table",
     "read_units",
     "read_zensus",
+    "unit_cells",
+    "unit_shapes",
     "zensus_topic",
 ]

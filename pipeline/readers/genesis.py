@@ -1,10 +1,16 @@
-"""Read GENESIS / Regionaldatenbank CSV tables, such as the income table 73111-01-01-5.
+"""Read GENESIS / Regionaldatenbank tables, such as the income table 73111-01-01-5.
 
-The CSV export of GENESIS-Online and the Regionaldatenbank Deutschland is ``;``-separated
-Latin-1 / ISO-8859-15 text: a few title lines, a header line (``Jahr;Schlüssel;...``, or
-headings without ``Jahr``), often a unit line (``;;;Anzahl;Tsd. EUR``), the data lines, and
-footer lines after a ``__________`` rule. The number of title and footer lines varies, so
-the data block is detected: its lines start with a year (or date) and a key of digits.
+GENESIS-Online and the Regionaldatenbank Deutschland offer every table in three exports,
+and a county downloads whichever its office is used to; all three are read:
+
+- the table CSV: ``;``-separated Latin-1 / ISO-8859-15 (or UTF-8) text with a title
+  block, a column head of one or more lines (headings, units, the reference date, the key
+  headings ``Jahr;Schlüssel;Gebietsname``, in varying arrangements), the data lines and
+  a footer. Head and data block are found by their content, not by position
+  (:mod:`._genesis_table`);
+- the xlsx workbook of the same table: the same blocks in a worksheet;
+- the flat CSV ("ffcsv"): one value per line with attribute columns, found by their names
+  and pivoted to the same wide frame (:mod:`._genesis_flat`).
 
 Values follow the statistical offices' sign convention (Zeichenerklärung); each sign
 gives a value and a note:
@@ -22,337 +28,334 @@ gives a value and a note:
 
 The signs and the number format are shared with the other table readers
 (:mod:`pipeline.readers.tables`). An empty field is NaN with the note ``missing``.
-Anything else that is not a number
-(decimal comma, optional ``.`` thousands separators) raises
-:class:`~pipeline.errors.InputError` naming the line and column.
+Anything else that is not a number (decimal comma, optional ``.`` thousands separators;
+a decimal point in the English flat download) raises :class:`~pipeline.errors.InputError`
+naming the file (``file.xlsx!Sheet`` for a worksheet), the line or row and the column.
+
+Income columns are found by heading with the synonyms of :data:`INCOME_SYNONYMS`,
+matched ignoring case, white space, punctuation and umlaut spelling (``ü`` / ``ue``); a
+county whose table uses other headings sets them (``columns=`` of :func:`read_income`,
+``income: columns:`` in its county file).
 """
 
 from __future__ import annotations
 
-import csv
 import os
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
 
 from pipeline.errors import InputError
-from pipeline.readers.tables import (
-    EXPECTED_VALUE,
-    check_file,
-    check_unique,
-    normalise,
-    parse_value,
-    read_lines,
+from pipeline.readers._genesis_base import GenesisTable, match_key
+from pipeline.readers._genesis_flat import is_flat, read_flat
+from pipeline.readers._genesis_table import has_data, read_table
+from pipeline.readers.tables import check_file, check_unique, read_sheets
+
+__all__ = ["INCOME_COLUMNS", "INCOME_SYNONYMS", "read_genesis_table", "read_income"]
+
+#: Our income columns and the headings they go by, the usual one first.
+INCOME_SYNONYMS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "taxpayers": (
+            "Lohn- und Einkommensteuerpflichtige",
+            "Steuerpflichtige",
+            "Einkommensteuerpflichtige",
+            "Lohn- und Einkommensteuerpflichtige insgesamt",
+            "Steuerpflichtige insgesamt",
+            "Anzahl der Steuerpflichtigen",
+        ),
+        "income_total_keur": (
+            "Gesamtbetrag der Einkünfte",
+            "Gesamtbetrag der Einkünfte insgesamt",
+            "Gesamtbetrag der Einkünfte (GdE)",
+        ),
+        "income_tax_keur": (
+            "Lohn- und Einkommensteuer",
+            "festgesetzte Einkommensteuer",
+            "Festzusetzende Einkommensteuer",
+            "Lohn- und Einkommensteuer insgesamt",
+            "Einkommensteuer",
+        ),
+    }
+)
+#: Our column -> its usual heading (the first synonym); kept for callers of the old name.
+INCOME_COLUMNS: Mapping[str, str] = MappingProxyType(
+    {ours: names[0] for ours, names in INCOME_SYNONYMS.items()}
+)
+#: Income columns a table may lack (NaN with the note ``not_published``).
+_OPTIONAL = ("income_tax_keur",)
+#: Amount columns: their units and the factor to thousand EUR.
+_AMOUNTS = ("income_total_keur", "income_tax_keur")
+_SCALES = MappingProxyType(
+    {"tsd eur": 1.0, "tsd euro": 1.0, "1000 eur": 1.0, "eur": 1e-3, "euro": 1e-3}
+)
+_LEVELS = MappingProxyType(
+    {2: "Land level", 3: "Regierungsbezirk level", 5: "county level", 8: "municipality",
+     9: "association level"}
 )
 
-__all__ = ["INCOME_COLUMNS", "read_genesis_table", "read_income"]
 
-#: Our names for the value columns of table 73111-01-01-5 and their headings in the file.
-INCOME_COLUMNS: Mapping[str, str] = {
-    "taxpayers": "Lohn- und Einkommensteuerpflichtige",
-    "income_total_keur": "Gesamtbetrag der Einkünfte",
-    "income_tax_keur": "Lohn- und Einkommensteuer",
-}
-_INCOME_UNITS = {"income_total_keur": "Tsd. EUR", "income_tax_keur": "Tsd. EUR"}
-
-_TIME = re.compile(r"\d{4}|\d{1,2}\.\d{1,2}\.\d{4}|\d{4}-\d{2}-\d{2}")
-_KEY = re.compile(r"\d+|DG")
-_FOOTER = "___"
-
-
-@dataclass(frozen=True)
-class _Table:
-    """A parsed GENESIS table with the file line of each row."""
-
-    frame: pd.DataFrame
-    lines: np.ndarray
-    text_columns: list[str]
-    value_columns: list[str]
-    named: bool
-
-
-def read_genesis_table(path: str | os.PathLike) -> pd.DataFrame:
-    """Read the data block of a GENESIS / Regionaldatenbank CSV table.
+def read_genesis_table(path: str | os.PathLike, *, sheet: str | None = None) -> pd.DataFrame:
+    """Read a GENESIS / Regionaldatenbank table: table CSV, xlsx or flat CSV.
 
     Parameters
     ----------
     path : str or PathLike
-        The CSV as exported (``;``, Latin-1 / ISO-8859-15 or UTF-8).
+        The table as exported: table CSV (``;``, Latin-1 / ISO-8859-15 or UTF-8), flat CSV
+        ("ffcsv", UTF-8) or xlsx workbook.
+    sheet : str, optional
+        The worksheet of an xlsx workbook; by default the first one holding data.
 
     Returns
     -------
     DataFrame
-        One row per data line. The leading text columns (time, key, name, ...) as str, the
-        key with its leading zeros; each value column as float64, followed by a
-        ``<column>_note`` column per value column (str, NA for a plain number) holding the
-        sign's meaning (see the module docstring). Column names come from the line starting
-        with ``Jahr;`` if there is one, else they are ``col1``, ``col2``, ... ``attrs``
-        holds ``source``, ``encoding``, ``title`` (lines above the header), ``units``
-        (per value column, from a unit line such as ``;;;Anzahl;Tsd. EUR``) and ``footer``.
+        One row per time and key. The text columns ``time`` (a year or date, as written;
+        from the head when the table gives one reference date there), ``key`` (str, with
+        its leading zeros: ``DG``, ``05``, ``053``, ``05358``, ``05358008``), ``name``
+        (unindented) and any further leading text columns; each value column as float64
+        named by its heading, followed by a ``<column>_note`` column per value column (str,
+        NA for a plain number) holding the sign's meaning (see the module docstring).
+        ``attrs`` holds ``source``, ``encoding`` (``"xlsx"`` for a workbook), ``format``
+        (``"table"`` or ``"flat"``), ``title`` (lines above the head), ``units`` (per value
+        column), ``footer``, ``headings`` (the file's headings of the text columns) and,
+        where the head gives them, ``times`` (per value column) and ``date``.
 
     Raises
     ------
     InputError
-        No data lines, a line inside the data block that is not a data line, or a value
-        that is neither a number nor a sign; the message names line and column.
+        No data lines, a line inside the data block that is not a data line, a wrong
+        number of fields, or a value that is neither a number nor a sign; for a flat CSV
+        a missing time, key or value column (the headings found are listed). The message
+        names file, line and column.
 
     Examples
     --------
-    >>> table = read_genesis_table("73111-01-01-5.csv")  # doctest: +SKIP
-    >>> table.columns[:4].tolist()  # doctest: +SKIP
-    ['Jahr', 'Schlüssel', 'Gebietsname', 'Lohn- und Einkommensteuerpflichtige']
+    >>> table = read_genesis_table("12411-01-01-4.csv")  # doctest: +SKIP
+    >>> table.columns[:5].tolist()  # doctest: +SKIP
+    ['time', 'key', 'name', 'Insgesamt', 'männlich']
     """
-    return _parse(check_file(path, "GENESIS table")).frame
+    return _read(path, sheet).frame
 
 
-def read_income(path: str | os.PathLike) -> pd.DataFrame:
-    """Read the income tax table 73111-01-01-5 per municipality.
+def read_income(
+    path: str | os.PathLike,
+    *,
+    columns: Mapping[str, str | None] | None = None,
+    sheet: str | None = None,
+) -> pd.DataFrame:
+    """Read the income tax table 73111-01-01-5 per municipality, in any of its exports.
 
     Parameters
     ----------
     path : str or PathLike
-        The table as CSV export of the Regionaldatenbank (``73111-01-01-5.csv``).
+        The table as table CSV, flat CSV or xlsx (see :func:`read_genesis_table`).
+    columns : mapping of str to str or None, optional
+        Headings in the file for our columns, overriding :data:`INCOME_SYNONYMS`:
+        ``{"taxpayers": "Steuerpflichtige (Anzahl)"}``. Keys are ``taxpayers``,
+        ``income_total_keur`` and ``income_tax_keur``; ``income_tax_keur`` may map to None
+        (not published). A county sets this as ``income: columns:`` in its county file.
+    sheet : str, optional
+        The worksheet of an xlsx workbook (``income: sheet:``).
 
     Returns
     -------
     DataFrame
         ``ags`` (8-digit str), ``name``, ``year`` (int), ``taxpayers``,
-        ``income_total_keur``, ``income_tax_keur`` (float64; thousand EUR) and a ``_note``
-        column for each of the three. Rows with other keys (county, state, association of
-        municipalities) are left out and kept as records in ``attrs['totals']``.
+        ``income_total_keur``, ``income_tax_keur`` (float64; amounts in thousand EUR,
+        converted from EUR if the table gives EUR) and a ``_note`` column for each of the
+        three; ``income_tax_keur`` is NaN with the note ``not_published`` if the table
+        lacks it. Rows with other keys (county, state, association of municipalities) are
+        left out and kept as records in ``attrs['totals']``; ``attrs['income_columns']``
+        says which heading each column came from.
 
     Raises
     ------
     InputError
-        As :func:`read_genesis_table`; also a heading of :data:`INCOME_COLUMNS` that is not
-        in the header (the headings found are listed), a unit other than ``Tsd. EUR`` for
-        the amounts, or the same municipality and year on two lines.
+        As :func:`read_genesis_table`; also a required column not found (the headings
+        found are listed, and the county-file key to set), a unit other than thousand EUR
+        or EUR for the amounts, a row without a year, no municipality rows (a county-level
+        table given by mistake), or the same municipality and year on two lines.
+    TypeError, ValueError
+        ``columns`` of the wrong kind or with unknown keys.
 
     Examples
     --------
     >>> income = read_income("73111-01-01-5.csv")  # doctest: +SKIP
     >>> income.columns[:6].tolist()  # doctest: +SKIP
     ['ags', 'name', 'year', 'taxpayers', 'income_total_keur', 'income_tax_keur']
+    >>> read_income("73111.xlsx", columns={"taxpayers": "Steuerpfl."})  # doctest: +SKIP
     """
-    source = check_file(path, "GENESIS table")
-    table = _parse(source)
-    if len(table.text_columns) < 3:
-        raise InputError(
-            source,
-            "expected the text columns year, key and name before the values, found "
-            f"{table.text_columns}",
-        )
-    year_col, key_col, name_col = table.text_columns[:3]
-    mapping = _income_columns(source, table)
-    _check_units(source, table.frame.attrs.get("units", {}), mapping)
+    overrides = _check_columns(columns)
+    table = _read(path, sheet)
+    mapping = _income_columns(table, overrides)
+    scales = _scales(table, mapping)
     frame = table.frame
     result = pd.DataFrame(
         {
-            "ags": frame[key_col].astype(str),
-            "name": frame[name_col].astype(str),
-            "year": frame[year_col].str.extract(r"(\d{4})", expand=False).astype("int64"),
+            "ags": frame["key"].astype(str),
+            "name": frame["name"].astype(str) if "name" in frame else "",
+            "year": _years(table),
         }
     )
     for ours, theirs in mapping.items():
-        result[ours] = frame[theirs]
+        result[ours] = frame[theirs] * scales[ours] if theirs else np.nan
     for ours, theirs in mapping.items():
-        result[f"{ours}_note"] = frame[f"{theirs}_note"]
+        result[f"{ours}_note"] = (
+            frame[f"{theirs}_note"] if theirs
+            else pd.array(["not_published"] * len(frame), dtype="string")
+        )
     municipal = result["ags"].str.fullmatch(r"\d{8}").to_numpy(dtype=bool)
-    check_unique(source, result.loc[municipal], table.lines[municipal], ("ags", "year"), key_col)
+    if not municipal.any():
+        raise InputError(table.where, _no_municipalities(result["ags"], frame.attrs),
+                         column=table.heading("key"))
+    check_unique(table.where, result.loc[municipal], table.lines[municipal], ("ags", "year"),
+                 table.heading("key"))
     income = result.loc[municipal].reset_index(drop=True)
     income.attrs.update(frame.attrs)
+    income.attrs["income_columns"] = {ours: theirs for ours, theirs in mapping.items()}
     income.attrs["totals"] = result.loc[~municipal].to_dict("records")
     return income
 
 
-# --- parsing ------------------------------------------------------------------------------
+# --- reading ------------------------------------------------------------------------------
 
 
-def _is_data(fields: list[str]) -> bool:
-    return (
-        len(fields) >= 3
-        and _TIME.fullmatch(fields[0].strip()) is not None
-        and _KEY.fullmatch(fields[1].strip()) is not None
-    )
-
-
-def _parse(source: Path) -> _Table:
-    lines, encoding = read_lines(source, "iso-8859-15")
-    rows = [next(csv.reader([line], delimiter=";"), []) for line in lines]
-    start, end = _data_block(source, rows, lines)
-    names, named, header_at = _names(rows[:start], len(rows[start]))
-    raw, line_numbers = _data_lines(source, rows, lines, (start, end), names)
-    text_columns = _text_columns(raw)
-    value_columns = [c for c in names if c not in text_columns]
-    frame = _convert(source, raw, line_numbers, text_columns, value_columns)
-    frame.attrs.update(
-        source=str(source),
-        encoding=encoding,
-        title=[
-            line for line in lines[: start if header_at is None else header_at] if line.strip(" ;")
-        ],
-        units=_units(rows[:start], names, value_columns),
-        footer=[line for line in lines[end:] if line.strip(" ;_")],
-    )
-    return _Table(frame, line_numbers, text_columns, value_columns, named)
-
-
-def _data_block(source: Path, rows: list[list[str]], lines: list[str]) -> tuple[int, int]:
-    """First line of the data and the line after it (the footer rule or the last data)."""
-    start = next((i for i, fields in enumerate(rows) if _is_data(fields)), None)
-    if start is None:
-        raise InputError(
-            source,
-            "no data lines found (lines starting with a year or date and a key of digits, "
-            "separated by ';')",
-        )
-    footer = next((i for i in range(start, len(rows)) if lines[i].startswith(_FOOTER)), None)
-    return start, footer if footer is not None else _last_data(rows) + 1
-
-
-def _data_lines(
-    source: Path,
-    rows: list[list[str]],
-    lines: list[str],
-    block: tuple[int, int],
-    names: list[str],
-) -> tuple[pd.DataFrame, np.ndarray]:
-    """The fields of the data block as text, and the line number of each row."""
-    start, end = block
-    data, numbers = [], []
-    for index in range(start, end):
-        fields = rows[index]
-        if not any(field.strip() for field in fields):
-            continue
-        if not _is_data(fields):
-            column = names[0] if not _TIME.fullmatch(fields[0].strip()) else names[1]
-            raise InputError(
-                source,
-                f"expected a data line (a year or date, then a key of digits), found "
-                f"{lines[index]!r}",
-                line=index + 1,
-                column=column,
-            )
-        if len(fields) != len(names):
-            raise InputError(
-                source,
-                f"expected {len(names)} fields separated by ';' as on line {start + 1}, "
-                f"found {len(fields)}",
-                line=index + 1,
-            )
-        data.append([field.strip() for field in fields])
-        numbers.append(index + 1)
-    return pd.DataFrame(data, columns=names, dtype=object), np.asarray(numbers, dtype=np.int64)
-
-
-def _last_data(rows: list[list[str]]) -> int:
-    return max(i for i, fields in enumerate(rows) if _is_data(fields))
-
-
-def _names(head: list[list[str]], width: int) -> tuple[list[str], bool, int | None]:
-    """Column names from the ``Jahr;`` line above the data, else positional."""
-    at = next(
-        (i for i in range(len(head) - 1, -1, -1) if head[i] and head[i][0].strip() == "Jahr"),
-        None,
-    )
-    if at is None:
-        return [f"col{i + 1}" for i in range(width)], False, None
-    given = [name.strip() for name in head[at]][:width]
-    given += [""] * (width - len(given))
-    names: list[str] = []
-    for i, name in enumerate(given):
-        name = name or f"col{i + 1}"
-        names.append(name if name not in names else f"{name}_{i + 1}")
-    return names, True, at
-
-
-def _units(head: list[list[str]], names: list[str], values: list[str]) -> dict[str, str]:
-    """Units from the last non-blank line above the data if its first field is empty."""
-    filled = [fields for fields in head if any(f.strip() for f in fields)]
-    if not filled or filled[-1][0].strip():
-        return {}
-    line = [f.strip() for f in filled[-1]] + [""] * len(names)
-    return {name: line[i] for i, name in enumerate(names) if name in values and line[i]}
-
-
-def _text_columns(raw: pd.DataFrame) -> list[str]:
-    """Time and key, then the leading columns that mostly hold text (names, classes)."""
-    names = list(raw.columns)
-    text = names[:2]
-    for name in names[2:]:
-        entries = [v for v in raw[name] if v]
-        numeric = sum(parse_value(v) is not None for v in entries)
-        if entries and numeric * 2 >= len(entries):
-            break
-        text.append(name)
-    return text
-
-
-def _convert(
-    source: Path,
-    raw: pd.DataFrame,
-    lines: np.ndarray,
-    text_columns: list[str],
-    value_columns: list[str],
-) -> pd.DataFrame:
-    frame = pd.DataFrame({name: raw[name].astype(str) for name in text_columns})
-    notes = {}
-    for name in value_columns:
-        values = np.full(len(raw), np.nan)
-        note: list[str | None] = [None] * len(raw)
-        for row, text in enumerate(raw[name]):
-            parsed = parse_value(text)
-            if parsed is None:
-                raise InputError(
-                    source, f"value {text!r} is not {EXPECTED_VALUE}", line=int(lines[row]),
-                    column=name,
-                )
-            values[row], note[row] = parsed
-        frame[name] = values
-        notes[f"{name}_note"] = pd.array(note, dtype="string")
-    for name, column in notes.items():
-        frame[name] = column
-    return frame
+def _read(path: str | os.PathLike, sheet: str | None) -> GenesisTable:
+    """The table of the file: the named worksheet, else the first one holding data."""
+    source = check_file(path, "GENESIS table")
+    sheets = read_sheets(source, "iso-8859-15", sheet=sheet)
+    usable = [s for s in sheets if is_flat(s) or has_data(s)]
+    if not usable and len(sheets) > 1:
+        raise InputError(source, "no data lines found in any worksheet "
+                                 f"({', '.join(str(s.name) for s in sheets)})")
+    chosen = usable[0] if usable else sheets[0]
+    where = chosen.where(source)
+    table = read_flat(chosen, where) if is_flat(chosen) else read_table(chosen, where)
+    if chosen.name is not None:
+        table.frame.attrs["sheet"] = chosen.name
+    return table
 
 
 # --- income -------------------------------------------------------------------------------
 
 
-def _income_columns(source: Path, table: _Table) -> dict[str, str]:
-    """Our column name -> the table's value column."""
-    values = table.value_columns
-    if not table.named:
-        if len(values) < len(INCOME_COLUMNS):
+def _check_columns(columns: Mapping[str, str | None] | None) -> dict[str, str | None]:
+    """The overrides, validated: our name -> heading (or None for not published)."""
+    if columns is None:
+        return {}
+    if not isinstance(columns, Mapping):
+        raise TypeError(f"columns must map our names to headings, got {type(columns).__name__}")
+    unknown = sorted(set(columns) - set(INCOME_SYNONYMS))
+    if unknown:
+        raise ValueError(f"columns keys must be among {tuple(INCOME_SYNONYMS)}, got {unknown}")
+    for ours, heading in columns.items():
+        if heading is None and ours not in _OPTIONAL:
+            raise ValueError(f"columns[{ours!r}] must be a heading, not None (it is required)")
+        if heading is not None and not isinstance(heading, str):
+            raise TypeError(f"columns[{ours!r}] must be a heading text or None, got {heading!r}")
+    return dict(columns)
+
+
+def _income_columns(
+    table: GenesisTable, overrides: Mapping[str, str | None]
+) -> dict[str, str | None]:
+    """Our column name -> the table's value column (None: not published)."""
+    found = ", ".join(table.value_columns) or "none"
+    mapping: dict[str, str | None] = {}
+    for ours, synonyms in INCOME_SYNONYMS.items():
+        if ours in overrides:
+            heading = overrides[ours]
+            mapping[ours] = None if heading is None else _override(table, ours, heading, found)
+            continue
+        wanted = {match_key(name) for name in synonyms}
+        hits = [c for c in table.value_columns
+                if any(match_key(text) in wanted for text in (c, *table.labels.get(c, ())))]
+        if len(hits) > 1:
+            raise InputError(table.where, f"several columns match {ours} ({', '.join(hits)}): "
+                             f"set income: columns: {ours}: <heading> in the county file",
+                             column=hits[0])
+        if not hits and ours not in _OPTIONAL:
             raise InputError(
-                source,
-                f"expected {len(INCOME_COLUMNS)} value columns "
-                f"({', '.join(INCOME_COLUMNS.values())}), found {len(values)}",
+                table.where,
+                f"no column '{synonyms[0]}' in the header; value columns found: {found} "
+                f"(also looked for: {', '.join(synonyms[1:])}); if one of them is {ours}, "
+                f"set income: columns: {ours}: <heading> in the county file",
+                column=synonyms[0],
             )
-        return dict(zip(INCOME_COLUMNS, values, strict=False))
-    by_heading = {normalise(name): name for name in values}
-    mapping = {}
-    for ours, heading in INCOME_COLUMNS.items():
-        if normalise(heading) not in by_heading:
-            raise InputError(
-                source,
-                f"no column '{heading}' in the header; value columns found: "
-                f"{', '.join(values) or 'none'}",
-                column=heading,
-            )
-        mapping[ours] = by_heading[normalise(heading)]
+        mapping[ours] = hits[0] if hits else None
     return mapping
 
 
-def _check_units(source: Path, units: Mapping[str, str], mapping: Mapping[str, str]) -> None:
-    for ours, expected in _INCOME_UNITS.items():
-        found = units.get(mapping[ours])
-        if found is not None and normalise(found) != normalise(expected):
+def _override(table: GenesisTable, ours: str, heading: str, found: str) -> str:
+    """The value column a configured heading names: by column name, else by any heading."""
+    key = match_key(heading)
+    for candidates in (
+        [c for c in table.value_columns if match_key(c) == key],
+        [c for c in table.value_columns
+         if any(match_key(text) == key for text in table.labels.get(c, ()))],
+    ):
+        if len(candidates) == 1:
+            return candidates[0]
+        if len(candidates) > 1:
+            raise InputError(table.where, f"heading '{heading}' (income: columns: {ours}) "
+                             f"matches several columns: {', '.join(candidates)}; give the "
+                             "column name as listed", column=heading)
+    raise InputError(
+        table.where,
+        f"no column '{heading}' in the header (set by income: columns: {ours} in the county "
+        f"file); value columns found: {found}",
+        column=heading,
+    )
+
+
+def _scales(table: GenesisTable, mapping: Mapping[str, str | None]) -> dict[str, float]:
+    """Factor to thousand EUR per income column, from the units; other units refused."""
+    units = table.frame.attrs.get("units", {})
+    scales = {ours: 1.0 for ours in mapping}
+    for ours in _AMOUNTS:
+        theirs = mapping[ours]
+        unit = units.get(theirs) if theirs else None
+        if unit is None:
+            continue
+        scale = _SCALES.get(match_key(unit))
+        if scale is None:
             raise InputError(
-                source,
-                f"unit {found!r}, expected {expected!r} (the output is in thousand EUR)",
-                column=mapping[ours],
+                table.where,
+                f"unit {unit!r}, expected 'Tsd. EUR' (or 'EUR', converted; the output is in "
+                f"thousand EUR)",
+                column=table.heading(theirs),
             )
+        scales[ours] = scale
+    return scales
+
+
+def _years(table: GenesisTable) -> np.ndarray:
+    """The year of each row, from the time column (or the date in the head)."""
+    frame = table.frame
+    if "time" not in frame:
+        raise InputError(table.where, "no year: the table has no time column and no single "
+                                      "reference date in its head")
+    years = frame["time"].astype(str).str.extract(r"((?:1[89]|20)\d{2})", expand=False)
+    missing = years.isna().to_numpy()
+    if missing.any():
+        at = int(np.flatnonzero(missing)[0])
+        raise InputError(table.where, f"no year in {frame['time'].iloc[at]!r}",
+                         line=int(table.lines[at]), column=table.heading("time"))
+    return years.astype("int64").to_numpy()
+
+
+def _no_municipalities(keys: pd.Series, attrs: Mapping[str, object]) -> str:
+    """Why a table without 8-digit keys is not the income table, and what to download."""
+    shown = []
+    for key in dict.fromkeys(keys.tolist()):
+        level = "Germany" if key == "DG" else _LEVELS.get(len(key), f"{len(key)}-digit key")
+        shown.append(f"{key} ({level})")
+    title = next((str(t) for t in attrs.get("title", []) if "Tabelle" in str(t)), "")
+    given = f" ({title.strip(' ;')})" if title else ""
+    return (
+        f"no municipality rows (8-digit keys){given}; keys found: "
+        f"{', '.join(shown[:5]) or 'none'}{', ...' if len(shown) > 5 else ''}: download "
+        "table 73111-01-01-5, the municipality level"
+    )

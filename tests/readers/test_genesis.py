@@ -3,7 +3,8 @@
 Test matrix
 -----------
 - format: Latin-1 bytes with CRLF, title lines, ``Jahr;`` header, unit line, data lines,
-  footer after ``__________``; the same without a ``Jahr;`` header (positional names);
+  footer after ``__________``; the same with cut headings and no ``Jahr;`` header (named
+  by heading, read with the ``columns`` override);
   UTF-8; dates instead of years;
 - every sign: ``-``, ``0``, ``.``, ``...``, ``/``, ``x``, ``(123)``, suffixes ``p``,
   ``r``, ``s``, ``e``, thousands separators, decimal comma, empty field;
@@ -67,14 +68,16 @@ def test_table_columns_keys_and_attrs(tmp_path):
         "Gesamtbetrag der Einkünfte",
         "Lohn- und Einkommensteuer",
     ]
+    # the text columns go by our names; the file's headings are kept in attrs
     assert table.columns.tolist() == [
-        "Jahr",
-        "Schlüssel",
-        "Gebietsname",
+        "time",
+        "key",
+        "name",
         *values,
         *[f"{v}_note" for v in values],
     ]
-    assert table["Schlüssel"].tolist() == [
+    assert table.attrs["headings"] == {"time": "Jahr", "key": "Schlüssel", "name": "Gebietsname"}
+    assert table["key"].tolist() == [
         "05399",
         "05399004",
         "05399008",
@@ -82,7 +85,7 @@ def test_table_columns_keys_and_attrs(tmp_path):
         "05399016",
         "05399020",
     ]
-    assert table["Gebietsname"].iloc[2] == "Düren, Stadt"
+    assert table["name"].iloc[2] == "Düren, Stadt"
     assert table.attrs["encoding"] == "iso-8859-15"
     assert table.attrs["units"] == {
         values[0]: "Anzahl",
@@ -171,14 +174,38 @@ def test_income(tmp_path):
     ]
 
 
-def test_positional_names_without_jahr_header(tmp_path):
+def test_cut_headings_without_jahr_header_need_the_override(tmp_path):
+    # Changed by issue 12: columns are named by their headings, not by position, and
+    # read_income maps them by heading; cut headings need income: columns: in the county file.
     text = TITLE + ";;;Lohn- und Einkommen-;Gesamtbetrag der;Lohn- und Einkommen-\r\n"
     text += UNITS + DATA + FOOTER
     path = write(tmp_path, text)
     table = read_genesis_table(path)
-    assert table.columns[:6].tolist() == ["col1", "col2", "col3", "col4", "col5", "col6"]
-    assert table.attrs["units"] == {"col4": "Anzahl", "col5": "Tsd. EUR", "col6": "Tsd. EUR"}
-    income = read_income(path)
+    assert table.columns[:6].tolist() == [
+        "time",
+        "key",
+        "name",
+        "Lohn- und Einkommen-",
+        "Gesamtbetrag der",
+        "Lohn- und Einkommen-_6",
+    ]
+    assert table.attrs["units"] == {
+        "Lohn- und Einkommen-": "Anzahl",
+        "Gesamtbetrag der": "Tsd. EUR",
+        "Lohn- und Einkommen-_6": "Tsd. EUR",
+    }
+    with pytest.raises(InputError, match=r"value columns found: Lohn- und Einkommen-, "
+                       r"Gesamtbetrag der, Lohn- und Einkommen-_6 .*set income: columns: "
+                       r"taxpayers: <heading> in the county file"):
+        read_income(path)
+    income = read_income(
+        path,
+        columns={
+            "taxpayers": "Lohn- und Einkommen-",
+            "income_total_keur": "Gesamtbetrag der",
+            "income_tax_keur": "Lohn- und Einkommen-_6",
+        },
+    )
     assert income["taxpayers"].iloc[0] == 6789.0
     assert income["income_tax_keur"].iloc[0] == 34567.0
 
@@ -245,10 +272,12 @@ def test_error_heading_missing_lists_headings(tmp_path):
 
 
 def test_error_wrong_unit(tmp_path):
-    text = INCOME.replace(UNITS, ";;;Anzahl;EUR;Tsd. EUR\r\n")
+    # Changed by issue 12: "EUR" is converted now (tests/readers/test_genesis_layouts.py);
+    # other units are still refused.
+    text = INCOME.replace(UNITS, ";;;Anzahl;Mill. EUR;Tsd. EUR\r\n")
     with pytest.raises(
         InputError,
-        match=r"73111-01-01-5\.csv, column 'Gesamtbetrag der Einkünfte': unit 'EUR', "
+        match=r"73111-01-01-5\.csv, column 'Gesamtbetrag der Einkünfte': unit 'Mill. EUR', "
         r"expected 'Tsd. EUR'",
     ):
         read_income(write(tmp_path, text))
