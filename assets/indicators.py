@@ -5,6 +5,7 @@ county's indicator options (``options: indicators:`` in the county file) select,
 and extend the catalog.
 """
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 from dagster import (
@@ -21,6 +22,7 @@ from assets.errors import reported
 from assets.metadata import frame_metadata
 from assets.partitions import county_partitions
 from assets.resources import CountiesResource
+from pipeline.graph import build_polygon_contiguity
 from pipeline.indicators import (
     attach_extras,
     build_clustering_matrix,
@@ -28,6 +30,7 @@ from pipeline.indicators import (
     indicator_violations,
     merge_municipal,
 )
+from pipeline.readers import unit_shapes
 
 GROUP = "indicators"
 
@@ -40,6 +43,7 @@ def cell_indicators(
     zensus_cells: pd.DataFrame,
     municipal_income: pd.DataFrame,
     municipal_sgb2: pd.DataFrame,
+    unit_polygons: gpd.GeoDataFrame,
 ) -> Output[pd.DataFrame]:
     """Catalog indicators per populated cell: stabilised, raw, numerator and denominator.
 
@@ -50,7 +54,11 @@ def cell_indicators(
     options, catalog = counties.indicator_options(key), counties.catalog(key)
     municipal = merge_municipal(municipal_income, municipal_sgb2)
     cells, municipal = attach_extras(options, zensus_cells, municipal)
-    result = compute_cell_indicators(cells, catalog, municipal, options.stabilize)
+    shapes = unit_shapes(unit_polygons, cells)
+    neighbours = None if shapes is None else build_polygon_contiguity(
+        shapes, options.stabilize.contiguity)
+    result = compute_cell_indicators(cells, catalog, municipal, options.stabilize,
+                                     neighbours=neighbours)
     summary = result.summary
     meta = frame_metadata(result.table) | {
         "summary": MetadataValue.md(summary_markdown(summary)),

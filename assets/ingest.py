@@ -26,12 +26,15 @@ from pipeline.readers import (
     in_county,
     join_topics,
     no_barriers,
+    no_units,
     read_barriers,
     read_county,
     read_income,
     read_municipalities,
     read_sgb2,
+    read_unit_layer,
     read_zensus,
+    unit_cells,
 )
 
 GROUP = "ingest"
@@ -44,7 +47,7 @@ def county_boundary(
 ) -> Output[gpd.GeoDataFrame]:
     """The county's outline from VG250 (layer ``vg250_krs``), EPSG:25832."""
     county = counties.county(context.partition_key)
-    frame = read_county(county.vg250, county.ags)
+    frame = read_county(county.vg250, county.ags, **_vg250_options(county, "county"))
     return Output(
         frame, metadata=frame_metadata(frame) | {"area_km2": float(frame.area.sum() / 1e6)}
     )
@@ -57,8 +60,33 @@ def municipalities(
 ) -> Output[gpd.GeoDataFrame]:
     """The county's municipalities from VG250 (``vg250_gem``, GF=4, dissolved by AGS)."""
     county = counties.county(context.partition_key)
-    frame = read_municipalities(county.vg250, county.ags)
+    frame = read_municipalities(county.vg250, county.ags,
+                                **_vg250_options(county, "municipalities"))
     return Output(frame, metadata=frame_metadata(frame))
+
+
+@asset(group_name=GROUP, partitions_def=county_partitions, kinds={"geopandas"})
+@reported
+def unit_polygons(
+    context: AssetExecutionContext, counties: CountiesResource
+) -> Output[gpd.GeoDataFrame]:
+    """The county's polygon units (census blocks) with their attributes; empty on the grid.
+
+    A county whose entry gives ``units:`` is drawn on these instead of Zensus cells: the
+    layer joined with its attribute table, the catalog's columns mapped from the county file.
+    """
+    county = counties.county(context.partition_key)
+    if county.grid:
+        return Output(no_units(), metadata={"dagster/row_count": 0, "grid": True})
+    spec = county.units
+    frame = read_unit_layer(spec.path, spec.id, spec.columns, layer=spec.layer, crs=spec.crs,
+                            table=spec.table, table_key=spec.table_key,
+                            table_sheet=spec.table_sheet, municipality=spec.municipality)
+    frame = _named(frame, county)
+    populated = frame["Einwohner"] > 0
+    return Output(frame, metadata=frame_metadata(frame.drop(columns="geometry")) | {
+        "grid": False, "units": len(frame), "populated_units": int(populated.sum()),
+        "residents": float(frame["Einwohner"].sum())})
 
 
 @asset(group_name=GROUP, partitions_def=county_partitions, kinds={"duckdb", "pandas"})
@@ -68,9 +96,18 @@ def zensus_cells(
     counties: CountiesResource,
     county_boundary: gpd.GeoDataFrame,
     municipalities: gpd.GeoDataFrame,
+    unit_polygons: gpd.GeoDataFrame,
 ) -> Output[pd.DataFrame]:
-    """Every configured Zensus topic joined per populated 100 m cell of the county."""
+    """The county's small units: every Zensus topic joined per populated 100 m cell.
+
+    For a county drawn on polygon units (``units:``) the populated units in the same shape
+    (``cell_id`` = unit ID, ``x``, ``y`` = representative point, ``ags``, ``Einwohner``).
+    """
     county = counties.county(context.partition_key)
+    if not county.grid:
+        cells = unit_cells(unit_polygons, municipalities)
+        return Output(cells, metadata=frame_metadata(cells) | {
+            "residents": float(cells["Einwohner"].sum()), "topics": 0, "grid": False})
     area = county_boundary.to_crs(GRID_CRS).geometry.union_all()
     topics = {topic: read_zensus(path, area=area) for topic, path in county.zensus.items()}
     cells = join_topics(topics)
@@ -78,6 +115,7 @@ def zensus_cells(
     meta = frame_metadata(cells) | {
         "residents": float(cells["Einwohner"].sum()),
         "topics": len(topics),
+        "grid": True,
     }
     return Output(cells, metadata=meta)
 
@@ -89,7 +127,8 @@ def municipal_income(
 ) -> Output[pd.DataFrame]:
     """Income tax statistics per municipality (GENESIS 73111-01-01-5)."""
     county = counties.county(context.partition_key)
-    frame = in_county(read_income(county.income) if county.income else None, county.ags)
+    frame = in_county(read_income(county.income, **county.read_options("income"))
+                      if county.income else None, county.ags)
     return Output(_named(frame, county), metadata=frame_metadata(frame))
 
 
@@ -100,7 +139,8 @@ def municipal_sgb2(
 ) -> Output[pd.DataFrame]:
     """SGB II (Bürgergeld) and unemployment counts per municipality (Bundesagentur für Arbeit)."""
     county = counties.county(context.partition_key)
-    frame = in_county(read_sgb2(county.sgb2) if county.sgb2 else None, county.ags)
+    options = {k: v for k, v in county.read_options("sgb2").items() if k != "rate"}
+    frame = in_county(read_sgb2(county.sgb2, **options) if county.sgb2 else None, county.ags)
     return Output(_named(frame, county), metadata=frame_metadata(frame))
 
 
@@ -111,8 +151,20 @@ def barriers(
 ) -> Output[gpd.GeoDataFrame]:
     """Barrier lines (main roads, railways, rivers) that boundaries should prefer to follow."""
     county = counties.county(context.partition_key)
-    frame = no_barriers() if county.barriers is None else read_barriers(county.barriers)
+    frame = (no_barriers() if county.barriers is None
+             else read_barriers(county.barriers, **county.read_options("barriers")))
     return Output(_named(frame, county), metadata=frame_metadata(frame))
+
+
+def _vg250_options(county: County, layer: str) -> dict:
+    """Keyword arguments for a VG250 reader: the layer named for ``layer``, the field map."""
+    options = county.read_options("vg250")
+    given = {}
+    if layer in (options.get("layers") or {}):
+        given["layer"] = options["layers"][layer]
+    if options.get("fields"):
+        given["fields"] = options["fields"]
+    return given
 
 
 def _named(frame: pd.DataFrame, county: County) -> pd.DataFrame:

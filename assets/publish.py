@@ -41,6 +41,7 @@ from pipeline.publish import (
     PublishError,
     begin_release,
     build_publication,
+    check_tiling,
     editing,
     measure_tiling,
     preview_markdown,
@@ -48,6 +49,7 @@ from pipeline.publish import (
     render_map,
     social_space_polygons,
     switch_release,
+    units_outline,
     write_geojson,
     write_profiles_csv,
     write_qml,
@@ -96,8 +98,11 @@ def sozialraum_polygons(
     cell_regions: pd.DataFrame,
     municipalities: gpd.GeoDataFrame,
     county_boundary: gpd.GeoDataFrame,
+    unit_polygons: gpd.GeoDataFrame,
 ) -> Output[gpd.GeoDataFrame]:
     """One polygon per social space, tiling the county, with its stable ID and name.
+
+    On polygon units (census blocks) a social space is the union of its whole units.
 
     Social spaces that kept their ID keep their published name too; the tiling is measured
     here and judged by the blocking check ``polygons_tile_county``.
@@ -108,7 +113,7 @@ def sozialraum_polygons(
     polygons, tiling = social_space_polygons(
         zensus_cells, regions.labels_for(zensus_cells["cell_id"].to_numpy()), county_boundary,
         municipalities, county_ags=county.ags, sr_ids=regions.sr_ids(), kept_names=kept,
-        simplify=config.simplify, enforce=False)
+        simplify=config.simplify, enforce=False, units=_units(unit_polygons))
     names_kept = int(sum(kept.get(i) == n for i, n in zip(polygons["sr_id"], polygons["name"],
                                                           strict=True)))
     meta = frame_metadata(polygons.drop(columns="geometry")) | {
@@ -122,7 +127,8 @@ def sozialraum_polygons(
     asset=sozialraum_polygons, blocking=True,
     additional_ins={"zensus_cells": AssetIn("zensus_cells"),
                     "cell_regions": AssetIn("cell_regions"),
-                    "county_boundary": AssetIn("county_boundary")},
+                    "county_boundary": AssetIn("county_boundary"),
+                    "unit_polygons": AssetIn("unit_polygons")},
     description="Polygons valid, one per social space, tiling the county without gaps or "
                 "overlaps.",
 )
@@ -131,20 +137,28 @@ def polygons_tile_county(
     zensus_cells: pd.DataFrame,
     cell_regions: pd.DataFrame,
     county_boundary: gpd.GeoDataFrame,
+    unit_polygons: gpd.GeoDataFrame,
 ) -> AssetCheckResult:
     """Every polygon valid, the polygons a valid coverage whose union is the county.
 
     Gaps, parts outside the county and overlaps may add up to 1 m² per km² of county
     area (rounding of the reprojection); one polygon per social space, IDs as assigned.
+    On polygon units the union must be the area the units cover.
     """
     regions = CountyRegions.from_frame(cell_regions)
     labels, sr_ids = regions.labels_for(zensus_cells["cell_id"].to_numpy()), regions.sr_ids()
     simplify = float(sozialraum_polygons.attrs.get("simplify", 0.0))
     one_each = (sozialraum_polygons["region"].tolist() == list(range(len(sr_ids)))
                 and sozialraum_polygons["sr_id"].tolist() == list(sr_ids))
-    report = measure_tiling(sozialraum_polygons.geometry.values, zensus_cells, labels,
-                            county_boundary, simplify=simplify, enforce=False) if one_each \
-        else None
+    units = _units(unit_polygons)
+    if not one_each:
+        report = None
+    elif units is not None:
+        report = check_tiling(sozialraum_polygons.geometry.values,
+                              units_outline(units).geometry.iloc[0], 0.0, enforce=False)
+    else:
+        report = measure_tiling(sozialraum_polygons.geometry.values, zensus_cells, labels,
+                                county_boundary, simplify=simplify, enforce=False)
     problems = ["polygons are not one per social space in label order"] if report is None \
         else report.problems()
     metadata = {"problems": MetadataValue.json(problems), "one_per_social_space": one_each}
@@ -168,6 +182,7 @@ def sozialraeume_gpkg(
     municipalities: gpd.GeoDataFrame,
     county_boundary: gpd.GeoDataFrame,
     barriers: gpd.GeoDataFrame,
+    unit_polygons: gpd.GeoDataFrame,
 ) -> MaterializeResult:
     """The publication as one unit: GeoPackage (styled), QML, CSV, GeoJSON, report, state.
 
@@ -187,6 +202,7 @@ def sozialraeume_gpkg(
         municipalities=municipalities, county=county_boundary, barriers=barriers,
         parameters=dict(regions.parameters.__dict__), quality=regions.quality,
         input_files=county.input_files(), polygons=sozialraum_polygons,
+        units=_units(unit_polygons),
     )
     begin_release(layout, run_id)
     release = layout.release(run_id)
@@ -210,6 +226,11 @@ def sozialraeume_gpkg(
     published = {k: layout.folder / Path(v).name for k, v in written.items()}
     return MaterializeResult(metadata=_metadata(pub, published) | {
         "release": MetadataValue.path(str(release.folder))})
+
+
+def _units(unit_polygons: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
+    """The polygon units of a county drawn on them; None for a grid county."""
+    return unit_polygons if len(unit_polygons) else None
 
 
 def _refuse_while_edited(layout: CountyLayout) -> None:

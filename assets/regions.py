@@ -37,6 +37,7 @@ from assets.resources import CountiesResource
 from pipeline.indicators import STATUS_CLASSES, Catalog, build_profiles, weight_columns
 from pipeline.operations import CountyRegions, draw_county_regions, load_published
 from pipeline.publish.maps import regions_preview_markdown
+from pipeline.readers import unit_shapes
 from pipeline.regionalization import (
     RegionParameters,
     graph_from_table,
@@ -125,6 +126,7 @@ def cell_regions(
     zensus_cells: pd.DataFrame,
     clustering_matrix: pd.DataFrame,
     barriers: gpd.GeoDataFrame,
+    unit_polygons: gpd.GeoDataFrame,
 ):
     """The social space of every populated cell, and the graph it was drawn on.
 
@@ -139,10 +141,11 @@ def cell_regions(
         weight_columns(clustering_matrix, config.indicator_weights)
         .set_index("cell_id").loc[zensus_cells["cell_id"]].to_numpy(np.float64)
     )
+    shapes = unit_shapes(unit_polygons, zensus_cells)
     regions, graph = draw_county_regions(
         zensus_cells, features, params, county_ags=county.ags, barriers=barriers,
         published=load_published(counties.layout(key).published),
-        warm_start=config.warm_start)
+        warm_start=config.warm_start, polygons=shapes)
     frame = regions.to_frame()
     meta = frame_metadata(frame) | {
         k: (float(v) if isinstance(v, float) else v) for k, v in regions.quality.items()
@@ -153,7 +156,8 @@ def cell_regions(
     meta["warm_start"] = regions.warm_started
     meta["max_issued"] = regions.max_issued
     meta |= {f"stability/{k}": v for k, v in regions.stability.as_dict().items()}
-    meta["map"] = MetadataValue.md(regions_preview_markdown(zensus_cells, regions.labels))
+    meta["map"] = MetadataValue.md(regions_preview_markdown(zensus_cells, regions.labels,
+                                                            polygons=shapes))
     yield Output(frame, output_name="cell_regions", metadata=meta)
     edges = graph_table(graph)
     yield Output(edges, output_name="cell_graph", metadata={

@@ -84,6 +84,11 @@ from pipeline.publish.tiling import (
     region_polygons,
     tile_county,
 )
+from pipeline.publish.unit_tiling import (
+    fill_units,
+    tile_units,
+    units_outline,
+)
 
 __all__ = [
     "ID_PATTERN",
@@ -113,6 +118,7 @@ __all__ = [
     "data_uri",
     "editing",
     "fill_grid",
+    "fill_units",
     "format_id",
     "graduated_qml",
     "id_number",
@@ -135,6 +141,8 @@ __all__ = [
     "social_space_polygons",
     "switch_release",
     "tile_county",
+    "tile_units",
+    "units_outline",
     "write_geojson",
     "write_profiles_csv",
     "write_qml",

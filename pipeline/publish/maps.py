@@ -151,7 +151,7 @@ def preview_markdown(png: bytes, title: str = "Karte") -> str:
     return f"![{title}]({data_uri(png)})"
 
 
-def regions_preview_markdown(cells, labels, width_px: int = 480) -> str:
+def regions_preview_markdown(cells, labels, width_px: int = 480, polygons=None) -> str:
     """A small map of the populated cells dissolved by region, as inline markdown.
 
     Parameters
@@ -162,6 +162,8 @@ def regions_preview_markdown(cells, labels, width_px: int = 480) -> str:
         Region per cell, ``0..k-1``.
     width_px : int, default 480
         Keeps the PNG to some tens of KB.
+    polygons : GeoSeries, optional
+        Polygon units in row order (census blocks) instead of grid cells.
 
     Returns
     -------
@@ -170,7 +172,14 @@ def regions_preview_markdown(cells, labels, width_px: int = 480) -> str:
     from pipeline.publish.styles import region_colors
     from pipeline.publish.tiling import region_polygons
 
-    polygons = region_polygons(cells, np.asarray(labels, dtype=np.int64))
+    labels = np.asarray(labels, dtype=np.int64)
+    if polygons is not None:
+        import geopandas as gpd
+
+        polygons = gpd.GeoDataFrame({"region": labels}, geometry=polygons.to_numpy(),
+                                    crs=polygons.crs).dissolve("region").reset_index()
+    else:
+        polygons = region_polygons(cells, labels)
     png = render_map(polygons, colors=region_colors(polygons.geometry.values),
                      width_px=width_px, dpi=80)
     return preview_markdown(png, "Sozialräume (bewohnte Zellen)")

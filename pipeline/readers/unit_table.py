@@ -28,7 +28,8 @@ from pipeline.readers.tables import EXPECTED_VALUE, check_file, normalise, parse
 from pipeline.readers.units import read_units
 from pipeline.readers.vector import existing_path, layer_display, open_layer
 
-__all__ = ["POPULATION", "read_unit_layer", "read_unit_table", "unit_cells"]
+__all__ = ["POPULATION", "no_units", "read_unit_layer", "read_unit_table", "unit_cells",
+           "unit_shapes"]
 
 #: The catalog's name of the residents column, which every unit source must map.
 POPULATION = "Einwohner"
@@ -166,6 +167,25 @@ def unit_cells(units: gpd.GeoDataFrame, municipalities: gpd.GeoDataFrame) -> pd.
     cells = pd.concat([cells, values.reset_index(drop=True)], axis=1)
     cells["area_km2"] = populated.geometry.area.to_numpy() / 1e6
     return cells
+
+
+def no_units() -> gpd.GeoDataFrame:
+    """The unit layer of a county drawn on the grid: empty, with the columns of one."""
+    return gpd.GeoDataFrame({"cell_id": pd.Series(dtype=str),
+                             POPULATION: pd.Series(dtype=np.float64)},
+                            geometry=gpd.GeoSeries([], crs=COUNTY_CRS), crs=COUNTY_CRS)
+
+
+def unit_shapes(units: gpd.GeoDataFrame | None, cells: pd.DataFrame) -> gpd.GeoSeries | None:
+    """The polygons of the units in ``cells`` (row order), or None for a grid county."""
+    if units is None or len(units) == 0:
+        return None
+    shapes = units.geometry.set_axis(units["cell_id"].astype(str).to_numpy())
+    found = shapes.reindex(cells["cell_id"].astype(str).to_numpy())
+    if found.isna().any():
+        missing = cells["cell_id"].astype(str).to_numpy()[found.isna().to_numpy()][:3].tolist()
+        raise ValueError(f"cells {missing} are not among the units")
+    return gpd.GeoSeries(found.to_numpy(), crs=units.crs)
 
 
 # --- helpers ------------------------------------------------------------------------------
