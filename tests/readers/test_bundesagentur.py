@@ -52,7 +52,16 @@ def test_read_with_bom_anonymised_and_totals(tmp_path):
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
     sgb2 = read_sgb2(path)
     values = ["sgb2_households", "sgb2_persons", "sgb2_under15", "sgb2_employable", "unemployed"]
-    assert sgb2.columns.tolist() == ["ags", "name", *values, *[f"{v}_note" for v in values]]
+    # issue 12: PersBG, NEF and the population below the age limit are columns too, NaN
+    # with the note not_published where the product does not publish them
+    every = ["sgb2_households", "sgb2_persons", "sgb2_persons_in_bg", "sgb2_under15",
+             "sgb2_employable", "sgb2_non_employable", "unemployed", "population_below_limit"]
+    assert sgb2.columns.tolist() == ["ags", "name", *every, *[f"{v}_note" for v in every]]
+    for name in ("sgb2_persons_in_bg", "sgb2_non_employable", "population_below_limit"):
+        assert sgb2[name].isna().all() and (sgb2[f"{name}_note"] == "not_published").all()
+    assert sgb2.attrs["columns"]["sgb2_persons"] == "Regelleistungsberechtigte"
+    assert sgb2.attrs["columns"]["ags"] == "Gemeindeschlüssel"
+    assert sgb2.attrs["columns"]["name"] == "Gemeinde"
     assert sgb2["ags"].tolist() == ["05399004", "05399008", "05399012"]
     assert sgb2["name"].tolist() == ["Aldenhoven", "Düren, Stadt", "Heimbach"]
     assert sgb2.loc[0, values].tolist() == [456.0, 901.0, 234.0, 612.0, 398.0]
@@ -127,15 +136,18 @@ def test_bad_columns_argument(tmp_path):
 
 
 def test_error_heading_not_found_lists_headings(tmp_path):
+    # issue 12: "Arbeitslose insgesamt" now reads as unemployed (filler words are ignored),
+    # so the case is a configured heading that the file does not hold
     path = write(tmp_path, SGB2.replace(";Arbeitslose\r\n", ";Arbeitslose insgesamt\r\n"))
+    assert read_sgb2(path)["unemployed"].tolist() == [398.0, 3456.0, 0.0]
     with pytest.raises(
         InputError,
-        match=r"sgb2_gemeinden.csv, line 5, column 'Arbeitslose': "
-        r"heading 'Arbeitslose' not found; headings found: "
+        match=r"sgb2_gemeinden.csv, line 5, column 'Arbeitslose SGB II': "
+        r"heading 'Arbeitslose SGB II' \(columns: unemployed\) not found; headings found: "
         r"Gemeinde, Gemeindeschlüssel, .*, Arbeitslose "
-        r"insgesamt",
+        r"insgesamt; set sgb2: columns: unemployed: <heading> in the county file",
     ):
-        read_sgb2(path)
+        read_sgb2(path, columns={"unemployed": "Arbeitslose SGB II"})
 
 
 def test_error_no_header(tmp_path):
