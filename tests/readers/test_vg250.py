@@ -8,7 +8,8 @@ Test matrix
   (dissolved, EWZ taken once), GF=9 fallback, a neighbouring county that must be left out,
   numeric AGS (zero-padded with a warning), no EWZ field (NA), another CRS (reprojected);
 - errors: county key matching nothing (lists existing keys), key not 5 digits / not a str,
-  missing field (layer and field named), missing layer (layers listed), invalid bowtie
+  neither AGS nor ARS (layer, field and the ``fields`` key named), no layer of the default
+  name among several (layers listed, the ``layers`` key named), invalid bowtie
   polygon (feature and AGS named; ``repair=True`` fixes it), no CRS, a CRS that cannot be
   transformed.
 """
@@ -221,28 +222,38 @@ def test_error_county_key_matches_nothing_lists_keys(gpkg):
     ],
 )
 def test_error_key_not_5_digits(gpkg, key, error):
-    with pytest.raises(error, match=r"county_key must be .*5.digit|county_key must be 5 digits"):
+    with pytest.raises(error, match=r"ags must be .*5-digit county key such as '05358'"):
         read_municipalities(gpkg, key)
 
 
 def test_error_missing_field_names_layer_and_field(tmp_path):
-    path = write_gpkg(tmp_path, gem_frame().drop(columns=["GF"]))
+    # a layer without GF is now read whole (test_vg250_sources.py); without AGS and ARS the
+    # county cannot be selected
+    path = write_gpkg(tmp_path, gem_frame().drop(columns=["AGS", "ARS"]))
     with pytest.raises(
         InputError,
-        match=r"DE_VG250\.gpkg \(layer 'vg250_gem'\), column 'GF': missing field "
-        r"'GF'; fields: AGS, ARS, GEN, BEZ, EWZ",
+        match=r"DE_VG250\.gpkg \(layer 'vg250_gem'\), column 'AGS': missing field "
+        r"'AGS' \(and 'ARS' to derive it from\); fields: GEN, BEZ, GF, EWZ; set fields: "
+        r"\{ags: <field>\}",
     ):
         read_municipalities(path, "05358")
 
 
 def test_error_missing_layer_lists_layers(tmp_path):
+    # a file with a single layer is now read whatever the layer's name
+    # (test_vg250_sources.py); with several layers the default name must be among them
     path = write_gpkg(tmp_path, gem_frame(), layer="gemeinden")
+    krs_frame().to_file(path, layer="kreise")
     with pytest.raises(
         InputError,
-        match=r"DE_VG250.gpkg: has no layer 'vg250_gem'; layers: "
-        r"gemeinden",
+        match=r"DE_VG250.gpkg: holds 2 layers and none is called 'vg250_gem'; layers: "
+        r"gemeinden, kreise; set layers: \{municipalities: <layer>\}",
     ):
         read_municipalities(path, "05358")
+    with pytest.raises(
+        InputError, match=r"DE_VG250.gpkg: has no layer 'vg250_krs'; layers: gemeinden, kreise"
+    ):
+        read_county(path, "05358", layer="vg250_krs")
 
 
 def test_error_missing_shapefile_in_folder(shapefiles):
