@@ -301,8 +301,8 @@ def _joined(texts: list[str]) -> list[str]:
     out: list[str] = []
     for text in texts:
         if out and out[-1].endswith("-") and text[:1].islower():
-            glue = " " if text.split(" ", 1)[0] in ("und", "oder") else ""
-            out[-1] = f"{out[-1]}{glue}{text}"
+            cut = text.split(" ", 1)[0] not in ("und", "oder")  # "Lohn-" "und ..." stays
+            out[-1] = f"{out[-1][:-1]}{text}" if cut else f"{out[-1]} {text}"
         elif not out or out[-1] != text:
             out.append(text)
     return out
