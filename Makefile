@@ -25,8 +25,9 @@ $(STAMP): pyproject.toml
 
 sample: $(SAMPLE)
 
-$(SAMPLE): $(STAMP) tools/sample_county.py
+$(SAMPLE): $(STAMP) tools/sample_county.py tools/sample_bloecke.py
 	$(BIN)/python -m tools.sample_county data/raw/sample
+	$(BIN)/python -m tools.sample_bloecke data/raw/sample data/raw/sample_bloecke
 	@touch $(SAMPLE)
 
 $(DAGSTER_HOME)/dagster.yaml: dagster.yaml

@@ -104,8 +104,8 @@ def read_unit_layer(
     for ours, field in from_layer.items():
         frame[_plain(ours)] = units["parent" if ours == "ags" else field].to_numpy()
     if from_table:
-        rows = read_unit_table(table, table_key or id_column, list(from_table.values()),
-                               sheet=table_sheet)
+        rows = read_unit_table(table, table_key or id_column,
+                               list(dict.fromkeys(from_table.values())), sheet=table_sheet)
         frame = _join_table(frame, rows, from_table, table)
     if "ags" in frame.columns:
         frame["ags"] = frame["ags"].astype(str).str.zfill(8)
@@ -245,8 +245,10 @@ def _join_table(frame: pd.DataFrame, rows: pd.DataFrame, mapping: Mapping[str, s
                       f"not hold, e.g. {', '.join(orphans.head(3))}; they are left out",
                       stacklevel=3)
     joined = frame.merge(rows, left_on="cell_id", right_on="key", how="left").drop(columns="key")
+    fields = joined[list(dict.fromkeys(mapping.values()))].copy()
+    joined = joined.drop(columns=list(fields.columns))
     for ours, field in mapping.items():
-        column = joined.pop(field)
+        column = fields[field]
         if ours == "ags":
             joined["ags"] = column.map(lambda v: "" if pd.isna(v) else str(int(v)))
         elif _plain(ours) == POPULATION:
