@@ -60,6 +60,8 @@ def cell_indicators(
     result = compute_cell_indicators(cells, catalog, municipal, options.stabilize,
                                      neighbours=neighbours)
     summary = result.summary
+    for problem in indicator_gaps(result.table, catalog):
+        context.log.warning(f"cell_indicators: {problem}")
     meta = frame_metadata(result.table) | {
         "summary": MetadataValue.md(summary_markdown(summary)),
         "indicators": len(summary),
@@ -93,6 +95,36 @@ def indicators_valid(
         passed=not out_of_range and not missing, severity=AssetCheckSeverity.ERROR,
         metadata={"out_of_range": MetadataValue.json(out_of_range),
                   "missing": MetadataValue.json(missing), "indicators": len(catalog)})
+
+
+def indicator_gaps(table: pd.DataFrame, catalog) -> list[str]:
+    """What the run could not compute, as messages for the run log and the check.
+
+    Skipped indicators, indicators without any value, and a social index without an
+    indicator that has a direction.
+    """
+    skipped = dict(table.attrs.get("skipped", {}))
+    gaps = [f"indicator {k!r} skipped: {why}" for k, why in skipped.items()]
+    computed = [i for i in catalog if i.key in table.columns]
+    gaps += [f"indicator {i.key!r} has no value in any unit" for i in computed
+             if not np.isfinite(table[i.key].to_numpy(np.float64)).any()]
+    if not any(i.in_index for i in computed):
+        gaps.append("no computed indicator has a direction: the social index is empty")
+    return gaps
+
+
+@asset_check(
+    asset=cell_indicators, blocking=False,
+    description="Warns about indicators skipped for lack of inputs, indicators without any "
+                "value and an empty social index.",
+)
+def indicators_complete(
+    context, counties: CountiesResource, cell_indicators: pd.DataFrame
+) -> AssetCheckResult:
+    """Nothing empty passes silently: every gap of the indicator table is listed here."""
+    gaps = indicator_gaps(cell_indicators, counties.catalog(context.partition_key))
+    return AssetCheckResult(passed=not gaps, severity=AssetCheckSeverity.WARN,
+                            metadata={"gaps": MetadataValue.json(gaps), "n_gaps": len(gaps)})
 
 
 @asset(group_name=GROUP, partitions_def=county_partitions, kinds={"numpy", "pandas"})

@@ -112,6 +112,7 @@ def compute_cell_indicators(
     table, info = stabilize_indicators(components, present, params, resolution=resolution,
                                        neighbours=neighbours)
     summary = summarize_indicators(table, present, stabilization=info)
+    table.attrs["skipped"] = dict(skipped)  # kept by Parquet: the publication cites it
     return CellIndicators(table, summary, skipped, components.attrs.get("prepared", {}))
 
 

@@ -22,6 +22,8 @@ __all__ = [
     "Publication",
     "build_publication",
     "catalog_table",
+    "skipped_indicators",
+    "used_sources",
     "run_metadata",
 ]
 
@@ -34,6 +36,7 @@ SOURCES = {
                "Deutschland, Lohn- und Einkommensteuerstatistik (73111-01-01-5)",
     "ba": "Statistik der Bundesagentur für Arbeit, SGB II und Arbeitslose nach Gemeinden",
     "extra": "Eigene Daten des Kreises",
+    "units": "Gebietseinheiten (Baublöcke) und Registerauszug des Kreises",
 }
 #: Below this many residents a cell carries no indicator values (data protection).
 MIN_CELL_RESIDENTS = 3
@@ -183,9 +186,13 @@ def build_publication(
     has_barriers = barriers is not None and len(barriers) > 0
     if has_barriers:
         layers["barrieren"] = barriers.to_crs(COUNTY_CRS)
-    layers["indikatoren"] = catalog_table(catalog)
+    skipped = skipped_indicators(catalog, cell_indicators)
+    layers["indikatoren"] = catalog_table(catalog, skipped=skipped, units=units is not None)
     metadata = run_metadata(parameters or {}, quality or {}, tiling, input_files or {},
                             simplify)
+    metadata["quellen"] = used_sources(catalog, skipped, units=units is not None)
+    metadata["nicht_berechnet"] = skipped
+    metadata["einheiten"] = "raster" if units is None else "polygone"
     layers["metadaten"] = pd.DataFrame(
         {"schluessel": list(metadata), "wert": [_json(v) for v in metadata.values()]})
     cats = list(zip(regions["sr_id"], regions["name"], colors, strict=True))
@@ -223,10 +230,45 @@ def build_publication(
     return Publication(regions, layers, descriptions, qml, metadata, tiling, county_values)
 
 
-def catalog_table(catalog) -> pd.DataFrame:
-    """The indicator catalog as an attribute table with the source citation per indicator."""
+def skipped_indicators(catalog, cell_indicators: pd.DataFrame) -> dict[str, str]:
+    """Catalog indicators the run could not compute, each with the reason.
+
+    The reasons come with the indicator table (``attrs["skipped"]``); an indicator missing
+    from the table without one is reported as not computed.
+    """
+    reasons = dict(cell_indicators.attrs.get("skipped", {}))
+    return {i.key: str(reasons.get(i.key, "nicht berechnet")) for i in catalog
+            if i.key not in cell_indicators.columns}
+
+
+def used_sources(catalog, skipped: Mapping[str, str], *, units: bool = False) -> list[str]:
+    """Citations of the sources the published figures come from: VG250 and those used.
+
+    On polygon units the cell-level figures come from the county's units and register
+    extract, not from the Zensus grid.
+    """
+    keys = ["vg250"]
+    for indicator in catalog:
+        if indicator.key in skipped:
+            continue
+        source = "units" if units and indicator.source == "zensus" else indicator.source
+        if source not in keys:
+            keys.append(source)
+    return [SOURCES[k] for k in keys if k in SOURCES]
+
+
+def catalog_table(catalog, skipped: Mapping[str, str] | None = None, *,
+                  units: bool = False) -> pd.DataFrame:
+    """The indicator catalog as an attribute table with the source citation per indicator.
+
+    ``berechnet`` says whether the run computed the indicator, ``hinweis`` why not.
+    """
+    skipped = dict(skipped or {})
     frame = catalog.to_frame()
-    frame["quelle"] = frame["source"].map(SOURCES).fillna("")
+    source = frame["source"].replace({"zensus": "units"}) if units else frame["source"]
+    frame["quelle"] = source.map(SOURCES).fillna("")
+    frame["berechnet"] = ~frame["key"].isin(list(skipped))
+    frame["hinweis"] = frame["key"].map(skipped).fillna("")
     return frame.astype({c: str for c in frame.columns if frame[c].dtype == object})
 
 

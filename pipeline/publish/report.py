@@ -49,13 +49,20 @@ _TEXT = {
         "name": "Name", "id": "Kennung", "municipalities": "Gemeinden",
         "indicator": "Indikator", "value": "Wert", "county": "Kreis", "rank": "Rang",
         "inputs": "Eingangsdaten", "parameters": "Parameter", "quality": "Qualität",
-        "sources": "Datenquellen", "file": "Datei", "role": "Rolle", "n_spaces": "Sozialräume",
+        "sources": "Datenquellen",
+        "skipped": "Nicht berechnete Indikatoren (fehlende Eingangsdaten)",
+        "file": "Datei", "role": "Rolle", "n_spaces": "Sozialräume",
         "sort_hint": "Zum Sortieren auf eine Spaltenüberschrift klicken.",
         "intro": ("Die Sozialräume sind aus den bewohnten 100-m-Gitterzellen des Zensus 2022 "
                   "gebildet: zusammenhängend, mit Mindest- und Höchsteinwohnerzahl und "
                   "innerlich möglichst ähnlich. Unbewohnte Flächen sind dem nächsten "
                   "Sozialraum zugeschlagen, damit die Karte den ganzen Kreis lückenlos "
                   "abdeckt; alle Kennzahlen zählen nur Einwohner."),
+        "intro_units": ("Die Sozialräume sind aus den bewohnten Gebietseinheiten (Baublöcken) "
+                        "des Kreises gebildet, jeder Sozialraum aus ganzen Einheiten: "
+                        "zusammenhängend, mit Mindest- und Höchsteinwohnerzahl und innerlich "
+                        "möglichst ähnlich. Unbewohnte Einheiten gehören zum angrenzenden "
+                        "Sozialraum; alle Kennzahlen zählen nur Einwohner."),
         "notes": ("Werte mit der Endung „(Gemeindewert)“ sind Gemeindewerte, nach "
                   "Einwohnern auf die Sozialräume verteilt, keine kleinräumigen Messungen. "
                   "Zellen mit weniger als 3 Einwohnern tragen keine Indikatorwerte."),
@@ -69,12 +76,19 @@ _TEXT = {
         "status": "Status", "name": "Name", "id": "ID", "municipalities": "Municipalities",
         "indicator": "Indicator", "value": "Value", "county": "County", "rank": "Rank",
         "inputs": "Inputs", "parameters": "Parameters", "quality": "Quality",
-        "sources": "Data sources", "file": "File", "role": "Role", "n_spaces": "Social spaces",
+        "sources": "Data sources",
+        "skipped": "Indicators not computed (inputs missing)",
+        "file": "File", "role": "Role", "n_spaces": "Social spaces",
         "sort_hint": "Click a column header to sort.",
         "intro": ("Social spaces are built from the populated 100 m grid cells of the 2022 "
                   "census: contiguous, within population bounds and internally similar. "
                   "Unpopulated land is given to the nearest social space so that the map "
                   "covers the whole county; all figures count residents only."),
+        "intro_units": ("Social spaces are built from the county's populated units "
+                        "(statistical blocks), each space from whole units: contiguous, "
+                        "within population bounds and internally similar. Unpopulated units "
+                        "belong to the adjacent social space; all figures count residents "
+                        "only."),
         "notes": ("Values marked '(municipal value)' are municipal figures spread to the "
                   "social spaces by residents, not small-area measurements. Cells with "
                   "fewer than 3 residents carry no indicator values."),
@@ -184,7 +198,9 @@ def build_report(
         + "".join(f'<a href="#{a}">{_e(t[a])}</a>' for a in
                   ("overview", "themes", "table", "spaces", "method"))
         + "</nav></header><main>",
-        _overview(regions, munis, outline, t),
+        _overview(regions, munis, outline,
+                  t | ({"intro": t["intro_units"]} if publication.metadata.get("einheiten")
+                       == "polygone" else {})),
         _themes(regions, outline, t, [k for k in key_indicators if k in keys], label, unit),
         _table(regions, t, keys, label, unit),
         _spaces(regions, t, keys, label, unit, publication.county_values),
@@ -304,15 +320,18 @@ def _method(publication, t) -> str:
     params = _kv(meta.get("parameter", {}))
     quality = _kv(meta.get("qualitaet", {}) | {f"tiling_{k}": v for k, v in
                                                 meta.get("kachelung", {}).items()})
-    from pipeline.publish.publication import SOURCES
-
-    sources = "".join(f"<li>{_e(s)}</li>" for s in SOURCES.values())
+    sources = "".join(f"<li>{_e(s)}</li>" for s in meta.get("quellen", []))
+    skipped = meta.get("nicht_berechnet", {})
+    not_computed = "" if not skipped else (
+        f"<h3>{_e(t['skipped'])}</h3><ul>"
+        + "".join(f"<li><code>{_e(k)}</code>: {_e(v)}</li>" for k, v in skipped.items())
+        + "</ul>")
     versions = ", ".join(f"{k} {v}" for k, v in meta.get("versionen", {}).items())
     return (f'<h2 id="method">{_e(t["method"])}</h2><p>{_e(t["notes"])}</p>'
             f"<h3>{_e(t['inputs'])}</h3><table><tr><th>{_e(t['role'])}</th><th>{_e(t['file'])}</th>"
             f"<th>SHA-256</th></tr>{files}</table>"
             f"<h3>{_e(t['parameters'])}</h3>{params}<h3>{_e(t['quality'])}</h3>{quality}"
-            f"<h3>{_e(t['sources'])}</h3><ul>{sources}</ul>"
+            f"<h3>{_e(t['sources'])}</h3><ul>{sources}</ul>{not_computed}"
             f"<p><small>{_e(versions)}; SHA-256 "
             f"{_e(str(meta.get('eingangsdaten_sha256', ''))[:16])}</small></p>")
 

@@ -69,6 +69,21 @@ def test_income_file_without_the_municipalities_stops_the_run(county):
     path.write_text("".join(line for line in lines if not line.startswith("2019;05399")
                             or line.startswith("2019;05399;")), encoding="latin-1")
     result = _run(config, out, groups=(ingest.GROUP, indicators.GROUP))
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    assert failure.step_key == "municipal_income"
+    description = failure.event_specific_data.user_failure_data.description
+    assert "no municipality rows" in description and "73111-01-01-5" in description
+    written = {m.asset_key.path[-1] for m in result.get_asset_materialization_events()}
+    assert "municipal_income" not in written and "cell_indicators" not in written
+
+
+def test_income_file_of_another_county_fails_the_check(county):
+    """Municipalities, but none of this county: the blocking check stops the run."""
+    config, raw, out = county
+    path = raw / "73111-01-01-5.csv"
+    text = path.read_text(encoding="latin-1").replace("2019;05399", "2019;05398")
+    path.write_text(text, encoding="latin-1")
+    result = _run(config, out, groups=(ingest.GROUP, indicators.GROUP))
     income = _checks(result)["municipal_income:matches_municipalities"]
     assert not income.passed and income.severity.value == "ERROR"
     assert "holds no municipality of the county" in income.metadata["problems"].value["no_rows"][0]
