@@ -4,7 +4,14 @@ from pathlib import Path
 
 from dagster import ConfigurableResource
 
-from pipeline.indicators import Catalog, IndicatorOptions, county_catalog, parse_options
+from pipeline.errors import ConfigError
+from pipeline.indicators import (
+    Catalog,
+    IndicatorOptions,
+    county_catalog,
+    parse_options,
+    sgb2_rate_catalog,
+)
 from pipeline.layout import CountyLayout
 from pipeline.operations.counties import County, load_counties
 
@@ -44,5 +51,20 @@ class CountiesResource(ConfigurableResource):
         return parse_options(self.county(key).options, base_dir=self.config_dir)
 
     def catalog(self, key: str) -> Catalog:
-        """The county's indicator catalog: the shipped one with its options applied."""
-        return county_catalog(self.indicator_options(key))
+        """The county's indicator catalog: the shipped one with its options applied.
+
+        ``sgb2: rate: {numerator: ..., denominator: ...}`` in the county file chooses the
+        SGB II rate's counts (:func:`pipeline.indicators.sgb2_rate_catalog`).
+        """
+        catalog = county_catalog(self.indicator_options(key))
+        rate = self.county(key).read_options("sgb2").get("rate")
+        if rate:
+            unknown = sorted(set(rate) - {"numerator", "denominator"})
+            if unknown:
+                raise ConfigError(f"{self.config_path}: county '{key}': sgb2: rate: unknown "
+                                  f"keys {unknown}; allowed: ['numerator', 'denominator']")
+            try:
+                catalog = sgb2_rate_catalog(catalog, **rate)
+            except ValueError as err:
+                raise ConfigError(f"{self.config_path}: county '{key}': {err}") from None
+        return catalog

@@ -28,6 +28,17 @@ def sample_dir() -> Path:
     return SAMPLE_DIR
 
 
+@pytest.fixture(scope="session")
+def bloecke_dir(sample_dir) -> Path:
+    """The block sample (Baublöcke and register extract), generated from the sample county."""
+    folder = REPO_ROOT / "data" / "raw" / "sample_bloecke"
+    if not (folder / "baubloecke.gpkg").exists():
+        from tools.sample_bloecke import build, write
+
+        write(*build(sample_dir), folder)
+    return folder
+
+
 #: Modules that start a Dagster webserver and daemon: one after the other, on one worker.
 UI_MODULES = ("tests.assets.test_webserver", "tests.assets.test_postgres")
 

@@ -23,6 +23,9 @@ BA = ("Statistik der Bundesagentur für Arbeit\n"
       "Gemeinde;Gemeindeschlüssel;Bedarfsgemeinschaften;Regelleistungsberechtigte;"
       "darunter: unter 15 Jahre;Erwerbsfähige Leistungsberechtigte;Arbeitslose\n"
       "Aldenhoven;05358004;456;901;234;612;398\n")
+GENESIS_COUNTY = ("GENESIS-Tabelle: 73111-01-01-4\n"
+                  ";;;Lohn- und Einkommensteuerpflichtige;Gesamtbetrag der Einkünfte\n"
+                  ";;;Anzahl;Tsd. EUR\n2019;05358;Düren, Kreis;120345;4.567.890\n")
 COUNTY = ("counties:\n  x:\n    name: X\n    zensus: {Bevoelkerungszahl: a.csv}\n"
           "    vg250: v.gpkg\n")
 
@@ -68,7 +71,7 @@ def _zensus(tmp: Path, text: str | bytes, name: str = ZENSUS) -> Path:
 
 def _cases(tmp: Path) -> list[tuple[str, Callable[[], object]]]:
     from pipeline.operations.counties import load_counties
-    from pipeline.readers import join_topics, read_sgb2, read_zensus
+    from pipeline.readers import join_topics, read_income, read_sgb2, read_unit_layer, read_zensus
 
     def county(extra: str) -> Callable[[], object]:
         path = tmp / "counties.yaml"
@@ -94,7 +97,27 @@ def _cases(tmp: Path) -> list[tuple[str, Callable[[], object]]]:
         path.write_bytes(path.read_bytes()[:-40])
         return path
 
+    def blocks_without_field() -> object:
+        import geopandas as gpd
+        import shapely
+
+        path = tmp / "bloecke.gpkg"
+        gpd.GeoDataFrame({"block_id": ["1"], "EW": [12]},
+                         geometry=[shapely.box(0, 0, 100, 100)], crs="EPSG:25832",
+                         ).to_file(path, layer="bloecke", driver="GPKG")
+        return read_unit_layer(path, "block_id", {"Einwohner": "Einwohner_gesamt"})
+
     return [
+        ("Zensus: a fraction in a count column",
+         lambda: read_zensus(_zensus(tmp, HEADER + ROWS.replace(";17;", ";17,5;")))),
+        ("GENESIS: the county-level table (-4) given as the municipal income table",
+         lambda: read_income(_zensus(tmp, GENESIS_COUNTY.encode("latin-1"),
+                                     "73111-01-01-4.csv"))),
+        ("BA: an Excel 97-2003 workbook (.xls)",
+         lambda: read_sgb2(_zensus(tmp, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512),
+                                   "sgb2.xls"))),
+        ("Units: the residents' field named in `units: columns:` is not in the layer",
+         blocks_without_field),
         ("Zensus: negative residents",
          lambda: read_zensus(_zensus(tmp, HEADER + ROWS.replace(";17;", ";-17;")))),
         ("Zensus: a letter in a count",
@@ -114,9 +137,9 @@ def _cases(tmp: Path) -> list[tuple[str, Callable[[], object]]]:
         ("VG250: UTM coordinates declared as EPSG:3035", vg250_declared_3035),
         ("BA: a letter in a count",
          lambda: read_sgb2(_zensus(tmp, BA.replace(";456;", ";4S6;"), "sgb2.csv"))),
-        ("BA: a heading not found",
-         lambda: read_sgb2(_zensus(tmp, BA.replace("Arbeitslose", "Arbeitsuchende"),
-                                   "sgb2.csv"))),
+        ("BA: a heading set in the county file that is not in the table",
+         lambda: read_sgb2(_zensus(tmp, BA, "sgb2.csv"),
+                           columns={"unemployed": "Arbeitsuchende"})),
         ("County file: `ags: 05314` without quotes", county("    ags: 05314\n")),
         ("County file: `min_population: \"2500\"`",
          county("    ags: '05358'\n    parameters: {min_population: '2500'}\n")),

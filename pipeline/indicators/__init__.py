@@ -104,6 +104,11 @@ from pipeline.indicators.profiles import (
     build_profiles,
     classify_status,
 )
+from pipeline.indicators.sgb2_rate import (
+    RATE_DENOMINATORS,
+    RATE_NUMERATORS,
+    sgb2_rate_catalog,
+)
 from pipeline.indicators.shrinkage import (
     PRIOR_VARIANCES,
     STABILIZE_METHODS,
@@ -175,4 +180,7 @@ __all__ = [
     "sum_by_municipality",
     "summarize_indicators",
     "weight_columns",
+    "RATE_DENOMINATORS",
+    "RATE_NUMERATORS",
+    "sgb2_rate_catalog",
 ]

@@ -34,6 +34,7 @@ from pipeline.indicators.options import (
     parse_options,
 )
 from pipeline.indicators.shrinkage import StabilizeParams
+from pipeline.readers import no_units
 from pipeline.readers.cell_table import join_topics
 from pipeline.readers.zensus import read_zensus
 
@@ -509,7 +510,7 @@ def test_assets_follow_the_county_options(tmp_path, cells):
     def context():
         return build_asset_context(partition_key="sample")
 
-    out = cell_indicators(context(), counties, cells, income, sgb2)
+    out = cell_indicators(context(), counties, cells, income, sgb2, no_units())
     table = out.value
     assert "anteil_80plus" not in table.columns
     assert table["laerm"].tolist() == [50.0, 51.0, 52.0, 53.0]
