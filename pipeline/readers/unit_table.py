@@ -92,8 +92,9 @@ def read_unit_layer(
     if from_table and table is None:
         raise InputError(
             layer_display(str(path), name),
-            f"no field {', '.join(repr(f) for f in from_table.values())} in the layer; fields "
-            f"found: {', '.join(info['fields'])} (map another field in units: columns:, or "
+            f"no field{'s' if len(from_table) > 1 else ''} "
+            f"{', '.join(repr(f) for f in dict.fromkeys(from_table.values()))} in the layer; "
+            f"fields found: {', '.join(info['fields'])} (map another field in units: columns:, or "
             "give the attribute table as units: table:)",
             column=next(iter(from_table.values())),
         )

@@ -83,3 +83,44 @@ def test_parameters_validate_and_replace():
     assert p.replace(min_population=1000).min_population == 1000
     with pytest.raises(ConfigError, match="contiguity"):
         p.replace(contiguity="hex")
+
+
+_UNITS = ("counties:\n  b:\n    name: B\n    ags: '05358'\n    vg250: {path: vg.zip, "
+          "layers: {municipalities: gemeinden}, fields: {ags: ARS}}\n"
+          "    income: {path: 73111.xlsx, sheet: Tabelle, columns: {taxpayers: Steuerpflichtige}}\n"
+          "    sgb2: {path: ba.csv, rate: {numerator: sgb2_persons_in_bg}}\n"
+          "    units:\n      path: bloecke.gpkg\n      id: BLOCK\n"
+          "      table: {path: register.xlsx, key: Baublock}\n"
+          "      columns: {Einwohner: EW gesamt, unter5: unter 5}\n")
+
+
+def test_units_and_reader_options_are_read(tmp_path):
+    path = tmp_path / "counties.yaml"
+    path.write_text(_UNITS, encoding="utf-8")
+    county = load_counties(path)["b"]
+    assert not county.grid and county.zensus == {}
+    assert county.units.path == tmp_path / "bloecke.gpkg" and county.units.id == "BLOCK"
+    assert county.units.table == tmp_path / "register.xlsx"
+    assert (county.units.table_key, county.units.columns["unter5"]) == ("Baublock", "unter 5")
+    assert county.vg250 == tmp_path / "vg.zip"
+    assert county.read_options("vg250") == {"layers": {"municipalities": "gemeinden"},
+                                            "fields": {"ags": "ARS"}}
+    assert county.read_options("income") == {"sheet": "Tabelle",
+                                             "columns": {"taxpayers": "Steuerpflichtige"}}
+    assert county.read_options("barriers") == {}
+    assert set(county.input_files()) == {"units", "units:table", "vg250", "income", "sgb2"}
+
+
+@pytest.mark.parametrize("edit, match", [
+    (("    units:", "    zensus: {Bevoelkerungszahl: a.csv}\n    units:"), "not both"),
+    (("Einwohner: EW gesamt, ", ""), "must name the residents' field as Einwohner"),
+    (("sheet: Tabelle", "tab: Tabelle"), r"income: unknown keys \['tab'\]"),
+    (("{path: ba.csv, ", "{file: ba.csv, "), r"sgb2: unknown keys \['file'\]"),
+    (("      id: BLOCK\n", ""), "units: 'id' must be given"),
+], ids=["zensus-and-units", "no-residents", "income-key", "sgb2-key", "no-id"])
+def test_bad_units_or_options_name_the_key(tmp_path, edit, match):
+    path = tmp_path / "counties.yaml"
+    path.write_text(_UNITS.replace(*edit), encoding="utf-8")
+    with pytest.raises(ConfigError, match=match) as err:
+        load_counties(path)
+    assert "county 'b'" in str(err.value)
