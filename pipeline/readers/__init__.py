@@ -19,6 +19,7 @@ from pipeline.readers.barriers import (
 )
 from pipeline.readers.bundesagentur import (
     DEFAULT_SGB2_COLUMNS,
+    SGB2_SYNONYMS,
     SGB2_VALUES,
     read_sgb2,
 )
@@ -77,6 +78,7 @@ __all__ = [
     "POPULATION",
     "RATE_COLUMNS",
     "RESOLUTIONS",
+    "SGB2_SYNONYMS",
     "SGB2_VALUES",
     "SOURCE",
     "VALUE_KINDS",

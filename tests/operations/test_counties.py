@@ -124,3 +124,30 @@ def test_bad_units_or_options_name_the_key(tmp_path, edit, match):
     with pytest.raises(ConfigError, match=match) as err:
         load_counties(path)
     assert "county 'b'" in str(err.value)
+
+
+def test_readme_examples_are_valid_county_entries(tmp_path):
+    """The county-file snippets of the README load: every key they show is a real key."""
+    import re
+
+    import yaml
+
+    from pipeline.layout import REPO_ROOT
+
+    text = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Pointing it at a real county"):text.index("## Layout")]
+    blocks = re.findall(r"```yaml\n(.*?)```", section, flags=re.S)
+    assert len(blocks) == 3
+    full = yaml.safe_load(blocks[0])
+    entry = full["counties"]["dueren"]
+    options = yaml.safe_load("\n".join(line[4:] for line in blocks[1].splitlines()))
+    entry.update(options)
+    units = yaml.safe_load("\n".join(line[2:] for line in blocks[2].splitlines()))
+    full["counties"].update(units)
+    path = tmp_path / "counties.yaml"
+    path.write_text(yaml.safe_dump(full, allow_unicode=True), encoding="utf-8")
+    counties = load_counties(path)
+    assert counties["dueren"].read_options("sgb2")["rate"]["numerator"] == "sgb2_persons_in_bg"
+    assert counties["dueren"].read_options("vg250")["fields"] == {"ags": "AGS", "name": "GEN"}
+    assert counties["dueren_bloecke"].units.table_sheet == "Blöcke"
+    assert not counties["dueren_bloecke"].grid
