@@ -148,6 +148,7 @@ def write(layer: gpd.GeoDataFrame, register: pd.DataFrame, out: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Generate the block sample from the sample county's folder."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sample", type=Path, help="folder of the generated sample county")
     parser.add_argument("out", type=Path, help="folder to write the block sample into")
