@@ -17,6 +17,8 @@ import pandas as pd
 from pipeline.errors import CatalogError
 from pipeline.indicators.catalog import EXPRESSION_FIELDS, Catalog, Indicator, load_catalog
 from pipeline.indicators.shrinkage import StabilizeParams
+from pipeline.readers.tables import normalise, read_sheets
+from pipeline.readers.unit_table import read_unit_table
 
 __all__ = [
     "STANDARDIZE_METHODS",
@@ -31,7 +33,7 @@ __all__ = [
 #: Standardisations of the clustering matrix.
 STANDARDIZE_METHODS = ("zscore", "robust")
 _EXTRA_OWN = ("path", "key", "id_column", "column", "columns", "indicator", "sep", "decimal",
-              "encoding")
+              "encoding", "sheet")
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,9 @@ class ExtraSource:
         clustered unless a weight is set), direction 0.
     sep, decimal, encoding : str
         CSV dialect (default ``;``, ``,``, ``utf-8-sig``).
+    sheet : str, optional
+        For an xlsx workbook: the worksheet (default the first that holds ``id_column``);
+        numbers are read as the statistics offices write them (:mod:`pipeline.readers.tables`).
     """
 
     path: Path
@@ -72,6 +77,7 @@ class ExtraSource:
     sep: str = ";"
     decimal: str = ","
     encoding: str = "utf-8-sig"
+    sheet: str | None = None
 
 
 @dataclass(frozen=True)
@@ -237,6 +243,7 @@ def _parse_extra(entry: Any, base: Path, i: int) -> ExtraSource:
         sep=str(entry.get("sep", ";")),
         decimal=str(entry.get("decimal", ",")),
         encoding=str(entry.get("encoding", "utf-8-sig")),
+        sheet=None if entry.get("sheet") is None else str(entry["sheet"]),
     )
 
 
@@ -297,8 +304,11 @@ def attach_extras(options: IndicatorOptions, cells: pd.DataFrame,
 def _read_extra(source: ExtraSource) -> pd.DataFrame:
     if not source.path.is_file():
         raise FileNotFoundError(f"extra indicator file not found: {source.path}")
-    frame = pd.read_csv(source.path, sep=source.sep, decimal=source.decimal,
-                        encoding=source.encoding, dtype={source.id_column: str})
+    if source.path.suffix.lower() in (".xlsx", ".xlsm"):
+        frame = _read_extra_workbook(source)
+    else:
+        frame = pd.read_csv(source.path, sep=source.sep, decimal=source.decimal,
+                            encoding=source.encoding, dtype={source.id_column: str})
     missing = [c for c in (source.id_column, *source.required) if c not in frame.columns]
     if missing:
         raise CatalogError(f"{source.path}: missing columns {missing}; found {list(frame.columns)}")
@@ -314,6 +324,24 @@ def _read_extra(source: ExtraSource) -> pd.DataFrame:
             raise CatalogError(f"{source.path}: column {column!r} is not numeric "
                                f"(decimal mark {source.decimal!r})")
     return frame
+
+
+def _read_extra_workbook(source: ExtraSource) -> pd.DataFrame:
+    """An xlsx table keyed by ``id_column``: the header found by content, values as numbers."""
+    for sheet in read_sheets(source.path, "cp1252", sheet=source.sheet):
+        header = next((row for row in sheet.rows
+                       if normalise(source.id_column) in [normalise(f) for f in row]), None)
+        if header is None:
+            continue
+        present = [c for c in source.columns if normalise(c) in [normalise(f) for f in header]]
+        missing = [c for c in source.required if c not in present]
+        if missing:
+            found = [f for f in header if f.strip()]
+            raise CatalogError(f"{sheet.where(source.path)}: missing columns {missing}; "
+                               f"found {found}")
+        frame = read_unit_table(source.path, source.id_column, present, sheet=sheet.name)
+        return frame.rename(columns={"key": source.id_column})
+    raise CatalogError(f"{source.path}: no sheet has a header with {source.id_column!r}")
 
 
 def _join_extra(table: pd.DataFrame, extra: pd.DataFrame, on: str,

@@ -413,6 +413,31 @@ def test_extra_indicators_from_csv(tmp_path, cells, catalog):
     np.testing.assert_allclose(table["kitaplaetze_gem_num"].sum(), 23.0)
 
 
+def test_extra_indicator_from_an_xlsx_workbook(tmp_path, cells, catalog):
+    """A county's own table as Excel: title rows, the header found, German and real numbers."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "Hinweise"
+    sheet = book.create_sheet("Lärm")
+    sheet.append(["Lärmkartierung 2022, Tag-Abend-Nacht-Pegel"])
+    sheet.append(["cell_id", "laerm_db"])
+    sheet.append(["CRS3035RES100mN2689100E4337000", 55.5])
+    sheet.append(["CRS3035RES100mN2689200E4337100", "70,0"])
+    book.save(tmp_path / "laerm.xlsx")
+    options = parse_options({"indicators": {"extra": [
+        {"path": "laerm.xlsx", "key": "cell", "column": "laerm_db", "indicator": "laerm"}]}},
+        base_dir=tmp_path)
+    with_cells, municipal = attach_extras(options, cells, MUNICIPAL)
+    table = compute(with_cells, county_catalog(options, catalog), municipal).table
+    np.testing.assert_allclose(table["laerm_raw"], [55.5, NAN, NAN, 70.0])
+    wrong = parse_options({"indicators": {"extra": [
+        {"path": "laerm.xlsx", "key": "cell", "column": "dB", "indicator": "laerm",
+         "sheet": "Lärm"}]}}, base_dir=tmp_path)
+    with pytest.raises(CatalogError, match=r"laerm.xlsx!Lärm: missing columns \['dB'\]"):
+        attach_extras(wrong, cells)
+
+
 def test_extra_csv_must_hold_its_columns(tmp_path, cells):
     (tmp_path / "x.csv").write_text("cell_id;other\nA;1\n", encoding="utf-8")
     options = parse_options({"indicators": {"extra": [
