@@ -5,7 +5,8 @@ not have and a municipality with 0 taxpayers warn (the run goes on, the problems
 an income file without the county's municipalities (a county-level table given by mistake)
 fails the blocking check, and the indicators are not computed; a letter in a BA count fails
 the step as a Dagster ``Failure`` whose description is the message and whose metadata say
-where (file, line, column).
+where (file, line, column). Reader options in the county file (VG250 as BKG's ZIP with a
+field map, the SGB II rate's counts) reach the readers and the catalog.
 """
 
 import pytest
@@ -104,3 +105,34 @@ def test_bad_input_fails_the_step_with_where_it_is(county):
     meta = {k: v.value for k, v in data.metadata.items()}
     assert meta["path"].endswith("sgb2_gemeinden.csv") and meta["error"] == "InputError"
     assert (meta["line"], meta["column"]) == ("11", "Bedarfsgemeinschaften")
+
+
+def test_reader_options_in_the_county_file_reach_the_readers(county):
+    import zipfile
+
+    import yaml
+    from dagster import build_asset_context
+
+    from assets.resources import CountiesResource
+
+    config, raw, out = county
+    archive = raw / "vg250_01-01.utm32s.gpkg.ebenen.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:  # as BKG ships it: nested folders
+        bundle.write(raw / "DE_VG250.gpkg",
+                     "vg250_01-01.utm32s.gpkg.ebenen/vg250_ebenen_0101/DE_VG250.gpkg")
+    entry = yaml.safe_load(config.read_text(encoding="utf-8"))
+    sample = entry["counties"]["sample"]
+    sample["vg250"] = {"path": str(archive), "fields": {"name": "BEZ"},
+                       "layers": {"municipalities": "vg250_gem"}}
+    sample["sgb2"] = {"path": sample["sgb2"],
+                      "rate": {"numerator": "sgb2_persons_in_bg"}}
+    config.write_text(yaml.safe_dump(entry, allow_unicode=True), encoding="utf-8")
+    counties = CountiesResource(config_path=str(config), processed_root=str(out))
+    frame = ingest.municipalities(build_asset_context(partition_key="sample"), counties).value
+    assert len(frame) == 15 and set(frame["name"]) <= {"Stadt", "Gemeinde"}  # GEN -> BEZ
+    rate = counties.catalog("sample")["sgb2_quote_gem"]
+    assert rate.numerator.text == "{sgb2_persons_in_bg}"
+    sample["sgb2"]["rate"] = {"numerator": "Bedarfsgemeinschaften"}
+    config.write_text(yaml.safe_dump(entry, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ValueError, match="county 'sample'.*sgb2: rate:"):
+        counties.catalog("sample")
