@@ -268,7 +268,7 @@ def catalog_table(catalog, skipped: Mapping[str, str] | None = None, *,
     source = frame["source"].replace({"zensus": "units"}) if units else frame["source"]
     frame["quelle"] = source.map(SOURCES).fillna("")
     frame["berechnet"] = ~frame["key"].isin(list(skipped))
-    frame["hinweis"] = frame["key"].map(skipped).fillna("")
+    frame["hinweis"] = [skipped.get(key, "") for key in frame["key"]]
     return frame.astype({c: str for c in frame.columns if frame[c].dtype == object})
 
 

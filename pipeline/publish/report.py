@@ -204,7 +204,7 @@ def build_report(
         _themes(regions, outline, t, [k for k in key_indicators if k in keys], label, unit),
         _table(regions, t, keys, label, unit),
         _spaces(regions, t, keys, label, unit, publication.county_values),
-        _method(publication, t),
+        _method(publication, catalog, t),
         "</main>",
     ]
     body = "\n".join(parts)
@@ -312,7 +312,7 @@ def _spaces(regions, t, keys, label, unit, county_values) -> str:
     return "\n".join(out)
 
 
-def _method(publication, t) -> str:
+def _method(publication, catalog, t) -> str:
     meta = publication.metadata
     files = "".join(f"<tr><td>{_e(role)}</td><td>{_e(v['path'])}</td>"
                     f"<td><code>{_e(v['sha256'][:16])}…</code></td></tr>"
@@ -320,8 +320,11 @@ def _method(publication, t) -> str:
     params = _kv(meta.get("parameter", {}))
     quality = _kv(meta.get("qualitaet", {}) | {f"tiling_{k}": v for k, v in
                                                 meta.get("kachelung", {}).items()})
-    sources = "".join(f"<li>{_e(s)}</li>" for s in meta.get("quellen", []))
+    from pipeline.publish.publication import used_sources
+
     skipped = meta.get("nicht_berechnet", {})
+    units = meta.get("einheiten") == "polygone"
+    sources = "".join(f"<li>{_e(s)}</li>" for s in used_sources(catalog, skipped, units=units))
     not_computed = "" if not skipped else (
         f"<h3>{_e(t['skipped'])}</h3><ul>"
         + "".join(f"<li><code>{_e(k)}</code>: {_e(v)}</li>" for k, v in skipped.items())

@@ -66,7 +66,7 @@ def test_every_layer_with_crs_and_rows(published):
     n = labels["region"].nunique()
     expected = {"sozialraeume": n, "sozialraeume_status": n, "zellen": len(cells),
                 "gemeinden": 15, "kreis": 1, "barrieren": len(barriers),
-                "indikatoren": len(load_catalog()), "metadaten": 6}
+                "indikatoren": len(load_catalog()), "metadaten": 9}
     for layer, rows in expected.items():
         info = pyogrio.read_info(gpkg, layer=layer)
         assert info["features"] == rows, layer
