@@ -4,9 +4,10 @@ A BA table may split a heading over two or three rows: a group heading such as
 ``Regelleistungsberechtigte (RLB)`` spans the columns ``insgesamt`` and ``darunter unter 15
 Jahre`` below it. :func:`combine_head` turns the rows of such a head block into one heading
 per column (its *parts*, top to bottom); :func:`classify` says which of our columns a heading
-is by the synonym table :data:`SYNONYMS`, after :func:`fold` has normalised case, white
-space, punctuation, footnote marks and umlaut spellings (blanks are then ignored, so a
-hyphenated ``Leistungs-berechtigte`` is ``Leistungsberechtigte``). Private to
+is by the synonym table :data:`SYNONYMS`, after
+:func:`~pipeline.readers.tables.fold_heading` has normalised case, white space, punctuation,
+footnote marks and umlaut spellings (blanks are then ignored, so a hyphenated
+``Leistungs-berechtigte`` is ``Leistungsberechtigte``). Private to
 :mod:`pipeline.readers.bundesagentur`.
 """
 
@@ -16,6 +17,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
+
+from pipeline.readers.tables import fold_heading as fold
 
 __all__ = [
     "LABELS",
@@ -101,36 +104,9 @@ SYNONYMS: Mapping[str, tuple[str, ...]] = MappingProxyType(
 #: of another group (``Bevölkerung``, ``Arbeitslose``) is not. ``None``: no group known.
 UNDER15_PARENTS = ("sgb2_persons", "sgb2_non_employable", "sgb2_persons_in_bg", None)
 
-_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
-_SUPERSCRIPTS = re.compile(r"[¹²³⁰⁴-⁹]+")
-_FOOTNOTE = re.compile(r"(?<![\d(])\d{1,2}\)|\*\)|\*+$")
-_PUNCTUATION = re.compile(r"[\s:;,.()\[\]/\\\-–—_'\"„“”]+")
 _FILLER = re.compile(r"^(?:anzahl(?: der)? )?(.*?)(?: (?:insgesamt|gesamt|zusammen|anzahl))?$")
 _FILLER_ONLY = frozenset({"", "insgesamt", "gesamt", "zusammen", "anzahl", "summe"})
 _SUB = re.compile(r"^(?:darunter|dar|davon) ")
-
-
-def fold(text: str) -> str:
-    """A heading as compared: case, spacing, punctuation, footnotes and umlauts folded.
-
-    Footnote marks (``1)``, ``*)``, superscripts) are dropped, but a number closing a
-    parenthesis that was opened (``(unter 15)``) is kept.
-
-    Examples
-    --------
-    >>> fold("Erwerbsfähige  Leistungs-berechtigte 1)"), fold("Darunter: unter 15 Jahre")
-    ('erwerbsfaehige leistungs berechtigte', 'darunter unter 15 jahre')
-    >>> fold("Erwerbsfaehige Leistungsberechtigte (ELB)")
-    'erwerbsfaehige leistungsberechtigte elb'
-    """
-    text = _SUPERSCRIPTS.sub(" ", text.casefold().translate(_UMLAUTS))
-    text = _FOOTNOTE.sub(lambda m: m.group(0) if _inside(text, m.start()) else " ", text)
-    return _PUNCTUATION.sub(" ", text).strip()
-
-
-def _inside(text: str, at: int) -> bool:
-    """True if position ``at`` lies inside parentheses opened before it."""
-    return text.count("(", 0, at) > text.count(")", 0, at)
 
 
 def _core(folded: str) -> tuple[str, bool]:

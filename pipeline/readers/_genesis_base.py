@@ -9,7 +9,6 @@ name what the analyst sees and headings can be matched against synonyms.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -17,9 +16,8 @@ import numpy as np
 import pandas as pd
 
 from pipeline.errors import InputError
-from pipeline.readers.tables import EXPECTED_VALUE, parse_value
+from pipeline.readers.tables import EXPECTED_VALUE, fold_heading, parse_value
 
-_SPELLINGS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 _DECIMAL_POINT = re.compile(r"(?<=\d)\.(?=\d)")
 
 
@@ -47,17 +45,14 @@ class GenesisTable:
 
 
 def match_key(text: str) -> str:
-    """A heading as matched: case folded, ``ü`` as ``ue``, punctuation as blanks.
+    """A heading as matched: :func:`~pipeline.readers.tables.fold_heading`.
 
     Examples
     --------
     >>> match_key("Gesamtbetrag der  Einkünfte"), match_key("Gesamtbetrag_der_Einkuenfte")
     ('gesamtbetrag der einkuenfte', 'gesamtbetrag der einkuenfte')
-    >>> match_key("Lohn- und Einkommensteuer")
-    'lohn und einkommensteuer'
     """
-    text = unicodedata.normalize("NFC", text).casefold().translate(_SPELLINGS)
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", text).split())
+    return fold_heading(text)
 
 
 def parse_column(

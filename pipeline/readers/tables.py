@@ -14,6 +14,7 @@ import datetime as dt
 import math
 import os
 import re
+import unicodedata
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ __all__ = [
     "check_file",
     "check_text",
     "check_unique",
+    "fold_heading",
     "in_county",
     "normalise",
     "parse_number",
@@ -138,6 +140,39 @@ def normalise(text: str) -> str:
     'gesamtbetrag der einkünfte'
     """
     return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+_SUPERSCRIPTS = re.compile(r"[¹²³⁰⁴-⁹]+")
+_FOOTNOTE = re.compile(r"(?<![\d(])\d{1,2}\)|\*\)|\*+$")
+_PUNCTUATION = re.compile(r"[\s:;,.()\[\]/\\\-–—_'\"„“”]+")
+
+
+def fold_heading(text: str) -> str:
+    """A heading as the readers match it: case, spacing, punctuation, footnotes, umlauts.
+
+    The statistics offices and the BA spell the same heading in several ways
+    (``Einkünfte``/``Einkuenfte``, ``darunter: unter 15 Jahre``/``darunter unter 15
+    Jahre``, ``Erwerbsfähige Leistungsberechtigte 1)``); every table reader compares
+    headings folded by this one function. Footnote marks (``1)``, ``*)``, superscripts) are
+    dropped, a number closing a parenthesis opened before it (``(unter 15)``) is kept.
+
+    Examples
+    --------
+    >>> fold_heading("Erwerbsfähige  Leistungs-berechtigte 1)")
+    'erwerbsfaehige leistungs berechtigte'
+    >>> fold_heading("Darunter: unter 15 Jahre"), fold_heading("Gesamtbetrag_der_Einkünfte")
+    ('darunter unter 15 jahre', 'gesamtbetrag der einkuenfte')
+    """
+    text = unicodedata.normalize("NFC", text)
+    text = _SUPERSCRIPTS.sub(" ", text.casefold().translate(_UMLAUTS))
+    text = _FOOTNOTE.sub(lambda m: m.group(0) if _inside(text, m.start()) else " ", text)
+    return _PUNCTUATION.sub(" ", text).strip()
+
+
+def _inside(text: str, at: int) -> bool:
+    """True if position ``at`` lies inside parentheses opened before it."""
+    return text.count("(", 0, at) > text.count(")", 0, at)
 
 
 def parse_number(text: str) -> float | None:
