@@ -45,6 +45,7 @@ from pipeline.readers._ba_headings import (
 from pipeline.readers.tables import (
     EXPECTED_VALUE,
     Sheet,
+    check_column_map,
     check_file,
     check_unique,
     parse_value,
@@ -196,20 +197,7 @@ def read_sgb2(
 
 
 def _check_columns(columns: Mapping[str, str | None] | None) -> dict[str, str | None]:
-    if columns is None:
-        return {}
-    if not isinstance(columns, Mapping):
-        raise TypeError(f"columns must map our names to headings, got {type(columns).__name__}")
-    allowed = (*LABELS, *VALUES)
-    unknown = sorted(set(columns) - set(allowed))
-    if unknown:
-        raise ValueError(f"columns keys must be among {allowed}, got {unknown}")
-    for name, heading in columns.items():
-        if heading is None and name in LABELS:
-            raise ValueError(f"columns[{name!r}] must be a heading, not None")
-        if heading is not None and (not isinstance(heading, str) or not heading.strip()):
-            raise TypeError(f"columns[{name!r}] must be a heading text or None, got {heading!r}")
-    return dict(columns)
+    return check_column_map(columns, (*LABELS, *VALUES), LABELS)
 
 
 # --- the head ---------------------------------------------------------------------------

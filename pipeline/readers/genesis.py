@@ -51,7 +51,7 @@ from pipeline.errors import InputError
 from pipeline.readers._genesis_base import GenesisTable, match_key
 from pipeline.readers._genesis_flat import is_flat, read_flat
 from pipeline.readers._genesis_table import has_data, read_table
-from pipeline.readers.tables import check_file, check_unique, read_sheets
+from pipeline.readers.tables import check_column_map, check_file, check_unique, read_sheets
 
 __all__ = ["INCOME_COLUMNS", "INCOME_SYNONYMS", "read_genesis_table", "read_income"]
 
@@ -243,19 +243,8 @@ def _read(path: str | os.PathLike, sheet: str | None) -> GenesisTable:
 
 def _check_columns(columns: Mapping[str, str | None] | None) -> dict[str, str | None]:
     """The overrides, validated: our name -> heading (or None for not published)."""
-    if columns is None:
-        return {}
-    if not isinstance(columns, Mapping):
-        raise TypeError(f"columns must map our names to headings, got {type(columns).__name__}")
-    unknown = sorted(set(columns) - set(INCOME_SYNONYMS))
-    if unknown:
-        raise ValueError(f"columns keys must be among {tuple(INCOME_SYNONYMS)}, got {unknown}")
-    for ours, heading in columns.items():
-        if heading is None and ours not in _OPTIONAL:
-            raise ValueError(f"columns[{ours!r}] must be a heading, not None (it is required)")
-        if heading is not None and not isinstance(heading, str):
-            raise TypeError(f"columns[{ours!r}] must be a heading text or None, got {heading!r}")
-    return dict(columns)
+    required = [name for name in INCOME_SYNONYMS if name not in _OPTIONAL]
+    return check_column_map(columns, tuple(INCOME_SYNONYMS), required)
 
 
 def _income_columns(

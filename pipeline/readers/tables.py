@@ -33,6 +33,7 @@ __all__ = [
     "ZIP_MAGIC",
     "check_file",
     "check_text",
+    "check_column_map",
     "check_unique",
     "fold_heading",
     "in_county",
@@ -216,6 +217,28 @@ def parse_value(text: str) -> tuple[float, str | None] | None:
     if suffixed and (number := parse_number(suffixed.group(1))) is not None:
         return number, SUFFIXES[suffixed.group(2)]
     return None
+
+
+def check_column_map(
+    columns: Mapping[str, str | None] | None, allowed: Sequence[str], required: Sequence[str]
+) -> dict[str, str | None]:
+    """A reader's ``columns=`` override, validated: our name -> heading (None: not published).
+
+    Keys must be among ``allowed``; those in ``required`` need a heading, not None.
+    """
+    if columns is None:
+        return {}
+    if not isinstance(columns, Mapping):
+        raise TypeError(f"columns must map our names to headings, got {type(columns).__name__}")
+    unknown = sorted(set(columns) - set(allowed))
+    if unknown:
+        raise ValueError(f"columns keys must be among {tuple(allowed)}, got {unknown}")
+    for name, heading in columns.items():
+        if heading is None and name in required:
+            raise ValueError(f"columns[{name!r}] must be a heading, not None (it is required)")
+        if heading is not None and (not isinstance(heading, str) or not heading.strip()):
+            raise TypeError(f"columns[{name!r}] must be a heading text or None, got {heading!r}")
+    return dict(columns)
 
 
 def check_unique(
