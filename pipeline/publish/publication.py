@@ -231,14 +231,20 @@ def build_publication(
 
 
 def skipped_indicators(catalog, cell_indicators: pd.DataFrame) -> dict[str, str]:
-    """Catalog indicators the run could not compute, each with the reason.
+    """Catalog indicators the run could not compute, or computed without any value, and why.
 
     The reasons come with the indicator table (``attrs["skipped"]``); an indicator missing
     from the table without one is reported as not computed.
     """
     reasons = dict(cell_indicators.attrs.get("skipped", {}))
-    return {i.key: str(reasons.get(i.key, "nicht berechnet")) for i in catalog
-            if i.key not in cell_indicators.columns}
+    skipped = {i.key: str(reasons.get(i.key, "nicht berechnet")) for i in catalog
+               if i.key not in cell_indicators.columns}
+    for indicator in catalog:
+        key = indicator.key
+        if key in cell_indicators.columns and not np.isfinite(
+                cell_indicators[key].to_numpy(np.float64)).any():
+            skipped[key] = "no value in any unit (every input value missing)"
+    return skipped
 
 
 def used_sources(catalog, skipped: Mapping[str, str], *, units: bool = False) -> list[str]:

@@ -51,6 +51,7 @@ _TEXT = {
         "inputs": "Eingangsdaten", "parameters": "Parameter", "quality": "Qualität",
         "sources": "Datenquellen",
         "skipped": "Nicht berechnete Indikatoren (fehlende Eingangsdaten)",
+        "index_empty": "Kein berechneter Indikator hat eine Richtung: der Sozialindex ist leer.",
         "file": "Datei", "role": "Rolle", "n_spaces": "Sozialräume",
         "sort_hint": "Zum Sortieren auf eine Spaltenüberschrift klicken.",
         "intro": ("Die Sozialräume sind aus den bewohnten 100-m-Gitterzellen des Zensus 2022 "
@@ -78,6 +79,7 @@ _TEXT = {
         "inputs": "Inputs", "parameters": "Parameters", "quality": "Quality",
         "sources": "Data sources",
         "skipped": "Indicators not computed (inputs missing)",
+        "index_empty": "No computed indicator has a direction: the social index is empty.",
         "file": "File", "role": "Role", "n_spaces": "Social spaces",
         "sort_hint": "Click a column header to sort.",
         "intro": ("Social spaces are built from the populated 100 m grid cells of the 2022 "
@@ -325,10 +327,12 @@ def _method(publication, catalog, t) -> str:
     skipped = meta.get("nicht_berechnet", {})
     units = meta.get("einheiten") == "polygone"
     sources = "".join(f"<li>{_e(s)}</li>" for s in used_sources(catalog, skipped, units=units))
-    not_computed = "" if not skipped else (
+    index_empty = ("social_index" in publication.regions.columns
+                   and not publication.regions["social_index"].notna().any())
+    not_computed = "" if not skipped and not index_empty else (
         f"<h3>{_e(t['skipped'])}</h3><ul>"
         + "".join(f"<li><code>{_e(k)}</code>: {_e(v)}</li>" for k, v in skipped.items())
-        + "</ul>")
+        + (f"<li>{_e(t['index_empty'])}</li>" if index_empty else "") + "</ul>")
     versions = ", ".join(f"{k} {v}" for k, v in meta.get("versionen", {}).items())
     return (f'<h2 id="method">{_e(t["method"])}</h2><p>{_e(t["notes"])}</p>'
             f"<h3>{_e(t['inputs'])}</h3><table><tr><th>{_e(t['role'])}</th><th>{_e(t['file'])}</th>"

@@ -68,6 +68,23 @@ def _catalog():
     return load_catalog().only(KEYS)
 
 
+def test_report_cites_only_what_was_used_and_says_what_is_missing():
+    """Sources from the indicators computed; skipped ones and an empty index are named."""
+    pub, munis, county = _publication()
+    catalog = load_catalog().only([*KEYS, "sgb2_quote_gem"])
+    pub.regions["social_index"] = np.nan
+    pub.metadata["nicht_berechnet"] = {"sgb2_quote_gem": "no municipal statistics"}
+    text = build_report(pub, catalog, munis, county, county_name="Kreis Rurtal")
+    assert "Zensus 2022, Gitterzellen" in text and "VG250" in text
+    assert "Bundesagentur" not in text  # the only BA indicator was skipped
+    assert "<code>sgb2_quote_gem</code>: no municipal statistics" in text
+    assert "der Sozialindex ist leer" in text
+    pub.metadata["einheiten"] = "polygone"
+    pub.metadata["nicht_berechnet"] = {}
+    text = build_report(pub, catalog, munis, county, county_name="Kreis Rurtal")
+    assert "Baublöcke" in text and "Gitterzellen" not in text and "Bundesagentur" in text
+
+
 def test_german_report_sections():
     pub, munis, county = _publication()
     text = build_report(pub, _catalog(), munis, county, county_name="Kreis Rurtal")
