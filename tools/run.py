@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import sys
 import time
+import warnings
 
 #: Errors that mean "the input or the configuration is wrong", shown without a stack.
 USER_ERRORS = ("Failure", "InputError", "ConfigError", "CatalogError", "InfeasibleError",
@@ -29,8 +30,16 @@ def user_message(error) -> str | None:
     return None
 
 
+def _one_line(message, category, filename, lineno, file=None, line=None) -> str:
+    """A Python warning as the run shows it: the message, not the source line."""
+    return f"  warning {message}\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the county; print steps, clean messages for user errors, and the published files."""
+    warnings.formatwarning = _one_line
+    # skipped indicators are listed once, under the check indicators_complete
+    warnings.filterwarnings("ignore", message=r"indicator '\w+' skipped")
     args = sys.argv[1:] if argv is None else argv
     county = args[0] if args else "sample"
     from pipeline.errors import ConfigError
@@ -65,8 +74,11 @@ def main(argv: list[str] | None = None) -> int:
         for check in result.get_asset_check_evaluations():
             if not check.passed:
                 problems = {k: getattr(v, "value", v) for k, v in check.metadata.items()}
+                listed = problems.pop("gaps", None) or []
                 print(f"  {check.severity.value:<7} check {check.asset_key.to_user_string()}:"
                       f"{check.check_name} did not pass: {problems}", file=sys.stderr)
+                for item in listed:
+                    print(f"            - {item}", file=sys.stderr)
         for event in failures:
             error = event.event_specific_data.error
             message = user_message(error)
