@@ -67,6 +67,10 @@ _TEXT = {
         "notes": ("Werte mit der Endung „(Gemeindewert)“ sind Gemeindewerte, nach "
                   "Einwohnern auf die Sozialräume verteilt, keine kleinräumigen Messungen. "
                   "Zellen mit weniger als 3 Einwohnern tragen keine Indikatorwerte."),
+        "notes_units": ("Werte mit der Endung „(Gemeindewert)“ sind Gemeindewerte, nach "
+                        "Einwohnern auf die Sozialräume verteilt, keine kleinräumigen "
+                        "Messungen. Einheiten mit weniger als 3 Einwohnern tragen keine "
+                        "Indikatorwerte."),
         "status_names": STATUS_CLASSES,
     },
     "en": {
@@ -94,6 +98,9 @@ _TEXT = {
         "notes": ("Values marked '(municipal value)' are municipal figures spread to the "
                   "social spaces by residents, not small-area measurements. Cells with "
                   "fewer than 3 residents carry no indicator values."),
+        "notes_units": ("Values marked '(municipal value)' are municipal figures spread to "
+                        "the social spaces by residents, not small-area measurements. Units "
+                        "with fewer than 3 residents carry no indicator values."),
         "status_names": ("high", "medium", "low", "very low"),
     },
 }
@@ -201,12 +208,11 @@ def build_report(
                   ("overview", "themes", "table", "spaces", "method"))
         + "</nav></header><main>",
         _overview(regions, munis, outline,
-                  t | ({"intro": t["intro_units"]} if publication.metadata.get("einheiten")
-                       == "polygone" else {})),
+                  _for_units(t, publication)),
         _themes(regions, outline, t, [k for k in key_indicators if k in keys], label, unit),
         _table(regions, t, keys, label, unit),
         _spaces(regions, t, keys, label, unit, publication.county_values),
-        _method(publication, catalog, t),
+        _method(publication, catalog, _for_units(t, publication)),
         "</main>",
     ]
     body = "\n".join(parts)
@@ -227,6 +233,13 @@ def write_report(path: str | os.PathLike, publication, catalog,
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return path
+
+
+def _for_units(t: dict, publication) -> dict:
+    """The texts for a county drawn on polygon units instead of grid cells."""
+    if publication.metadata.get("einheiten") != "polygone":
+        return t
+    return t | {"intro": t["intro_units"], "notes": t["notes_units"]}
 
 
 # --- sections -----------------------------------------------------------------------------

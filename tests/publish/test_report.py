@@ -83,6 +83,7 @@ def test_report_cites_only_what_was_used_and_says_what_is_missing():
     pub.metadata["nicht_berechnet"] = {}
     text = build_report(pub, catalog, munis, county, county_name="Kreis Rurtal")
     assert "Baublöcke" in text and "Gitterzellen" not in text and "Bundesagentur" in text
+    assert "Einheiten mit weniger als 3 Einwohnern" in text
 
 
 def test_german_report_sections():
