@@ -29,6 +29,7 @@ from pipeline.indicators import (
     compute_cell_indicators,
     indicator_violations,
     merge_municipal,
+    missing_indicators,
 )
 from pipeline.readers import unit_shapes
 
@@ -103,12 +104,9 @@ def indicator_gaps(table: pd.DataFrame, catalog) -> list[str]:
     Skipped indicators, indicators without any value, and a social index without an
     indicator that has a direction.
     """
-    skipped = dict(table.attrs.get("skipped", {}))
-    gaps = [f"indicator {k!r} skipped: {why}" for k, why in skipped.items()]
-    computed = [i for i in catalog if i.key in table.columns]
-    gaps += [f"indicator {i.key!r} has no value in any unit" for i in computed
-             if not np.isfinite(table[i.key].to_numpy(np.float64)).any()]
-    if not any(i.in_index for i in computed):
+    missing = missing_indicators(table, catalog)
+    gaps = [f"indicator {k!r} skipped: {why}" for k, why in missing.items()]
+    if not any(i.in_index for i in catalog if i.key not in missing):
         gaps.append("no computed indicator has a direction: the social index is empty")
     return gaps
 

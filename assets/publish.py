@@ -41,15 +41,14 @@ from pipeline.publish import (
     PublishError,
     begin_release,
     build_publication,
-    check_tiling,
     editing,
     measure_tiling,
+    measure_unit_tiling,
     preview_markdown,
     publish_geopackage,
     render_map,
     social_space_polygons,
     switch_release,
-    units_outline,
     write_geojson,
     write_profiles_csv,
     write_qml,
@@ -154,8 +153,8 @@ def polygons_tile_county(
     if not one_each:
         report = None
     elif units is not None:
-        report = check_tiling(sozialraum_polygons.geometry.values,
-                              units_outline(units).geometry.iloc[0], 0.0, enforce=False)
+        report = measure_unit_tiling(sozialraum_polygons.geometry.values, units,
+                                     enforce=False)
     else:
         report = measure_tiling(sozialraum_polygons.geometry.values, zensus_cells, labels,
                                 county_boundary, simplify=simplify, enforce=False)

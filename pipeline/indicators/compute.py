@@ -30,6 +30,7 @@ __all__ = [
     "ID_COLUMNS",
     "CellIndicators",
     "compute_cell_indicators",
+    "missing_indicators",
     "compute_components",
     "indicator_violations",
     "prepare_cells",
@@ -114,6 +115,23 @@ def compute_cell_indicators(
     summary = summarize_indicators(table, present, stabilization=info)
     table.attrs["skipped"] = dict(skipped)  # kept by Parquet: the publication cites it
     return CellIndicators(table, summary, skipped, components.attrs.get("prepared", {}))
+
+
+def missing_indicators(table: pd.DataFrame, catalog: Catalog) -> dict[str, str]:
+    """Catalog indicators a run could not compute, or computed without any value, and why.
+
+    The reasons of skipped ones come with the indicator table (``attrs["skipped"]``, set by
+    :func:`compute_cell_indicators`); one absent without a reason is "not computed".
+    """
+    reasons = dict(table.attrs.get("skipped", {}))
+    missing = {}
+    for indicator in catalog:
+        key = indicator.key
+        if key not in table.columns:
+            missing[key] = str(reasons.get(key, "not computed"))
+        elif not np.isfinite(table[key].to_numpy(np.float64)).any():
+            missing[key] = "no value in any unit (every input value missing)"
+    return missing
 
 
 def compute_components(

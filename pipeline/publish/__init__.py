@@ -86,6 +86,7 @@ from pipeline.publish.tiling import (
 )
 from pipeline.publish.unit_tiling import (
     fill_units,
+    measure_unit_tiling,
     tile_units,
     units_outline,
 )
@@ -125,6 +126,7 @@ __all__ = [
     "keep_names",
     "line_qml",
     "measure_tiling",
+    "measure_unit_tiling",
     "outline_qml",
     "preview_markdown",
     "publish_geopackage",

@@ -174,8 +174,6 @@ def regions_preview_markdown(cells, labels, width_px: int = 480, polygons=None) 
 
     labels = np.asarray(labels, dtype=np.int64)
     if polygons is not None:
-        import geopandas as gpd
-
         polygons = gpd.GeoDataFrame({"region": labels}, geometry=polygons.to_numpy(),
                                     crs=polygons.crs).dissolve("region").reset_index()
     else:

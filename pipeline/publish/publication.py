@@ -11,10 +11,11 @@ import pandas as pd
 import shapely
 
 from pipeline.crs import COUNTY_CRS, GRID_CRS
+from pipeline.indicators.compute import missing_indicators
 from pipeline.publish.ids import check_ids
 from pipeline.publish.polygons import social_space_polygons
-from pipeline.publish.tiling import TilingReport, cell_squares, check_tiling, measure_tiling
-from pipeline.publish.unit_tiling import units_outline
+from pipeline.publish.tiling import TilingReport, cell_squares, measure_tiling
+from pipeline.publish.unit_tiling import measure_unit_tiling
 
 __all__ = [
     "MIN_CELL_RESIDENTS",
@@ -22,7 +23,6 @@ __all__ = [
     "Publication",
     "build_publication",
     "catalog_table",
-    "skipped_indicators",
     "used_sources",
     "run_metadata",
 ]
@@ -157,8 +157,7 @@ def build_publication(
     elif units is not None:
         simplify = 0.0
         polygons = polygons.to_crs(COUNTY_CRS)
-        tiling = check_tiling(polygons.geometry.values,
-                              units_outline(units).geometry.iloc[0], 0.0)
+        tiling = measure_unit_tiling(polygons.geometry.values, units)
     else:
         k = int(labels.max()) + 1
         if polygons["region"].tolist() != list(range(k)):
@@ -186,7 +185,7 @@ def build_publication(
     has_barriers = barriers is not None and len(barriers) > 0
     if has_barriers:
         layers["barrieren"] = barriers.to_crs(COUNTY_CRS)
-    skipped = skipped_indicators(catalog, cell_indicators)
+    skipped = missing_indicators(cell_indicators, catalog)
     layers["indikatoren"] = catalog_table(catalog, skipped=skipped, units=units is not None)
     metadata = run_metadata(parameters or {}, quality or {}, tiling, input_files or {},
                             simplify)
@@ -228,23 +227,6 @@ def build_publication(
     county_values = {i.key: float(whole[i.key].iloc[0]) for i in catalog
                      if i.key in whole.columns}
     return Publication(regions, layers, descriptions, qml, metadata, tiling, county_values)
-
-
-def skipped_indicators(catalog, cell_indicators: pd.DataFrame) -> dict[str, str]:
-    """Catalog indicators the run could not compute, or computed without any value, and why.
-
-    The reasons come with the indicator table (``attrs["skipped"]``); an indicator missing
-    from the table without one is reported as not computed.
-    """
-    reasons = dict(cell_indicators.attrs.get("skipped", {}))
-    skipped = {i.key: str(reasons.get(i.key, "nicht berechnet")) for i in catalog
-               if i.key not in cell_indicators.columns}
-    for indicator in catalog:
-        key = indicator.key
-        if key in cell_indicators.columns and not np.isfinite(
-                cell_indicators[key].to_numpy(np.float64)).any():
-            skipped[key] = "no value in any unit (every input value missing)"
-    return skipped
 
 
 def used_sources(catalog, skipped: Mapping[str, str], *, units: bool = False) -> list[str]:

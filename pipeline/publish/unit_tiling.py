@@ -19,13 +19,23 @@ from pipeline.crs import COUNTY_CRS
 from pipeline.graph.contiguity import build_polygon_contiguity
 from pipeline.publish.tiling import TilingReport, check_tiling
 
-__all__ = ["fill_units", "tile_units", "units_outline"]
+__all__ = ["fill_units", "measure_unit_tiling", "tile_units", "units_outline"]
 
 
 def units_outline(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The area the units cover, as a one-row GeoDataFrame in EPSG:25832."""
     area = shapely.union_all(units.to_crs(COUNTY_CRS).geometry.values)
     return gpd.GeoDataFrame(geometry=[area], crs=COUNTY_CRS)
+
+
+def measure_unit_tiling(polygons, units: gpd.GeoDataFrame, *,
+                        enforce: bool = True) -> TilingReport:
+    """How social-space polygons tile the area the units cover (:func:`check_tiling`).
+
+    Polygons of units are never smoothed, so the simplification tolerance is 0.
+    """
+    outline = units_outline(units).geometry.iloc[0]
+    return check_tiling(np.asarray(polygons, dtype=object), outline, 0.0, enforce=enforce)
 
 
 def fill_units(units: gpd.GeoDataFrame, cell_ids: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -120,6 +130,4 @@ def tile_units(
     populated = units.set_index(units["cell_id"].astype(str)).geometry.area
     area = populated.loc[cells["cell_id"].astype(str)].to_numpy() / 1e6
     frame["besiedelt_km2"] = np.bincount(labels, weights=area, minlength=k)
-    outline = units_outline(units).geometry.iloc[0]
-    report = check_tiling(frame.geometry.values, outline, 0.0, enforce=enforce)
-    return frame, report
+    return frame, measure_unit_tiling(frame.geometry.values, units, enforce=enforce)

@@ -81,7 +81,8 @@ def read_unit_layer(
         A field neither in the layer nor in the table (the fields found are listed), an
         unusable ID, value or geometry, naming file, feature or line, and column.
     """
-    if POPULATION not in {_plain(name) for name in columns}:
+    residents = next((name for name in columns if _plain(name) == POPULATION), None)
+    if residents is None:
         raise ValueError(f"columns must map {POPULATION!r} (the residents), got {dict(columns)}")
     source = existing_path(path)
     name, info = open_layer(source, str(path), layer)
@@ -110,8 +111,7 @@ def read_unit_layer(
         frame = _join_table(frame, rows, from_table, table)
     if "ags" in frame.columns:
         frame["ags"] = frame["ags"].astype(str).str.zfill(8)
-    _check_population(frame, table if from_table.get(POPULATION) else path,
-                      wanted.get(POPULATION) or columns[POPULATION])
+    _check_population(frame, table if residents in from_table else path, columns[residents])
     geometry = units.geometry.to_crs(COUNTY_CRS).to_numpy()
     result = gpd.GeoDataFrame(frame, geometry=geometry, crs=COUNTY_CRS)
     result = result.sort_values("cell_id", kind="stable").reset_index(drop=True)
@@ -245,6 +245,7 @@ def _join_table(frame: pd.DataFrame, rows: pd.DataFrame, mapping: Mapping[str, s
         warnings.warn(f"{rows.attrs['source']}: {len(orphans)} rows name units the layer does "
                       f"not hold, e.g. {', '.join(orphans.head(3))}; they are left out",
                       stacklevel=3)
+    listed = frame["cell_id"].isin(set(rows["key"])).to_numpy()
     joined = frame.merge(rows, left_on="cell_id", right_on="key", how="left").drop(columns="key")
     fields = joined[list(dict.fromkeys(mapping.values()))].copy()
     joined = joined.drop(columns=list(fields.columns))
@@ -253,7 +254,8 @@ def _join_table(frame: pd.DataFrame, rows: pd.DataFrame, mapping: Mapping[str, s
         if ours == "ags":
             joined["ags"] = column.map(lambda v: "" if pd.isna(v) else str(int(v)))
         elif _plain(ours) == POPULATION:
-            joined[POPULATION] = column.fillna(0.0).to_numpy()  # units without a row: nobody
+            # units without a row have nobody; an empty field in a row stays missing
+            joined[POPULATION] = np.where(listed, column.to_numpy(np.float64), 0.0)
         else:
             joined[_plain(ours)] = column.to_numpy()
     return joined

@@ -49,6 +49,15 @@ def test_layer_and_csv_table_joined_by_unit_id(layer, tmp_path):
     assert units.crs == "EPSG:25832" and len(units) == 4
 
 
+def test_an_empty_residents_field_is_refused_not_read_as_nobody(layer, tmp_path):
+    """A row with no count is an error (a unit without a row has nobody); topic-qualified name."""
+    table = register_csv(tmp_path, ["053580040001;;1\n"])
+    with pytest.raises(InputError, match=r"register.csv, column 'EW gesamt': unit "
+                                         r"'053580040001' has no number of residents"):
+        read_unit_layer(layer, "BLOCK", {"Bevoelkerungszahl:Einwohner": "EW gesamt"},
+                        table=table, table_key="Baublock")
+
+
 def test_xlsx_table_with_title_rows_and_another_sheet_first(layer, tmp_path):
     book = openpyxl.Workbook()
     book.active.title = "Impressum"
