@@ -54,9 +54,10 @@ RUN_CASES = [
      "PORT=3001\"", "tests/assets/test_webserver.py"),
     ("Bad input in `make run`", "the step and the message (file, line, column), no stack "
      "trace; exit status 1", "tests/test_run.py"),
-    ("Bad input in a run from the UI", "the step fails as a Dagster `Failure`: the message "
-     "as its description, file, line and column as metadata (the UI still prints "
-     "Dagster's stack trace below it); no retry", "tests/assets/test_ingest.py"),
+    ("Bad input in a run from the UI", "the step fails with the message (file, line, column) "
+     "as its cause and no stack trace: Dagster's UI leaves out the framework's stack for "
+     "user-code errors, and the cause carries none; unexpected errors keep theirs",
+     "tests/assets/test_ingest.py"),
     ("A county file that cannot be used, in `make run` / `make ui`", "the message, no "
      "traceback; exit status 2, nothing started", "tests/test_run.py, "
      "tests/assets/test_webserver.py"),

@@ -17,7 +17,7 @@ import time
 import warnings
 
 #: Errors that mean "the input or the configuration is wrong", shown without a stack.
-USER_ERRORS = ("Failure", "InputError", "ConfigError", "CatalogError", "InfeasibleError",
+USER_ERRORS = ("InputError", "ConfigError", "CatalogError", "InfeasibleError",
                "PublishError", "TilingError")
 
 

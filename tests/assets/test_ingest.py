@@ -4,9 +4,8 @@ Matrix: the sample passes every ingest check; a BA row for a municipality the co
 not have and a municipality with 0 taxpayers warn (the run goes on, the problems are named);
 an income file without the county's municipalities (a county-level table given by mistake)
 fails the blocking check, and the indicators are not computed; a letter in a BA count fails
-the step as a Dagster ``Failure`` whose description is the message and whose metadata say
-where (file, line, column). Reader options in the county file (VG250 as BKG's ZIP with a
-field map, the SGB II rate's counts) reach the readers and the catalog.
+the step with the message naming file, line and column as its cause, and no stack trace.
+Reader options in the county file (VG250 as BKG's ZIP with a field map, the SGB II rate's counts) reach the readers and the catalog.
 """
 
 import pytest
@@ -72,7 +71,7 @@ def test_income_file_without_the_municipalities_stops_the_run(county):
     result = _run(config, out, groups=(ingest.GROUP, indicators.GROUP))
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     assert failure.step_key == "municipal_income"
-    description = failure.event_specific_data.user_failure_data.description
+    description = failure.event_specific_data.error.cause.message
     assert "no municipality rows" in description and "73111-01-01-5" in description
     written = {m.asset_key.path[-1] for m in result.get_asset_materialization_events()}
     assert "municipal_income" not in written and "cell_indicators" not in written
@@ -93,18 +92,24 @@ def test_income_file_of_another_county_fails_the_check(county):
 
 
 def test_bad_input_fails_the_step_with_where_it_is(county):
-    """The UI shows the message as the step's failure, with file, line and column."""
+    """The UI shows the message as the step's failure, with file, line and column, no stack.
+
+    A user-code error with a cause: the UI leaves out the outer (framework) stack and
+    shows the cause's message with its stack, which is empty.
+    """
     config, raw, out = county
     _edit(raw / "sgb2_gemeinden.csv", "Kreuzbach;05399024;216;", "Kreuzbach;05399024;2l6;",
           "utf-8-sig")
     result = _run(config, out)
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
-    data = failure.event_specific_data.user_failure_data
+    data = failure.event_specific_data
     assert failure.step_key == "municipal_sgb2"
-    assert "value '2l6' is not a number" in data.description
-    meta = {k: v.value for k, v in data.metadata.items()}
-    assert meta["path"].endswith("sgb2_gemeinden.csv") and meta["error"] == "InputError"
-    assert (meta["line"], meta["column"]) == ("11", "Bedarfsgemeinschaften")
+    assert data.error_source.value == "USER_CODE_ERROR"
+    cause = data.error.cause
+    assert cause.cls_name == "InputError" and cause.stack == [] and cause.cause is None
+    assert "value '2l6' is not a number" in cause.message
+    assert "sgb2_gemeinden.csv" in cause.message and "line 11" in cause.message
+    assert "Bedarfsgemeinschaften" in cause.message
 
 
 def test_reader_options_in_the_county_file_reach_the_readers(county):
