@@ -21,7 +21,9 @@ from pipeline.files import read_yaml
 from pipeline.layout import REPO_ROOT
 from pipeline.regionalization.parameters import RegionParameters
 
-__all__ = ["READER_OPTIONS", "County", "UnitsSource", "default_config_path", "load_counties"]
+__all__ = [
+    "LOCK_LAYER", "READER_OPTIONS", "County", "UnitsSource", "default_config_path", "load_counties",
+]
 
 #: Environment variable naming the county file (default ``counties.yaml`` in the repository).
 COUNTIES_ENV = "SOZIALRAUM_COUNTIES"
@@ -34,7 +36,13 @@ READER_OPTIONS: Mapping[str, tuple[str, ...]] = {
     "income": ("sheet", "columns"),
     "sgb2": ("sheet", "columns", "rate"),
     "barriers": ("layer",),
+    "locks": ("layer",),
+    "places": ("layer", "name"),
 }
+
+#: Layer of the published GeoPackage (and default layer of ``locks:``) holding the
+#: planners' locks, drawn in QGIS.
+LOCK_LAYER = "fixierungen"
 
 
 @dataclass(frozen=True)
@@ -76,6 +84,10 @@ class County:
     folder: Path = field(default_factory=Path)
     units: UnitsSource | None = None
     reading: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    locks: Path | None = None
+    freeze: tuple[str, ...] = ()
+    places: Path | None = None
+    scenarios: Mapping[str, RegionParameters] = field(default_factory=dict)
 
     @property
     def grid(self) -> bool:
@@ -104,7 +116,7 @@ class County:
             files["units"] = self.units.path
             if self.units.table is not None:
                 files["units:table"] = self.units.table
-        for role in ("vg250", "income", "sgb2", "barriers"):
+        for role in ("vg250", "income", "sgb2", "barriers", "locks", "places"):
             path = getattr(self, role)
             if path is not None:
                 files[role] = path
@@ -119,7 +131,7 @@ def default_config_path() -> Path:
 
 _REQUIRED = ("name", "ags", "vg250")
 _KNOWN = set(_REQUIRED) | {"zensus", "units", "income", "sgb2", "barriers", "parameters",
-                           "options"}
+                           "options", "locks", "freeze", "places", "scenarios"}
 _UNITS_KEYS = ("path", "layer", "id", "columns", "table", "municipality", "crs")
 _TABLE_KEYS = ("path", "key", "sheet")
 _PARAM_FIELDS = {f.name for f in dataclasses.fields(RegionParameters)}
@@ -203,7 +215,7 @@ def _parse_county(path: Path, base: Path, key: str, entry: Any) -> County:
         return None if value is None else (base / str(value)).resolve()
 
     paths, reading = {}, {}
-    for role in ("vg250", "income", "sgb2", "barriers"):
+    for role in ("vg250", "income", "sgb2", "barriers", "locks", "places"):
         paths[role], reading[role] = _input(where, role, entry.get(role))
     return County(
         key=key,
@@ -214,12 +226,57 @@ def _parse_county(path: Path, base: Path, key: str, entry: Any) -> County:
         income=resolve(paths["income"]),
         sgb2=resolve(paths["sgb2"]),
         barriers=resolve(paths["barriers"]),
+        locks=resolve(paths["locks"]),
+        freeze=_freeze(where, entry.get("freeze")),
+        places=resolve(paths["places"]),
+        scenarios=_scenarios(where, entry.get("scenarios"), parameters),
         parameters=parameters,
         options=dict(entry.get("options") or {}),
         folder=base,
         units=_units(where, entry["units"], resolve) if "units" in entry else None,
         reading={role: options for role, options in reading.items() if options},
     )
+
+
+def _freeze(where: str, value: Any) -> tuple[str, ...]:
+    """``freeze: [SR-05399-004, ...]``: social spaces kept exactly as published."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: 'freeze' must list social-space IDs, e.g. "
+                          "freeze: [SR-05399-004, SR-05399-011]")
+    bad = [v for v in value if not re.fullmatch(r"SR-\d{5}-\d{3,}", v)]
+    if bad:
+        raise ConfigError(f"{where}: freeze: {bad} are not social-space IDs like SR-05399-004")
+    return tuple(dict.fromkeys(value))
+
+
+def _scenarios(where: str, value: Any, base: RegionParameters) -> dict[str, RegionParameters]:
+    """``scenarios: {klein: {min_population: 2500}, ...}``: named changes of the parameters."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: 'scenarios' must map names to parameters, e.g. "
+                          "scenarios: {klein: {min_population: 2500}}")
+    scenarios = {}
+    for name, changes in value.items():
+        if not isinstance(name, str) or not re.fullmatch(r"[a-z0-9_]+", name):
+            raise ConfigError(f"{where}: scenarios: name {name!r} must be lower-case letters, "
+                              "digits and '_' (it names a folder)")
+        if not isinstance(changes, dict):
+            raise ConfigError(f"{where}: scenarios: {name}: expected parameters as a mapping, "
+                              f"got {changes!r}")
+        bad = sorted(set(changes) - _PARAM_FIELDS)
+        if bad:
+            raise ConfigError(f"{where}: scenarios: {name}: unknown parameters {bad}; "
+                              f"allowed: {sorted(_PARAM_FIELDS)}")
+        try:
+            scenarios[name] = base.replace(**changes)
+        except (ConfigError, TypeError) as err:
+            raise ConfigError(f"{where}: scenarios: {name}: {err}") from err
+    return scenarios
 
 
 def _input(where: str, role: str, value: Any) -> tuple[str | None, dict[str, Any]]:
@@ -240,7 +297,7 @@ def _input(where: str, role: str, value: Any) -> tuple[str | None, dict[str, Any
         if name in options and not isinstance(options[name], dict):
             raise ConfigError(f"{where}: {role}: '{name}' must be a mapping, "
                               f"got {options[name]!r}")
-    for name in ("sheet", "layer"):
+    for name in ("sheet", "layer", "name"):
         if name in options and not isinstance(options[name], str):
             raise ConfigError(f"{where}: {role}: '{name}' must be a name in quotes, "
                               f"got {options[name]!r}")
