@@ -113,7 +113,8 @@ def build_polygon_contiguity(geometries, kind: str = "rook") -> Graph:
     return Graph.from_edges(len(geoms), focal[real], neighbor[real])
 
 
-def bridge_components(graph: Graph, coords: np.ndarray, max_distance: float, k: int = 16) -> Graph:
+def bridge_components(graph: Graph, coords: np.ndarray, max_distance: float, k: int = 16,
+                      within: np.ndarray | None = None) -> Graph:
     """Join separated components by nearest-neighbour edges no longer than ``max_distance``.
 
     Borůvka rounds: in each round every component is linked to its nearest unit in another
@@ -132,6 +133,10 @@ def bridge_components(graph: Graph, coords: np.ndarray, max_distance: float, k: 
         Longest bridge allowed, in the units of ``coords``.
     k : int, default 16
         Neighbours searched per unit before falling back to an exact search.
+    within : ndarray, shape (n,), optional
+        A group per unit (e.g. the municipality, for nesting): bridges join only units of
+        the same group, so a hamlet whose nearest neighbours lie across a municipal border
+        is joined to its own municipality.
 
     Returns
     -------
@@ -141,8 +146,15 @@ def bridge_components(graph: Graph, coords: np.ndarray, max_distance: float, k: 
     coords = np.asarray(coords, dtype=np.float64)
     if coords.shape != (graph.n, 2):
         raise ValueError(f"coords must have shape ({graph.n}, 2), got {coords.shape}")
+    if within is not None and np.shape(within) != (graph.n,):
+        raise ValueError(f"within must have shape ({graph.n},), got {np.shape(within)}")
     if graph.n_components <= 1 or max_distance <= 0:
         return graph
+    if within is not None:
+        # units of other groups pushed out of reach: one search, bridges only within groups
+        groups = np.unique(np.asarray(within), return_inverse=True)[1].astype(np.float64)
+        coords = coords + np.stack([groups * (np.ptp(coords[:, 0]) + 2 * max_distance + 1),
+                                    np.zeros(graph.n)], axis=1)
     tree = cKDTree(coords)
     labels = graph.components.copy()
     new_h: list[np.ndarray] = []

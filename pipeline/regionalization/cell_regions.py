@@ -97,10 +97,9 @@ def build_cell_graph(
                                       params.contiguity)
     if params.nested:
         graph = cut_edges_between(graph, cells["ags"].to_numpy())
-    if params.bridge_distance > 0:
-        graph = bridge_components(graph, centres, params.bridge_distance)
-        if params.nested:
-            graph = cut_edges_between(graph, cells["ags"].to_numpy())
+    if params.bridge_distance > 0:  # nested: bridges within a municipality only
+        graph = bridge_components(graph, centres, params.bridge_distance,
+                                  within=cells["ags"].to_numpy() if params.nested else None)
     if barriers is not None and len(barriers) and params.barrier_weight > 0:
         lines = barriers.to_crs(GRID_CRS).geometry.to_numpy()
         graph = weight_barrier_edges(graph, centres, lines, params.barrier_weight)

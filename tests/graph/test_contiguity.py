@@ -84,6 +84,26 @@ def test_bridging_many_components_connects_them_all():
     assert bridged.n_edges >= g.n_edges + g.n_components - 1
 
 
+def test_bridges_within_groups_join_a_hamlet_to_its_own_municipality():
+    # a hamlet (cell 4) 300 m from municipality A's block, 900 m from its own B block
+    x = np.array([0, 100, 0, 100, 400, 1400, 1500])
+    y = np.array([0, 0, 100, 100, 0, 0, 0])
+    group = np.array(["A", "A", "A", "A", "B", "B", "B"])
+    g = cut_edges_between(build_grid_contiguity(x, y), group)
+    centres = np.c_[x, y] + 50.0
+    free = bridge_components(g, centres, max_distance=2000)
+    h, t = free.edges()
+    assert {int(h[free.bridge[free.edge_mask()]][0]), int(t[free.bridge[free.edge_mask()]][0])} \
+        == {1, 4}  # without groups: to the nearest block, across the border
+    nested = bridge_components(g, centres, max_distance=2000, within=group)
+    h, t = nested.edges()
+    assert (group[h] == group[t]).all()
+    assert nested.n_components == 2  # one per group, nothing across
+    assert bridge_components(g, centres, max_distance=500, within=group).n_components == 3
+    with pytest.raises(ValueError, match=r"within must have shape \(7,\)"):
+        bridge_components(g, centres, max_distance=500, within=group[:3])
+
+
 def test_barrier_edges_cost_more():
     x, y, g = lattice(4, 1)
     line = shapely.LineString([(200, -100), (200, 200)])  # between cells 1 and 2
