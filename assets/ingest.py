@@ -26,11 +26,13 @@ from pipeline.readers import (
     in_county,
     join_topics,
     no_barriers,
+    no_places,
     no_units,
     read_barriers,
     read_county,
     read_income,
     read_municipalities,
+    read_places,
     read_sgb2,
     read_unit_layer,
     read_zensus,
@@ -154,6 +156,26 @@ def barriers(
     frame = (no_barriers() if county.barriers is None
              else read_barriers(county.barriers, **county.read_options("barriers")))
     return Output(_named(frame, county), metadata=frame_metadata(frame))
+
+
+@asset(group_name=GROUP, partitions_def=county_partitions, kinds={"geopandas"})
+@reported
+def places(
+    context: AssetExecutionContext, counties: CountiesResource
+) -> Output[gpd.GeoDataFrame]:
+    """Named places (Ortsteile, Ortslagen) that name the social spaces; empty without a layer.
+
+    Points or polygons with a name from the county's ``places:`` layer, in EPSG:25832;
+    without one the social spaces are named after their municipalities.
+    """
+    county = counties.county(context.partition_key)
+    frame = (no_places() if county.places is None
+             else read_places(county.places, **county.read_options("places")))
+    meta = frame_metadata(frame) | {"distinct_names": int(frame["name"].nunique())}
+    if len(frame):
+        kinds = frame.geom_type.value_counts().sort_index()
+        meta["geometry_types"] = MetadataValue.json({str(k): int(v) for k, v in kinds.items()})
+    return Output(_named(frame, county), metadata=meta)
 
 
 def _vg250_options(county: County, layer: str) -> dict:

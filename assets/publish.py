@@ -98,10 +98,13 @@ def sozialraum_polygons(
     municipalities: gpd.GeoDataFrame,
     county_boundary: gpd.GeoDataFrame,
     unit_polygons: gpd.GeoDataFrame,
+    places: gpd.GeoDataFrame,
 ) -> Output[gpd.GeoDataFrame]:
     """One polygon per social space, tiling the county, with its stable ID and name.
 
-    On polygon units (census blocks) a social space is the union of its whole units.
+    On polygon units (census blocks) a social space is the union of its whole units. With
+    a place layer (``places:``) the names come from the places holding most residents,
+    else from the municipalities.
 
     Social spaces that kept their ID keep their published name too; the tiling is measured
     here and judged by the blocking check ``polygons_tile_county``.
@@ -112,13 +115,15 @@ def sozialraum_polygons(
     polygons, tiling = social_space_polygons(
         zensus_cells, regions.labels_for(zensus_cells["cell_id"].to_numpy()), county_boundary,
         municipalities, county_ags=county.ags, sr_ids=regions.sr_ids(), kept_names=kept,
-        simplify=config.simplify, enforce=False, units=_units(unit_polygons))
+        simplify=config.simplify, enforce=False, units=_units(unit_polygons),
+        places=places if len(places) else None)
     names_kept = int(sum(kept.get(i) == n for i, n in zip(polygons["sr_id"], polygons["name"],
                                                           strict=True)))
     meta = frame_metadata(polygons.drop(columns="geometry")) | {
         f"tiling/{k}": float(v) for k, v in tiling.as_dict().items()}
     meta["tiling_problems"] = MetadataValue.json(tiling.problems())
     meta["names_kept"] = names_kept
+    meta["named_after"] = "places" if len(places) else "municipalities"
     return Output(polygons, metadata=meta)
 
 

@@ -33,7 +33,10 @@ from pipeline.publish.maps import (
     render_map,
 )
 from pipeline.publish.names import (
+    NEXT_PLACE_SHARE,
+    SECOND_PLACE_SHARE,
     keep_names,
+    place_names,
     region_names,
 )
 from pipeline.publish.polygons import (
@@ -98,11 +101,13 @@ __all__ = [
     "LANGUAGES",
     "LayerStyle",
     "MIN_CELL_RESIDENTS",
+    "NEXT_PLACE_SHARE",
     "PALETTE",
     "PROFILES_FILE",
     "Publication",
     "PublishError",
     "RELEASE_FILE",
+    "SECOND_PLACE_SHARE",
     "SOURCES",
     "STATUS_COLORS",
     "TilingError",
@@ -128,6 +133,7 @@ __all__ = [
     "measure_tiling",
     "measure_unit_tiling",
     "outline_qml",
+    "place_names",
     "preview_markdown",
     "publish_geopackage",
     "read_layer_styles",

@@ -10,7 +10,7 @@ import pandas as pd
 
 from pipeline.crs import COUNTY_CRS
 from pipeline.publish.ids import check_ids
-from pipeline.publish.names import keep_names, region_names
+from pipeline.publish.names import keep_names, place_names, region_names
 from pipeline.publish.tiling import TilingReport, tile_county
 from pipeline.publish.unit_tiling import tile_units
 
@@ -29,10 +29,13 @@ def social_space_polygons(
     simplify: float = 100.0,
     enforce: bool = True,
     units: gpd.GeoDataFrame | None = None,
+    places: gpd.GeoDataFrame | None = None,
 ) -> tuple[gpd.GeoDataFrame, TilingReport]:
     """The social spaces as polygons tiling the county, with stable IDs and names.
 
-    :func:`tile_county`, then :func:`region_names`, with published names kept for kept IDs
+    :func:`tile_county`, then :func:`region_names` (municipalities spanned, and the name
+    after the main municipality) or, with ``places``, the name after the places holding
+    most residents (:func:`place_names`); published names kept for kept IDs
     (:func:`keep_names`).
 
     Parameters
@@ -53,6 +56,9 @@ def social_space_polygons(
     units : GeoDataFrame, optional
         Every polygon unit (census blocks) when the county is drawn on units: the spaces
         are unions of whole units (:func:`tile_units`), not smoothed grid tiles.
+    places : GeoDataFrame, optional
+        Named places (Ortsteile; :func:`pipeline.readers.read_places`) that name the social
+        spaces; None or empty: named after municipalities.
 
     Returns
     -------
@@ -73,6 +79,10 @@ def social_space_polygons(
     ids = check_ids(sr_ids, len(polygons), county_ags)
     names = region_names(cells, labels, polygons.geometry, municipalities,
                          point_units=units is not None)
+    if places is not None and len(places):
+        names["name"] = place_names(cells, labels, places, municipalities, polygons.geometry,
+                                    point_units=units is not None, sr_ids=ids,
+                                    kept_names=kept_names)["name"].to_numpy()
     names["name"] = keep_names(ids, names["name"].to_numpy(), kept_names)
     frame = pd.concat([
         pd.DataFrame({"region": polygons["region"].to_numpy(), "sr_id": ids}),

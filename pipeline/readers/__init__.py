@@ -3,9 +3,10 @@
 Each reader knows one format and nothing of what comes after: Zensus 2022 grid CSVs and
 ZIPs (:mod:`~pipeline.readers.zensus`), VG250 boundaries (:mod:`~pipeline.readers.vg250`),
 GENESIS / Regionalstatistik tables (:mod:`~pipeline.readers.genesis`), Bundesagentur tables
-(:mod:`~pipeline.readers.bundesagentur`), barrier lines (:mod:`~pipeline.readers.barriers`)
-and any polygon layer of small units (:mod:`~pipeline.readers.units`), on shared helpers for
-tables (:mod:`~pipeline.readers.tables`) and vector layers (:mod:`~pipeline.readers.vector`).
+(:mod:`~pipeline.readers.bundesagentur`), barrier lines (:mod:`~pipeline.readers.barriers`),
+named places (:mod:`~pipeline.readers.places`) and any polygon layer of small units
+(:mod:`~pipeline.readers.units`), on shared helpers for tables (:mod:`~pipeline.readers.tables`)
+and vector layers (:mod:`~pipeline.readers.vector`).
 :mod:`~pipeline.readers.cell_table` joins the Zensus topics into the county's cell table. A file
 that cannot be read raises :class:`~pipeline.errors.InputError` naming the file, the line or
 feature and the column.
@@ -32,6 +33,12 @@ from pipeline.readers.genesis import (
     INCOME_SYNONYMS,
     read_genesis_table,
     read_income,
+)
+from pipeline.readers.places import (
+    NAME_FIELDS,
+    PLACE_TYPES,
+    no_places,
+    read_places,
 )
 from pipeline.readers.tables import (
     in_county,
@@ -74,6 +81,8 @@ __all__ = [
     "LAND",
     "LAND_FALLBACK",
     "LINE_TYPES",
+    "NAME_FIELDS",
+    "PLACE_TYPES",
     "POLYGON_TYPES",
     "POPULATION",
     "RATE_COLUMNS",
@@ -87,12 +96,14 @@ __all__ = [
     "in_county",
     "join_topics",
     "no_barriers",
+    "no_places",
     "no_units",
     "read_barriers",
     "read_county",
     "read_genesis_table",
     "read_income",
     "read_municipalities",
+    "read_places",
     "read_sgb2",
     "read_unit_layer",
     "read_unit_table",

@@ -358,7 +358,8 @@ def check_geometries(
     return geometry
 
 
-_TYPE_IDS = {"Polygon": 3, "MultiPolygon": 6, "LineString": 1, "MultiLineString": 5}
+_TYPE_IDS = {"Point": 0, "LineString": 1, "Polygon": 3, "MultiPoint": 4,
+             "MultiLineString": 5, "MultiPolygon": 6}
 
 
 def as_multipolygons(geometry: np.ndarray) -> np.ndarray:
