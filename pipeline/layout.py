@@ -14,6 +14,9 @@
             steps/<asset>.parquet  the latest result of every step, for notebooks
             runs/<run>/            each run's own results (hard links into steps/)
             published/             the published state the next run starts from
+            szenarien/<name>/      a scenario's proposal (GeoPackage, profile.csv; its
+                                     own releases/, steps/, runs/), never published
+            szenarien/vergleich.*  the scenarios side by side (CSV and map)
 
 Paths are built here and nowhere else, so the assets, the IO manager, the history and the
 command line agree on them.
@@ -34,6 +37,7 @@ __all__ = [
     "PUBLISHED_FILES",
     "REPO_ROOT",
     "REPORT",
+    "SCENARIOS",
     "CountyLayout",
     "processed_root",
 ]
@@ -50,6 +54,10 @@ REPORT = "sozialraumbericht.html"
 PROFILES_CSV = "profile.csv"
 GEOJSON = "sozialraeume.geojson"
 PUBLISHED_FILES = (GEOPACKAGE, REPORT, PROFILES_CSV, GEOJSON)
+#: Folder of a county's scenarios, and the comparison's files in it.
+SCENARIOS = "szenarien"
+COMPARISON_CSV = "vergleich.csv"
+COMPARISON_MAP = "vergleich.png"
 
 
 def processed_root(root: str | os.PathLike | None = None) -> Path:
@@ -148,6 +156,31 @@ class CountyLayout:
     def qml(self, layer: str) -> Path:
         """The QML style file beside the GeoPackage for one layer."""
         return self.folder / f"{layer}.qml"
+
+    @property
+    def scenarios(self) -> Path:
+        """Folder of the county's scenarios and their comparison."""
+        return self.folder / SCENARIOS
+
+    def scenario(self, name: str) -> CountyLayout:
+        """The layout of one scenario: the same file names in ``szenarien/<name>/``.
+
+        Examples
+        --------
+        >>> str(CountyLayout("/data/processed", "dueren").scenario("gross").geopackage)
+        '/data/processed/dueren/szenarien/gross/sozialraeume.gpkg'
+        """
+        return CountyLayout(self.scenarios, name)
+
+    @property
+    def comparison_csv(self) -> Path:
+        """The scenarios' figures side by side, for Excel."""
+        return self.scenarios / COMPARISON_CSV
+
+    @property
+    def comparison_map(self) -> Path:
+        """The scenarios' maps side by side (PNG)."""
+        return self.scenarios / COMPARISON_MAP
 
     def published_files(self) -> list[Path]:
         """The published files that exist, in :data:`PUBLISHED_FILES` order."""

@@ -6,6 +6,8 @@ pyplot backend is never touched.
 
 - :func:`render_map`: polygons coloured by fixed colours or a numeric column, with optional
   outlines (municipalities, county) and labels.
+- :func:`render_side_by_side`: several partitions of one territory next to each other, one
+  titled panel each on the same extent (the scenarios of a county).
 - :func:`data_uri`: a PNG as ``data:image/png;base64,...`` for HTML and markdown.
 """
 
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -21,7 +23,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 
-__all__ = ["data_uri", "preview_markdown", "regions_preview_markdown", "render_map"]
+__all__ = ["data_uri", "preview_markdown", "regions_preview_markdown", "render_map",
+           "render_side_by_side"]
 
 
 def render_map(
@@ -94,6 +97,71 @@ def render_map(
     ax.set_xlim(minx - pad, maxx + pad)
     ax.set_ylim(miny - pad, maxy + pad)
     ax.set_aspect("equal")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, facecolor="white")
+    return _quantize(buffer.getvalue()) if quantize else buffer.getvalue()
+
+
+def render_side_by_side(
+    panels: Mapping[str, gpd.GeoDataFrame],
+    *,
+    color_column: str = "farbe",
+    outlines: Sequence[gpd.GeoDataFrame] = (),
+    panel_px: int = 450,
+    dpi: int = 100,
+    quantize: bool = True,
+) -> bytes:
+    """Draw several partitions of one territory side by side and return one PNG.
+
+    Every panel has the same extent and scale, so the same place sits at the same spot in
+    each; the panel's title is its key.
+
+    Parameters
+    ----------
+    panels : mapping of str to GeoDataFrame
+        Title -> polygons (all in one projected CRS), drawn left to right.
+    color_column : str, default "farbe"
+        Column with each polygon's fill colour (light grey where it is missing).
+    outlines : sequence of GeoDataFrame
+        Drawn on top of every panel (first thin grey, last thicker black).
+    panel_px : int, default 450
+        Width of one panel in pixels.
+    dpi : int, default 100
+    quantize : bool, default True
+        Store the PNG with an adaptive 64-colour palette.
+
+    Returns
+    -------
+    bytes
+        The PNG image.
+    """
+    if not panels:
+        raise ValueError("panels must hold at least one map")
+    bounds = np.array([frame.total_bounds for frame in (*panels.values(), *outlines)])
+    minx, miny = bounds[:, 0].min(), bounds[:, 1].min()
+    maxx, maxy = bounds[:, 2].max(), bounds[:, 3].max()
+    pad = 0.02 * max(maxx - minx, maxy - miny)
+    width = panel_px / dpi
+    title = 0.35  # inches above each panel for its title
+    aspect = (maxy - miny) / max(maxx - minx, 1.0)
+    fig = Figure(figsize=(width * len(panels), max(width * aspect, 1.0) + title), dpi=dpi)
+    FigureCanvasAgg(fig)
+    share = max(width * aspect, 1.0) / (max(width * aspect, 1.0) + title)
+    for i, (name, polygons) in enumerate(panels.items()):
+        ax = fig.add_axes((i / len(panels), 0, 1 / len(panels), share))
+        ax.set_axis_off()
+        fill = (polygons[color_column].fillna("#dddddd").tolist()
+                if color_column in polygons.columns else "#dddddd")
+        polygons.plot(ax=ax, color=fill, edgecolor="#555555", linewidth=0.3)
+        for j, frame in enumerate(outlines):
+            last = j == len(outlines) - 1
+            frame.boundary.plot(ax=ax, color="#111111" if last else "#777777",
+                                linewidth=1.0 if last else 0.5)
+        ax.set_xlim(minx - pad, maxx + pad)
+        ax.set_ylim(miny - pad, maxy + pad)
+        ax.set_aspect("equal")
+        fig.text((i + 0.5) / len(panels), 1 - (1 - share) / 2, name, ha="center",
+                 va="center", fontsize=11)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, facecolor="white")
     return _quantize(buffer.getvalue()) if quantize else buffer.getvalue()
