@@ -20,6 +20,7 @@ from assets.partitions import county_partitions
 from assets.resources import CountiesResource
 from pipeline.crs import COUNTY_CRS, GRID_CRS
 from pipeline.indicators import municipal_mismatches
+from pipeline.layout import GEOPACKAGE, LOCK_LAYER
 from pipeline.operations import County
 from pipeline.readers import (
     assign_municipality,
@@ -31,6 +32,7 @@ from pipeline.readers import (
     read_barriers,
     read_county,
     read_income,
+    read_locks,
     read_municipalities,
     read_places,
     read_sgb2,
@@ -156,6 +158,34 @@ def barriers(
     frame = (no_barriers() if county.barriers is None
              else read_barriers(county.barriers, **county.read_options("barriers")))
     return Output(_named(frame, county), metadata=frame_metadata(frame))
+
+
+@asset(group_name=GROUP, partitions_def=county_partitions, kinds={"geopandas"})
+@reported
+def locks(
+    context: AssetExecutionContext, counties: CountiesResource
+) -> Output[gpd.GeoDataFrame]:
+    """The planners' locks: polygons tying cells to a social space or keeping them together.
+
+    From the layer ``locks:`` of the county file names, else from the layer
+    ``fixierungen`` of the published GeoPackage, where planners draw them in QGIS (none
+    before the first publish).
+    """
+    key = context.partition_key
+    county = counties.county(key)
+    if county.locks is not None:
+        frame = read_locks(county.locks, **({"layer": LOCK_LAYER}
+                                            | county.read_options("locks")))
+        source = county.display(county.locks)
+    else:
+        frame = read_locks(counties.layout(key).geopackage, LOCK_LAYER, missing_ok=True)
+        source = f"{GEOPACKAGE} (veröffentlicht), Layer {LOCK_LAYER}"
+    meta = frame_metadata(frame) | {"source": source, "freeze": MetadataValue.json(
+        list(county.freeze))}
+    if len(frame):
+        meta["locks"] = MetadataValue.md(
+            frame.drop(columns="geometry").to_markdown(index=False))
+    return Output(frame, metadata=meta)
 
 
 @asset(group_name=GROUP, partitions_def=county_partitions, kinds={"geopandas"})

@@ -36,6 +36,7 @@ from assets.partitions import county_partitions
 from assets.resources import CountiesResource
 from pipeline.indicators import STATUS_CLASSES, Catalog, build_profiles, weight_columns
 from pipeline.operations import CountyRegions, draw_county_regions, load_published
+from pipeline.operations.changes import change_summary
 from pipeline.publish.maps import regions_preview_markdown
 from pipeline.readers import unit_shapes
 from pipeline.regionalization import (
@@ -91,8 +92,12 @@ class RegionConfig(Config):
     seed: int | None = Field(
         default=None, description=f"Seed of every random choice (default {_DEFAULTS.seed}).")
     warm_start: bool = Field(
-        default=True, description="Start from the last published social spaces and reuse them "
-        "unchanged when the inputs are unchanged.")
+        default=True, description="Start from the last published social spaces (maintain "
+        "them, or start the redraw from them); false draws everything cold.")
+    redraw: bool = Field(
+        default=False, description="Draw every social space again. By default (maintenance "
+        "mode) every published social space that still fits is kept unchanged and only the "
+        "others are repaired; frozen spaces and locks hold either way.")
 
     def apply(self, base: RegionParameters) -> RegionParameters:
         """The county's parameters with the values set here replacing them."""
@@ -127,12 +132,15 @@ def cell_regions(
     clustering_matrix: pd.DataFrame,
     barriers: gpd.GeoDataFrame,
     unit_polygons: gpd.GeoDataFrame,
+    locks: gpd.GeoDataFrame,
 ):
     """The social space of every populated cell, and the graph it was drawn on.
 
-    Starts from the last published social spaces (warm start) and reuses them unchanged
-    when cells, features and parameters are the published ones; ``sr_id`` keeps the
-    published ID of every region matched by residents in common.
+    Maintenance mode (the default once published): every published social space that
+    still fits is kept, the others are repaired; ``redraw`` draws them all again. Frozen
+    spaces (``freeze:``) and the planners' locks hold either way; ``sr_id`` keeps the
+    published ID of kept spaces and of every region matched by residents in common; the
+    change log says what changed and why.
     """
     key = context.partition_key
     county = counties.county(key)
@@ -145,7 +153,8 @@ def cell_regions(
     regions, graph = draw_county_regions(
         zensus_cells, features, params, county_ags=county.ags, barriers=barriers,
         published=load_published(counties.layout(key).published),
-        warm_start=config.warm_start, polygons=shapes)
+        warm_start=config.warm_start, polygons=shapes, locks=locks, freeze=county.freeze,
+        redraw=config.redraw)
     frame = regions.to_frame()
     meta = frame_metadata(frame) | {
         k: (float(v) if isinstance(v, float) else v) for k, v in regions.quality.items()
@@ -156,6 +165,14 @@ def cell_regions(
     meta["warm_start"] = regions.warm_started
     meta["max_issued"] = regions.max_issued
     meta |= {f"stability/{k}": v for k, v in regions.stability.as_dict().items()}
+    meta["mode"] = regions.mode
+    meta["locked_cells"] = int(regions.cells["fixiert"].sum())
+    meta |= {f"changes/{k}": v for k, v in change_summary(regions.changes).items()}
+    changed = regions.changes[~regions.changes["aenderung"].isin(["unverändert"])]
+    meta["changes"] = MetadataValue.md(
+        changed[["sr_id", "aenderung", "einwohner_abgegeben", "einwohner_aufgenommen", "an",
+                 "von", "grund"]].to_markdown(index=False, floatfmt=".0f")
+        if len(changed) else "Alle Sozialräume unverändert.")
     meta["map"] = MetadataValue.md(regions_preview_markdown(zensus_cells, regions.labels,
                                                             polygons=shapes))
     yield Output(frame, output_name="cell_regions", metadata=meta)

@@ -25,10 +25,13 @@ command line agree on them.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
+    "ID_PATTERN",
+    "LOCK_LAYER",
     "GEOJSON",
     "GEOPACKAGE",
     "HISTORY_DB",
@@ -41,6 +44,12 @@ __all__ = [
     "CountyLayout",
     "processed_root",
 ]
+
+#: The stable ID of a social space: ``SR-<Kreisschlüssel>-<number, 3 digits or more>``.
+ID_PATTERN = re.compile(r"SR-(?P<ags>\d{5})-(?P<number>\d{3,})")
+#: Layer of the published GeoPackage (and default layer of ``locks:`` in the county file)
+#: in which planners draw their locks in QGIS.
+LOCK_LAYER = "fixierungen"
 
 #: The repository (or the source tree of an editable install).
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -136,6 +136,20 @@ class Graph:
         heads, tails = self.heads[mask], self.indices[mask]
         return Graph.from_edges(self.n, heads, tails, self.cost[mask], self.bridge[mask])
 
+    def subgraph(self, units: np.ndarray) -> Graph:
+        """The graph induced by ``units`` (a bool mask or sorted positions), renumbered.
+
+        Unit ``i`` of the result is ``np.flatnonzero(mask)[i]`` of this graph; edges
+        keep their cost and bridge flags.
+        """
+        mask = np.zeros(self.n, bool)
+        mask[units] = True
+        new = np.full(self.n, -1, np.int64)
+        new[mask] = np.arange(int(mask.sum()))
+        keep = mask[self.heads] & mask[self.indices] & self.edge_mask()
+        return Graph.from_edges(int(mask.sum()), new[self.heads[keep]],
+                                new[self.indices[keep]], self.cost[keep], self.bridge[keep])
+
     def __repr__(self) -> str:
         isolates = int((self.degree == 0).sum())
         bridges = int(self.bridge.sum() // 2)

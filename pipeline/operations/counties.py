@@ -18,11 +18,11 @@ from typing import Any
 
 from pipeline.errors import ConfigError
 from pipeline.files import read_yaml
-from pipeline.layout import REPO_ROOT
+from pipeline.layout import ID_PATTERN, REPO_ROOT
 from pipeline.regionalization.parameters import RegionParameters
 
 __all__ = [
-    "LOCK_LAYER", "READER_OPTIONS", "County", "UnitsSource", "default_config_path", "load_counties",
+    "READER_OPTIONS", "County", "UnitsSource", "default_config_path", "load_counties",
 ]
 
 #: Environment variable naming the county file (default ``counties.yaml`` in the repository).
@@ -39,10 +39,6 @@ READER_OPTIONS: Mapping[str, tuple[str, ...]] = {
     "locks": ("layer",),
     "places": ("layer", "name"),
 }
-
-#: Layer of the published GeoPackage (and default layer of ``locks:``) holding the
-#: planners' locks, drawn in QGIS.
-LOCK_LAYER = "fixierungen"
 
 
 @dataclass(frozen=True)
@@ -247,7 +243,7 @@ def _freeze(where: str, value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{where}: 'freeze' must list social-space IDs, e.g. "
                           "freeze: [SR-05399-004, SR-05399-011]")
-    bad = [v for v in value if not re.fullmatch(r"SR-\d{5}-\d{3,}", v)]
+    bad = [v for v in value if not ID_PATTERN.fullmatch(v)]
     if bad:
         raise ConfigError(f"{where}: freeze: {bad} are not social-space IDs like SR-05399-004")
     return tuple(dict.fromkeys(value))

@@ -1,12 +1,16 @@
-"""A county's social spaces for one run: reuse, warm start and stable IDs, handed on as data.
+"""A county's social spaces for one run: maintenance, locks, stable IDs, handed on as data.
 
 :func:`draw_county_regions` is what a run of the regions step does, in a notebook as in
-Dagster: it builds the cell graph once, reuses the published labels when cells, features
-and parameters are exactly the published ones, else draws the regions warm-started from the
-published labels, and gives every region a stable ID (matched to the published IDs by
-residents in common). The result, :class:`CountyRegions`, carries everything later steps
-need (labels, IDs, the parameters actually used, the fingerprint, the highest issued ID
-number, quality and stability figures, the published names of kept IDs), so checks,
+Dagster: it builds the cell graph once and then, by default (**maintenance mode**, as
+AZTool maintains UK output areas), keeps every published social space that still fits
+and repairs only the others (:mod:`pipeline.operations.maintenance`); a **full redraw**
+draws every space again (warm-started from the published ones unless told otherwise).
+Either way frozen spaces stay as published and the planners' locks are honoured, every
+region gets a stable ID (kept, frozen and locked spaces keep theirs; the rest are matched
+to the published IDs by residents in common), and the change log says what changed and
+why. The result, :class:`CountyRegions`, carries everything later steps need (labels,
+IDs, the parameters actually used, the fingerprint, the highest issued ID number, quality
+and stability figures, the change log, the published names of kept IDs), so checks,
 polygons, the publication and the history read it instead of asking for "the latest
 metadata". :meth:`CountyRegions.to_frame` stores it as one table whose ``attrs`` survive
 Parquet; :meth:`CountyRegions.from_frame` reads it back and refuses a table without them.
@@ -22,20 +26,37 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
+from pipeline.crs import GRID_CRS
+from pipeline.errors import ConfigError
 from pipeline.graph import Graph
+from pipeline.operations.changes import CHANGE_COLUMNS, change_log
 from pipeline.operations.fingerprints import fingerprint
-from pipeline.operations.published import PublishedState, published_labels, warm_start_labels
+from pipeline.operations.maintenance import lock_cells, plan_regions
+from pipeline.operations.published import (
+    PublishedState,
+    previous_ids,
+    published_labels,
+    warm_start_labels,
+)
 from pipeline.operations.stable_ids import StabilityReport, assign_stable_ids
-from pipeline.regionalization.cell_regions import build_cell_graph, draw_regions, report_regions
+from pipeline.regionalization.cell_regions import (
+    build_cell_graph,
+    draw_regions,
+    report_regions,
+    unit_centres,
+)
 from pipeline.regionalization.parameters import RegionParameters
 
 __all__ = ["CountyRegions", "draw_county_regions"]
 
 #: Key of the run's figures in ``DataFrame.attrs`` of :meth:`CountyRegions.to_frame`.
 ATTRS_KEY = "county_regions"
-#: Columns of the per-cell table.
-_CELL_COLUMNS = ("cell_id", "region", "sr_id")
+#: Columns of the per-cell table (``fixiert``: held by a lock or a freeze).
+_CELL_COLUMNS = ("cell_id", "region", "sr_id", "fixiert")
+#: How a run draws: keep what fits and repair the rest, or draw everything again.
+MODES = ("maintain", "redraw")
 
 
 @dataclass(frozen=True)
@@ -64,6 +85,10 @@ class CountyRegions:
         How much the social spaces moved against the published ones.
     kept_names : dict of str to str
         Published name of every published ``sr_id`` (kept by social spaces that keep it).
+    mode : str
+        ``maintain`` (kept what fits, repaired the rest) or ``redraw``.
+    changes : DataFrame
+        The change log (:func:`~pipeline.operations.changes.change_log`).
     """
 
     cells: pd.DataFrame
@@ -75,6 +100,9 @@ class CountyRegions:
     quality: dict[str, Any]
     stability: StabilityReport
     kept_names: dict[str, str] = field(default_factory=dict)
+    mode: str = "redraw"
+    changes: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(CHANGE_COLUMNS)))
 
     @property
     def labels(self) -> np.ndarray:
@@ -102,7 +130,10 @@ class CountyRegions:
 
     def to_frame(self) -> pd.DataFrame:
         """The per-cell table with the run's figures in ``attrs`` (kept by Parquet)."""
-        frame = self.cells.loc[:, list(_CELL_COLUMNS)].copy()
+        frame = self.cells.copy()
+        if "fixiert" not in frame.columns:
+            frame["fixiert"] = False
+        frame = frame.loc[:, list(_CELL_COLUMNS)]
         frame.attrs[ATTRS_KEY] = {
             "parameters": dataclasses.asdict(self.parameters),
             "fingerprint": self.fingerprint,
@@ -112,6 +143,8 @@ class CountyRegions:
             "quality": dict(self.quality),
             "stability": self.stability.as_dict(),
             "kept_names": dict(self.kept_names),
+            "mode": self.mode,
+            "changes": self.changes.to_dict(orient="records"),
         }
         return frame
 
@@ -144,10 +177,13 @@ class CountyRegions:
             quality=dict(state["quality"]),
             stability=StabilityReport(**state["stability"]),
             kept_names={str(k): str(v) for k, v in state["kept_names"].items()},
+            mode=str(state.get("mode", "redraw")),
+            changes=pd.DataFrame(list(state.get("changes", [])), columns=list(CHANGE_COLUMNS)),
         )
 
     def __repr__(self) -> str:
         how = "reused" if self.reused_published else (
+            "maintained" if self.mode == "maintain" else
             "warm-started" if self.warm_started else "drawn")
         return (f"<CountyRegions: {len(self.cells)} cells in {self.n_regions} social spaces, "
                 f"{how}, changed share {self.stability.changed_share:.3f}>")
@@ -163,6 +199,9 @@ def draw_county_regions(
     published: PublishedState | None = None,
     warm_start: bool = True,
     polygons: gpd.GeoSeries | None = None,
+    locks: gpd.GeoDataFrame | None = None,
+    freeze: tuple[str, ...] | list[str] = (),
+    redraw: bool = False,
 ) -> tuple[CountyRegions, Graph]:
     """The social spaces of a county for this run, and the cell graph they were drawn on.
 
@@ -180,42 +219,124 @@ def draw_county_regions(
     published : PublishedState, optional
         The last publish of the county; ``None`` before the first one.
     warm_start : bool, default True
-        Start from the published labels, and reuse them unchanged when the fingerprint is
-        the published one. IDs are matched to the published ones either way.
+        Start from the published social spaces: maintain them, or with ``redraw`` start
+        the redraw from them; False draws everything cold (frozen spaces and locks hold).
     polygons : GeoSeries, optional
         Polygon units in row order of ``cells`` (census blocks) instead of grid cells.
+    locks : GeoDataFrame, optional
+        The planners' locks (:func:`pipeline.readers.read_locks`).
+    freeze : sequence of str
+        Social spaces kept exactly as published.
+    redraw : bool, default False
+        Draw every space again instead of maintaining the published ones (maintenance
+        needs a publish; the first run always draws). Without it, unchanged inputs
+        (fingerprint) reuse the published labels as they are.
 
     Returns
     -------
     (CountyRegions, Graph)
+
+    Raises
+    ------
+    LockError
+        A lock or freeze that cannot be honoured (naming it and why); nothing is drawn.
     """
     cell_ids = cells["cell_id"].to_numpy()
     population = cells["Einwohner"].to_numpy(np.float64)
     features = np.asarray(features, dtype=np.float64)
-    stamp = fingerprint(cell_ids, population, features, params.__dict__)
+    freeze = tuple(freeze)
+    mode = "maintain" if published is not None and warm_start and not redraw else "redraw"
+    stamp = fingerprint(cell_ids, population, features, params.__dict__ | {
+        "locks": _lock_digest(locks), "freeze": freeze})
     graph = build_cell_graph(cells, params, barriers, polygons)
+    centres = unit_centres(cells, polygons)
+    lock_of = lock_cells(centres, locks, GRID_CRS)
+    if freeze and published is None:
+        raise ConfigError(f"freeze: {list(freeze)}: nothing is published yet to freeze; "
+                          "publish once, then freeze social spaces by their sr_id")
     reused = None
-    if warm_start and published is not None and published.fingerprint == stamp:
+    if published is not None and published.fingerprint == stamp and mode == "maintain":
         reused = published_labels(cell_ids, published)
+    pinned, reasons, locked = {}, {}, np.zeros(len(cells), bool)
     if reused is not None:
         labels = reused
         quality = report_regions(cells, labels, features, params, graph=graph,
                                  polygons=polygons).as_dict()
+        pinned = _published_pins(cell_ids, labels, published)
+        locked = (lock_of >= 0) | np.isin(previous_ids(cell_ids, published), list(freeze))
     else:
-        warm = warm_start_labels(cell_ids, published) if warm_start else None
-        result = draw_regions(cells, features, params, barriers, warm_start=warm, graph=graph,
-                              polygons=polygons)
-        labels, quality = result.labels.astype(np.int64), result.report.as_dict()
-    stable = assign_stable_ids(cell_ids, labels, population, published, county_ags)
+        if mode == "maintain":
+            base = previous_ids(cell_ids, published)
+        else:
+            base = _redraw(cells, features, params, graph, polygons, published, warm_start,
+                           freeze, county_ags)
+        if mode == "maintain" or (lock_of >= 0).any() or freeze:
+            plan = plan_regions(
+                graph, features, population, params, base,
+                published_ids=published.cells["sr_id"].unique() if published else (),
+                frozen=freeze, lock_of=lock_of, locks=locks, coords=centres)
+            labels, pinned, reasons, locked = plan.labels, plan.pinned, plan.reasons, \
+                plan.locked
+        else:
+            labels = pd.factorize(pd.Series(base, dtype=object), sort=True)[0]
+        quality = report_regions(cells, labels, features, params, graph=graph,
+                                 polygons=polygons).as_dict()
+    stable = assign_stable_ids(cell_ids, labels, population, published, county_ags,
+                               pinned=pinned if published is not None else None)
+    changes = change_log(cell_ids, population, stable.sr_id, published, reasons=reasons,
+                         frozen=freeze, redraw=mode == "redraw")
     regions = CountyRegions(
-        cells=pd.DataFrame({"cell_id": cell_ids, "region": labels, "sr_id": stable.sr_id}),
+        cells=pd.DataFrame({"cell_id": cell_ids, "region": labels, "sr_id": stable.sr_id,
+                            "fixiert": locked}),
         parameters=params,
         fingerprint=stamp,
         max_issued=stable.max_issued,
         reused_published=reused is not None,
-        warm_started=bool(warm_start and published is not None),
+        warm_started=bool(published is not None and warm_start),
         quality=quality,
         stability=stable.report,
         kept_names=dict(published.names) if published is not None else {},
+        mode=mode,
+        changes=changes,
     )
     return regions, graph
+
+
+def _redraw(cells, features, params, graph, polygons, published, warm_start, freeze,
+            county_ags) -> np.ndarray:
+    """A full redraw of every space but the frozen ones; the ID of every cell after it."""
+    cell_ids = cells["cell_id"].to_numpy()
+    population = cells["Einwohner"].to_numpy(np.float64)
+    frozen = (np.isin(previous_ids(cell_ids, published), list(freeze)) if freeze
+              else np.zeros(len(cells), bool))
+    free = np.flatnonzero(~frozen)
+    warm = warm_start_labels(cell_ids[free], published) if warm_start else None
+    sub = cells.iloc[free].reset_index(drop=True)
+    result = draw_regions(
+        sub, features[free], params, warm_start=warm, graph=graph.subgraph(free),
+        polygons=None if polygons is None else polygons.iloc[free].reset_index(drop=True))
+    labels = np.full(len(cells), -1, np.int64)
+    labels[free] = result.labels
+    base = np.full(len(cells), None, dtype=object)
+    ids = assign_stable_ids(cell_ids[free], result.labels, population[free], published,
+                            county_ags).sr_id
+    base[free] = ids
+    if frozen.any():
+        base[frozen] = previous_ids(cell_ids[frozen], published)
+    return base
+
+
+def _published_pins(cell_ids, labels, published) -> dict[int, str]:
+    """Labels reused from the publish keep their IDs."""
+    ids = previous_ids(cell_ids, published)
+    first = pd.Series(ids).groupby(labels).first()
+    return {int(k): str(v) for k, v in first.items()}
+
+
+def _lock_digest(locks: gpd.GeoDataFrame | None) -> str:
+    """The locks as the fingerprint sees them: geometry and fields, in order."""
+    if locks is None or len(locks) == 0:
+        return ""
+    wkb = [str(w) for w in shapely.to_wkb(locks.geometry.values, hex=True)]
+    fields = [str(v) for v in locks[["sr_id", "gruppe"]].to_numpy().ravel()]
+    return "|".join([*wkb, *fields])

@@ -16,6 +16,7 @@ Logistics Quarterly 2, 83-97.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -159,6 +160,7 @@ def changed_share(
 def assign_stable_ids(
     cell_ids: np.ndarray, labels: np.ndarray, population: np.ndarray,
     published: PublishedState | None, county_ags: str,
+    pinned: Mapping[int, str] | None = None,
 ) -> StableIds:
     """Social-space IDs per cell that keep the published IDs of matched regions.
 
@@ -172,6 +174,9 @@ def assign_stable_ids(
         The last published regions; ``None`` numbers regions ``1..k`` by label.
     county_ags : str
         Kreisschlüssel used in the IDs.
+    pinned : mapping of int to str, optional
+        Regions whose ID is decided already (kept or frozen social spaces, the target of a
+        lock): they get it, and the others are matched among the remaining IDs.
 
     Returns
     -------
@@ -179,16 +184,23 @@ def assign_stable_ids(
     """
     labels = np.asarray(labels, dtype=np.int64)
     k = int(labels.max()) + 1 if labels.size else 0
+    pinned = dict(pinned or {})
     if published is None:
+        if pinned:
+            raise ValueError("pinned IDs need a published state to come from")
         numbers = np.arange(1, k + 1)
         issued, matched, old_ids = k, 0, []
     else:
         previous = pd.Series(previous_ids(np.asarray(cell_ids), published))
         codes, old_ids = pd.factorize(previous, sort=True)
-        pairs = match_regions(labels, codes, population)
+        free = ~np.isin(labels, list(pinned)) & ~previous.isin(list(pinned.values())).to_numpy()
+        pairs = match_regions(np.where(free, labels, 0), np.where(free, codes, -1), population)
         numbers = np.zeros(k, np.int64)
         for new, old in pairs.items():
             numbers[new] = id_number(old_ids[old])
+        for new, sr_id in pinned.items():
+            numbers[new] = id_number(sr_id)
+        pairs |= {new: -1 for new, sr_id in pinned.items() if sr_id in set(old_ids)}
         issued = published.max_issued
         for new in range(k):
             if numbers[new] == 0:

@@ -6,15 +6,13 @@ An ID joins the county's five-digit Kreisschlüssel and a number issued once
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 
+from pipeline.layout import ID_PATTERN
+
 __all__ = ["ID_PATTERN", "check_ids", "format_id", "id_number", "region_ids"]
 
-#: What every social-space ID looks like: ``SR-`` Kreisschlüssel ``-`` number (3+ digits).
-ID_PATTERN = re.compile(r"SR-(?P<ags>\d{5})-(?P<number>\d{3,})")
 
 
 def format_id(number: int, county_ags: str) -> str:

@@ -34,6 +34,7 @@ from pipeline.readers.genesis import (
     read_genesis_table,
     read_income,
 )
+from pipeline.readers.locks import LOCK_COLUMNS, no_locks, read_locks
 from pipeline.readers.places import (
     NAME_FIELDS,
     PLACE_TYPES,
@@ -81,6 +82,7 @@ __all__ = [
     "LAND",
     "LAND_FALLBACK",
     "LINE_TYPES",
+    "LOCK_COLUMNS",
     "NAME_FIELDS",
     "PLACE_TYPES",
     "POLYGON_TYPES",
@@ -96,12 +98,14 @@ __all__ = [
     "in_county",
     "join_topics",
     "no_barriers",
+    "no_locks",
     "no_places",
     "no_units",
     "read_barriers",
     "read_county",
     "read_genesis_table",
     "read_income",
+    "read_locks",
     "read_municipalities",
     "read_places",
     "read_sgb2",

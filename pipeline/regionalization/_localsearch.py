@@ -178,6 +178,7 @@ def _move(i, a, b, labels, features, weight, population, coords, wr, pr, sr, ar,
 def local_search_kernel(
     indptr, indices, cost, features, weight, population, coords, labels, k, floor, cap,
     lam_perimeter, lam_inertia, penalty, anchor, stick, visit_order, max_passes, bfs_limit, tol,
+    fixed,
 ):
     """Move boundary units while the objective drops; ``labels`` is changed in place.
 
@@ -211,6 +212,8 @@ def local_search_kernel(
         Largest region size for the exact connectivity check.
     tol : float
         Smallest objective drop that counts as an improvement.
+    fixed : ndarray of bool, shape (n,)
+        Units that never move (planners' locks, frozen regions).
 
     Returns
     -------
@@ -254,6 +257,8 @@ def local_search_kernel(
         for t in range(n_cur):
             i = current[t]
             queued[i] = False
+            if fixed[i]:
+                continue
             a = labels[i]
             # candidate regions among the neighbours, with the boundary weight towards each
             nc = 0

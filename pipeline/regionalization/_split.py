@@ -221,7 +221,8 @@ def _apply_cut(r, k, mask, order, starts, ends, labels, population):
 
 @njit
 def split_kernel(
-    indptr, indices, features, weight, population, labels, k, floor, cap, split_double, target
+    indptr, indices, features, weight, population, labels, k, floor, cap, split_double, target,
+    nosplit,
 ):
     """Split regions above the cap, then (optionally) regions of twice the floor.
 
@@ -261,7 +262,7 @@ def split_kernel(
             pos += 1
         ends[r] = pos
     # mandatory: regions above the cap
-    stack = [r for r in range(k) if popr[r] > cap]
+    stack = [r for r in range(k) if popr[r] > cap and not nosplit[r]]
     while len(stack) > 0:
         r = stack.pop()
         gain, mask, _ = best_cut(order[starts[r] : ends[r]], indptr, indices, features, weight,
@@ -281,7 +282,7 @@ def split_kernel(
     # optional: regions of twice the floor, largest gain first when a target limits them
     gains = np.full(n + 1, -1.0)
     masks = [np.zeros(0, np.bool_) for _ in range(n + 1 if target > 0 else 0)]
-    cands = [r for r in range(k) if popr[r] >= 2 * floor]
+    cands = [r for r in range(k) if popr[r] >= 2 * floor and not nosplit[r]]
     while len(cands) > 0 and (target <= 0 or k < target):
         if target <= 0:
             r = cands.pop()

@@ -68,6 +68,11 @@ class Problem:
     sst: float
     lam_perimeter: float
     lam_inertia: float
+    #: Units that never leave their region (shape (n,), all False without locks).
+    fixed: np.ndarray
+    #: The warm-start label of every fixed unit, ``-1`` for free units: fixed units of one
+    #: label end in one region, those of different labels in different regions.
+    lock: np.ndarray
 
 
 def objective(problem: Problem, labels: np.ndarray) -> float:
@@ -80,8 +85,12 @@ def objective(problem: Problem, labels: np.ndarray) -> float:
     return ssw + problem.lam_perimeter * perimeter + problem.lam_inertia * inertia
 
 
-def prepare(graph, features, population, coords, settings: Settings) -> Problem:
-    """Contiguous float arrays, Ward weights, scaled centres and the compactness weights."""
+def prepare(graph, features, population, coords, settings: Settings, fixed=None,
+            warm=None) -> Problem:
+    """Contiguous float arrays, Ward weights, scaled centres and the compactness weights.
+
+    ``fixed`` (bool per unit) with ``warm`` (the warm-start labels) gives the locks.
+    """
     # private writable copies: one compiled signature whatever the caller's arrays are
     x = np.array(features, dtype=np.float64, order="C", ndmin=1)
     x = np.ascontiguousarray(x[:, None] if x.ndim == 1 else x)
@@ -101,7 +110,19 @@ def prepare(graph, features, population, coords, settings: Settings) -> Problem:
         centres = np.ascontiguousarray((centres - centres.mean(axis=0)) / max(step, 1e-12))
         regions = settings.n_regions or max(1.0, pop.sum() / max(settings.floor, 1e-12))
         lam_inertia = per_unit / max(n / regions, 1.0)
-    return Problem(graph, x, weight, pop, centres, sst, per_unit, lam_inertia)
+    fixed = np.zeros(n, np.bool_) if fixed is None else np.asarray(fixed, np.bool_).copy()
+    lock = np.where(fixed, np.asarray(warm, np.int64), -1) if fixed.any() else np.full(n, -1)
+    return Problem(graph, x, weight, pop, centres, sst, per_unit, lam_inertia, fixed,
+                   lock.astype(np.int64))
+
+
+def region_locks(problem: Problem, labels: np.ndarray, k: int) -> np.ndarray:
+    """The lock of every region ``0..k-1`` of ``labels`` (``-1`` without fixed units)."""
+    lock = np.full(k, -1, np.int64)
+    fixed = problem.fixed
+    if fixed.any():
+        lock[labels[fixed]] = problem.lock[fixed]
+    return lock
 
 
 def construct(
@@ -124,6 +145,7 @@ def agglomerate(
         g.indptr, g.indices, g.cost, problem.features, problem.weight, problem.population,
         lab0, k0, fragment, settings.floor, settings.cap, np.asarray(phases, dtype=np.int64),
         settings.n_regions, OPEN_CAP * settings.floor, noise, salt,
+        region_locks(problem, lab0, k0),
     )
     return compact(roots)
 
@@ -157,7 +179,9 @@ def warm_pieces(problem: Problem, warm: np.ndarray) -> tuple[np.ndarray, int, np
     same = lab[g.heads] == lab[g.indices]
     _, pieces = connected_components(g.subgraph_edges(same).sparse, directed=False)
     piece_pop = np.bincount(pieces, weights=problem.population)
-    order = np.lexsort((pieces, -piece_pop[pieces], lab))
+    # each label keeps the piece with its fixed units, else its most populous piece
+    piece_fixed = np.bincount(pieces, weights=problem.fixed, minlength=piece_pop.size) > 0
+    order = np.lexsort((pieces, -piece_pop[pieces], ~piece_fixed[pieces], lab))
     first = np.ones(order.size, bool)
     first[1:] = lab[order][1:] != lab[order][:-1]
     keeper = np.full(int(lab.max()) + 1, -1, np.int64)
@@ -186,6 +210,7 @@ def split_regions(
     k = split_kernel(
         g.indptr, g.indices, problem.features, problem.weight, problem.population, labels, k,
         settings.floor, settings.cap, split_double, settings.n_regions,
+        region_locks(problem, labels, k) >= 0,
     )
     return labels, int(k)
 
@@ -215,7 +240,7 @@ def local_search(
         g.indptr, g.indices, g.cost, problem.features, problem.weight, problem.population,
         problem.coords, labels, k, settings.floor, settings.cap, problem.lam_perimeter,
         problem.lam_inertia, penalty, anchor, stick, order, settings.max_passes, BFS_LIMIT,
-        tol,
+        tol, problem.fixed,
     )
     return int(passes), int(moves)
 

@@ -197,8 +197,10 @@ def _merge_cost(a, b, wsum, sums, edge_cost, noise, salt):
 
 
 @njit
-def _eligible(phase, a, b, popr, floor, cap, fragment):
+def _eligible(phase, a, b, popr, floor, cap, fragment, lock):
     if popr[a] + popr[b] > cap:
+        return False
+    if lock[a] >= 0 and lock[b] >= 0 and lock[a] != lock[b]:
         return False
     if phase == PHASE_OPEN:
         return popr[a] < floor and popr[b] < floor
@@ -217,7 +219,7 @@ def _better(key, r, best_key, best_r):
 @njit
 def agglomerate_kernel(
     indptr, indices, cost, features, weight, population, lab0, k0, fragment, floor, cap, phases,
-    target, open_cap, noise, salt,
+    target, open_cap, noise, salt, lock,
 ):
     """Merge initial regions along graph edges; return the root region of every unit.
 
@@ -251,6 +253,10 @@ def agglomerate_kernel(
     salt : int
         Seed of that factor (a hash of the pair and the salt, so the same salt gives the
         same result).
+    lock : ndarray of int64, shape (k0,)
+        Lock of every initial region (``-1`` for none): two regions with different locks
+        never merge, and a merged region takes the lock of either part. Fixed units of a
+        warm start carry their region as lock, so they stay apart from other fixed units.
 
     Returns
     -------
@@ -326,7 +332,7 @@ def agglomerate_kernel(
                 best_key[a] = np.inf
                 for t in range(nn):
                     b = nbrs[t]
-                    if _eligible(phase, a, b, popr, floor, this_cap, fragment):
+                    if _eligible(phase, a, b, popr, floor, this_cap, fragment, lock):
                         s = slot[b]
                         key = _merge_cost(a, b, wsum, sums, ecost[s] / ecnt[s], noise, salt)
                         if _better(key, b, best_key[a], best_nb[a]):
@@ -345,6 +351,8 @@ def agglomerate_kernel(
                 # merge b into a
                 parent[b] = a
                 fragment[a] = fragment[a] and fragment[b]
+                if lock[a] < 0:
+                    lock[a] = lock[b]
                 wsum[a] += wsum[b]
                 popr[a] += popr[b]
                 for j in range(d):
@@ -369,7 +377,7 @@ def agglomerate_kernel(
                 for t in range(nn):
                     c = nbrs[t]
                     keyc[t] = np.inf
-                    if _eligible(phase, a, c, popr, floor, this_cap, fragment):
+                    if _eligible(phase, a, c, popr, floor, this_cap, fragment, lock):
                         s = slot[c]
                         keyc[t] = _merge_cost(a, c, wsum, sums, ecost[s] / ecnt[s], noise,
                                                   salt)
@@ -390,7 +398,7 @@ def agglomerate_kernel(
                         best_key[c] = np.inf
                         for q in range(nc):
                             x = nbrs2[q]
-                            if _eligible(phase, c, x, popr, floor, this_cap, fragment):
+                            if _eligible(phase, c, x, popr, floor, this_cap, fragment, lock):
                                 s = slot[x]
                                 key = _merge_cost(c, x, wsum, sums, ecost[s] / ecnt[s], noise,
                                                    salt)

@@ -69,6 +69,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.sparse.csgraph import connected_components
 
 from pipeline.errors import InfeasibleError
 from pipeline.graph.base import Graph
@@ -259,6 +260,7 @@ def regionalize(
     warm_start: np.ndarray | None = None,
     seed: int = 0,
     max_iterations: int | None = None,
+    fixed: np.ndarray | None = None,
 ) -> Regionalization:
     """Partition units into contiguous, population-bounded, homogeneous regions.
 
@@ -294,6 +296,11 @@ def regionalize(
     max_iterations : int, optional
         Most passes of each local search (default 1000). 0 skips every improvement step
         (local search, merge-split, restarts, annealing): construction and splits only.
+    fixed : ndarray of bool, shape (n,), optional
+        Units that stay in their ``warm_start`` region (planners' locks): no move or merge
+        takes them out, fixed units of one warm-start label end in one region and those of
+        different labels in different regions; a region holding fixed units is never
+        split. Needs ``warm_start`` (a label for every fixed unit, connected within it).
 
     Returns
     -------
@@ -302,7 +309,8 @@ def regionalize(
     Raises
     ------
     InfeasibleError
-        If no partition can meet the floor (see :func:`check_feasible`).
+        If no partition can meet the floor (see :func:`check_feasible`), or the fixed units
+        cannot be kept as asked (``units`` of the error: the units concerned).
 
     Examples
     --------
@@ -317,14 +325,17 @@ def regionalize(
         graph, features, population, min_population, max_population, n_regions,
         coords, compactness_weight, warm_start, seed, max_iterations,
     )
+    fixed = _check_fixed(fixed, warm_start, graph)
     timings: dict[str, float] = {}
     with _timer(timings, "prepare"):
-        problem = prepare(graph, features, population, coords, settings)
+        problem = prepare(graph, features, population, coords, settings, fixed, warm_start)
     rng = np.random.default_rng(settings.seed)
     if warm_start is None:
         labels, passes, moves = _best_of_restarts(problem, settings, rng, timings)
     else:
         labels, passes, moves = _from_warm_start(problem, settings, warm_start, rng, timings)
+    if fixed is not None:
+        _check_locks_held(problem, settings, labels)
     labels = number_regions(labels, warm_start)
     result = _result(problem, labels, passes, moves, timings)
     if n_regions is not None and result.n_regions != n_regions:
@@ -436,6 +447,59 @@ def _from_warm_start(problem, settings, warm_start, rng, timings) -> tuple[np.nd
     with _timer(timings, "local_search"):
         passes, moves = local_search(problem, settings, labels, k, rng, labels.copy())
     return labels, passes, moves
+
+
+def _check_fixed(fixed, warm_start, graph: Graph) -> np.ndarray | None:
+    """``fixed`` as a bool array, checked against the warm start; None when nothing is fixed."""
+    if fixed is None:
+        return None
+    fixed = np.asarray(fixed, dtype=bool)
+    if fixed.shape != (graph.n,):
+        raise ValueError(f"fixed must have shape ({graph.n},), got {fixed.shape}")
+    if not fixed.any():
+        return None
+    if warm_start is None:
+        raise ValueError("fixed units need warm_start: the region each of them stays in")
+    warm = np.asarray(warm_start, dtype=np.int64)
+    if (warm[fixed] < 0).any():
+        raise ValueError("every fixed unit needs a warm_start label >= 0")
+    # the fixed units of a label must lie in one connected piece of that label
+    same = warm[graph.heads] == warm[graph.indices]
+    _, pieces = connected_components(graph.subgraph_edges(same).sparse, directed=False)
+    labels, first = np.unique(warm[fixed], return_index=True)
+    piece_of = pieces[fixed]
+    split = [int(lab) for lab, p in zip(labels, piece_of[first], strict=True)
+             if (piece_of[warm[fixed] == lab] != p).any()]
+    if split:
+        units = np.flatnonzero(fixed & np.isin(warm, split))
+        raise InfeasibleError(
+            f"the fixed units of region(s) {split[:10]} are not connected within the region: "
+            "they would split it in two", units=units.tolist())
+    return fixed
+
+
+def _check_locks_held(problem: Problem, settings: Settings, labels: np.ndarray) -> None:
+    """Fixed units of a label in one region each, none shared, every such region in bounds."""
+    fixed = problem.fixed
+    k = int(labels.max()) + 1
+    pairs = np.unique(np.stack([problem.lock[fixed], labels[fixed]], axis=1), axis=0)
+    locks, count = np.unique(pairs[:, 0], return_counts=True)
+    torn = locks[count > 1]  # one lock in several regions
+    regions, count = np.unique(pairs[:, 1], return_counts=True)
+    shared = regions[count > 1]  # several locks in one region
+    pop = np.bincount(labels, weights=problem.population, minlength=k)
+    low = np.unique(labels[fixed][pop[labels[fixed]] < settings.floor])
+    if torn.size or shared.size:
+        raise InfeasibleError(
+            "the fixed units could not be kept apart and together as asked",
+            units=np.flatnonzero(fixed & (np.isin(problem.lock, torn)
+                                          | np.isin(labels, shared))).tolist())
+    if low.size:
+        units = np.flatnonzero(np.isin(labels, low))
+        raise InfeasibleError(
+            f"{low.size} region(s) holding fixed units stay below the floor of "
+            f"{settings.floor:g} residents (they border only other fixed regions or the "
+            "edge)", units=units.tolist())
 
 
 def _validate(
