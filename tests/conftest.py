@@ -18,9 +18,9 @@ SAMPLE_DIR = REPO_ROOT / "data" / "raw" / "sample"
 
 @pytest.fixture(scope="session")
 def sample_dir() -> Path:
-    """The bundled sample county, generated once if `make` has not done it yet."""
+    """The bundled sample county, generated once if `make` has not done it yet (or is older)."""
     marker = SAMPLE_DIR / ".generated"
-    if not marker.exists():
+    if not marker.exists() or not (SAMPLE_DIR / "ortsteile.gpkg").exists():
         from tools.sample_county import generate_sample_county
 
         generate_sample_county(SAMPLE_DIR)

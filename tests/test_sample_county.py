@@ -95,7 +95,7 @@ def population(sample: dict[str, Path], municipalities) -> dict[str, np.ndarray]
 
 def test_returns_every_role(sample):
     expected = {f"zensus:{t}" for t in ZENSUS_TOPICS} | {
-        "vg250", "income", "sgb2", "barriers", "readme"}
+        "vg250", "income", "sgb2", "barriers", "places", "readme"}
     assert set(sample) == expected
     assert all(p.is_file() and p.stat().st_size > 0 for p in sample.values())
 
@@ -193,6 +193,26 @@ def test_barriers(sample, municipalities):
     city = municipalities[CITY_AGS]
     assert bar[bar["name"] == "Rur"].geometry.iloc[0].intersects(city)
     assert bar[bar["typ"] == "bahn"].geometry.intersects(city).any()
+
+
+def test_places(sample, municipalities):
+    info = pyogrio.read_info(sample["places"], layer="ortsteile")
+    assert info["crs"] == "EPSG:25832" and info["geometry_type"] == "Point"
+    assert "SYNTHETISCH" in info["layer_metadata"]["DESCRIPTION"]
+    places = pyogrio.read_dataframe(sample["places"], layer="ortsteile")
+    assert list(places.columns) == ["AGS", "Gemeinde", "Ortsteil", "Art", "geometry"]
+    assert places["Ortsteil"].is_unique and places["Ortsteil"].str.len().gt(2).all()
+    assert set(places["Art"]) == {"Stadtteil", "Ortsteil", "Wohngebiet"}
+    county = {ags for ags in municipalities if ags.startswith(COUNTY_KEY)}
+    assert set(places["AGS"]) == county  # a few places in every municipality, none outside
+    assert places.groupby("AGS").size().between(4, 20).all()
+    for ags, point in zip(places["AGS"], places.geometry, strict=True):
+        assert municipalities[ags].contains(point), ags
+    main = places.loc[places["Art"] == "Ortsteil", "Ortsteil"]
+    names = set(places["Gemeinde"])
+    assert names - {"Rurstadt", "Jülfeld"} <= set(main)  # a main place after its municipality
+    city = places.loc[places["AGS"] == CITY_AGS, "Ortsteil"]
+    assert {"Innenstadt", "Am Bahnhof", "Birkesdorf", "Rurstadt-Nord"} <= set(city)
 
 
 # --------------------------------------------------------------------------- Zensus format

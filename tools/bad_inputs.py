@@ -98,6 +98,18 @@ def _cases(tmp: Path) -> list[tuple[str, Callable[[], object]]]:
         path.write_bytes(path.read_bytes()[:-40])
         return path
 
+    def places_without_name() -> object:
+        import geopandas as gpd
+        import shapely
+
+        from pipeline.readers import read_places
+
+        path = tmp / "ortsteile.gpkg"
+        gpd.GeoDataFrame({"OT_KUERZEL": ["BIR"], "Gemeinde": ["Düren"]},
+                         geometry=[shapely.Point(322_000, 5_632_000)], crs="EPSG:25832",
+                         ).to_file(path, layer="ortsteile", driver="GPKG")
+        return read_places(path)
+
     def blocks_without_field() -> object:
         import geopandas as gpd
         import shapely
@@ -141,6 +153,7 @@ def _cases(tmp: Path) -> list[tuple[str, Callable[[], object]]]:
         ("BA: a heading set in the county file that is not in the table",
          lambda: read_sgb2(_zensus(tmp, BA, "sgb2.csv"),
                            columns={"unemployed": "Arbeitsuchende"})),
+        ("Places: a layer without a name field", places_without_name),
         ("County file: `ags: 05314` without quotes", county("    ags: 05314\n")),
         ("County file: `min_population: \"2500\"`",
          county("    ags: '05358'\n    parameters: {min_population: '2500'}\n")),

@@ -1351,6 +1351,98 @@ def _write_barriers(path: Path, barriers: dict[str, _Barrier], origin: tuple[int
     _write_gpkg(path, [("barrieren", frame, note)])
 
 
+# Ortsteile of the sample (``ortsteile.gpkg``): the districts of the two towns by name, one
+# new-build area per municipality with a main place, and villages named from syllables.
+_DISTRICT_PLACES = {
+    "Rurstadt": {"Altstadt": "Innenstadt", "Bahnhofsviertel": "Am Bahnhof",
+                 "Nord": "Rurstadt-Nord", "West": "Birkesdorf", "Südwest": "Rölsweiler",
+                 "Süd": "Lendersheide", "Ost": "Mariaweiden", "Nordost": "Arnoldshoven"},
+    "Jülfeld": {"Altstadt": "Jülfeld-Mitte", "Nord": "Jülfeld-Nord", "Ost": "Kirchberg",
+                "Süd": "Am Lindenpark", "West": "Broichhausen", "Campus": "Stetterscheid"},
+}
+_SUBURB_PLACE = "Im Merzfeld"
+_NEW_BUILD_PLACES = (
+    "Am Sonnenhang", "Im Wiesengrund", "Auf der Heide", "Am Mühlenbach", "Im Kirschgarten",
+    "Am Lindenhof", "Auf dem Kamp", "Im Eichenfeld", "Am Weinberg", "Zur Aue", "Im Rosental",
+    "Am Birkenhain", "Am Hasenberg", "Im Brühl", "Auf der Höhe",
+)
+_VILLAGE_PREFIXES = ("Ober", "Nieder", "Klein", "Groß", "Alt", "Neu")
+_VILLAGE_ROOTS = (
+    "Berg", "Bir", "Bür", "Dal", "Eis", "Ell", "Esch", "Frau", "Gey", "Glad", "Golz", "Ham",
+    "Hau", "Hom", "Ing", "Kel", "Kuf", "Lan", "Lich", "Lind", "Lüx", "Mer", "Mül", "Nött",
+    "Pier", "Rod", "Schlich", "Schmidt", "Stock", "Straß", "Thum", "Vlatt", "Wald", "Wen",
+    "Wiss", "Wol", "Bo", "Dür", "Gür", "Kon",
+)
+_VILLAGE_SUFFIXES = (
+    "dorf", "rath", "heim", "hoven", "weiler", "scheid", "broich", "bach", "feld", "berg",
+    "hausen", "kirchen", "ich", "rode", "au", "hof", "stein", "ingen",
+)
+
+
+def _village_names(rng: np.random.Generator, n: int, taken: set[str]) -> list[str]:
+    """``n`` distinct German-sounding village names, none of them in ``taken``."""
+    names: list[str] = []
+    while len(names) < n:
+        root = _VILLAGE_ROOTS[rng.integers(len(_VILLAGE_ROOTS))]
+        suffix = _VILLAGE_SUFFIXES[rng.integers(len(_VILLAGE_SUFFIXES))]
+        name = root + suffix
+        if rng.random() < 0.2:
+            name = _VILLAGE_PREFIXES[rng.integers(len(_VILLAGE_PREFIXES))] + name.lower()
+        if name not in taken:
+            taken.add(name)
+            names.append(name)
+    return names
+
+
+def _place_frame(settlements: list[_Settlement], polygons: list[shapely.Geometry],
+                 origin: tuple[int, int], seed: int) -> gpd.GeoDataFrame:
+    """One named point per settlement centre of the county (a main place's ring is its core).
+
+    Names come from the design tables and, for villages, from a generator of their own
+    (seeded from ``seed``), so the other sample files do not change with them.
+    """
+    rng = np.random.default_rng([seed, 0x0D5])
+    muni_names = {m.name for m in _ALL_MUNIS}
+    villages = [s for s in settlements if " Dorf " in s.name]
+    village_names = iter(_village_names(rng, len(villages), set(muni_names)))
+    rows = []
+    for s in settlements:
+        inside = [i for i in range(len(_COUNTY_MUNIS))
+                  if shapely.contains_xy(polygons[i], s.x, s.y)]
+        if not inside:
+            continue  # the neighbouring county's settlements are not in the county's layer
+        muni = _COUNTY_MUNIS[inside[0]]
+        stem = s.name.partition(" ")[0]
+        if s.name.endswith(" Ring"):
+            continue
+        if " Dorf " in s.name:
+            name, art = next(village_names), "Ortsteil"
+        elif s.name.endswith((" Kern", " Ortskern")):
+            name, art = stem, "Ortsteil"
+        elif s.name.startswith("Rurstadt-Ost/"):
+            name, art = _SUBURB_PLACE, "Wohngebiet"
+        elif s.name.endswith(" Neubaugebiet"):
+            name = _NEW_BUILD_PLACES[_ALL_MUNIS.index(muni)]
+            art = "Wohngebiet"
+        else:
+            town, _, district = s.name.partition("-")
+            name, art = _DISTRICT_PLACES[town][district], "Stadtteil"
+        rows.append({"AGS": muni.county + muni.code, "Gemeinde": muni.name, "Ortsteil": name,
+                     "Art": art, "geometry": shapely.Point(s.x, s.y)})
+    frame = gpd.GeoDataFrame(rows, crs=COUNTY_CRS)
+    frame["geometry"] = _to_vg_crs(frame.geometry.to_numpy(), origin)
+    return frame.sort_values(["AGS", "Ortsteil"], kind="stable").reset_index(drop=True)
+
+
+def _write_places(path: Path, settlements: list[_Settlement], polygons: list[shapely.Geometry],
+                  origin: tuple[int, int], seed: int) -> None:
+    """Write ``ortsteile.gpkg`` (layer ``ortsteile``: AGS, Gemeinde, Ortsteil, Art; points)."""
+    frame = _place_frame(settlements, polygons, origin, seed)
+    note = (f"SYNTHETISCHE DATEN: fiktive Ortsteile des Kreises {COUNTY_KEY} '{COUNTY_NAME}' "
+            f"(Punkte in den Ortsmitten), erzeugt mit tools.sample_county, Seed {seed}.")
+    _write_gpkg(path, [("ortsteile", frame, note)])
+
+
 # --------------------------------------------------------------------------- tables
 
 
@@ -1521,6 +1613,9 @@ Generated by
 - `sgb2_gemeinden.csv`: UTF-8 with BOM, title lines, `*` for anonymised values, footer
   `© Statistik der Bundesagentur für Arbeit`.
 - `barrieren.gpkg`: layer `barrieren`, fields `typ` (hauptstrasse, bahn, fluss) and `name`.
+- `ortsteile.gpkg`: layer `ortsteile`, the county's Ortsteile as points at the settlement
+  centres (invented names), fields `AGS`, `Gemeinde`, `Ortsteil` (the name) and `Art`
+  (Stadtteil, Ortsteil, Wohngebiet), EPSG:25832.
 """
     path.write_text(text, encoding="utf-8", newline="\n")
 
@@ -1549,7 +1644,7 @@ def generate_sample_county(out_dir: Path, seed: int = DEFAULT_SEED) -> dict[str,
     -------
     dict of str to Path
         Written files by role: ``zensus:<Thema>`` for each Zensus topic, ``vg250``,
-        ``income``, ``sgb2``, ``barriers`` and ``readme``.
+        ``income``, ``sgb2``, ``barriers``, ``places`` and ``readme``.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -1574,6 +1669,8 @@ def generate_sample_county(out_dir: Path, seed: int = DEFAULT_SEED) -> dict[str,
     _write_sgb2(files["sgb2"], stats, seed)
     files["barriers"] = out_dir / "barrieren.gpkg"
     _write_barriers(files["barriers"], barriers, origin, seed)
+    files["places"] = out_dir / "ortsteile.gpkg"
+    _write_places(files["places"], settlements, polygons, origin, seed)
     in_county = (cells.muni >= 0) & (cells.muni < len(_COUNTY_MUNIS))
     summary = {
         "residents": int(stats["residents"].sum()),

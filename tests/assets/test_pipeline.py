@@ -77,8 +77,9 @@ def runs(sample_dir, tmp_path_factory):
     raw = yaml.safe_load(config.read_text(encoding="utf-8"))
     copy = raw["counties"]["kopie"]
     copy["zensus"] = {t: str(elsewhere / Path(p).name) for t, p in copy["zensus"].items()}
-    for role in ("vg250", "income", "sgb2", "barriers"):
-        copy[role] = str(elsewhere / Path(copy[role]).name)
+    for role in ("vg250", "income", "sgb2", "barriers", "places"):
+        if role in copy:
+            copy[role] = str(elsewhere / Path(copy[role]).name)
     config.write_text(yaml.safe_dump(raw), encoding="utf-8")
     out = tmp / "processed"
     env = os.environ | {"SOZIALRAUM_COUNTIES": str(config), "DAGSTER_HOME": str(tmp)}

@@ -136,6 +136,19 @@ def test_region_attributes(published):
     assert set(frame["status"].dropna()) <= {"hoch", "mittel", "niedrig", "sehr niedrig"}
 
 
+def test_names_come_from_the_place_layer(published):
+    _, folder, _, raw = published
+    frame = pyogrio.read_dataframe(folder / "sozialraeume.gpkg", layer="sozialraeume",
+                                   read_geometry=False)
+    layer = pyogrio.read_dataframe(raw / "ortsteile.gpkg", read_geometry=False)["Ortsteil"]
+    assert set(gpd.read_parquet(folder / "steps" / "places.parquet")["name"]) == set(layer)
+    for name in frame["name"]:  # "A", "A / B", "A (Nord)", "A (Aldenrath)", "A 2"
+        stem = re.sub(r"( \([^)]*\))?( \d+)?$", "", name)
+        assert set(stem.split(" / ")) <= set(layer), name
+    assert frame["name"].is_unique
+    assert frame["name"].str.contains(" / ").any()  # a second place holding a third
+
+
 def test_cells_under_three_residents_carry_no_values(published):
     _, folder, _, _ = published
     cells = pyogrio.read_dataframe(folder / "sozialraeume.gpkg", layer="zellen",
