@@ -44,7 +44,8 @@ def sozialraum_history(
             layout.history, run_id=run_id, county=layout.county,
             parameters=record["parameters"], quality=record["quality"],
             stability=record["stability"], profiles=profiles,
-            published_at=datetime.fromisoformat(when) if when else None)
+            published_at=datetime.fromisoformat(when) if when else None,
+            changes=pd.DataFrame(record["changes"]) if record.get("changes") else None)
         added.append(run_id)
     stability = read_release(layout, context.run.run_id)["stability"] \
         if context.run.run_id in added else {}

@@ -187,6 +187,7 @@ def sozialraeume_gpkg(
     county_boundary: gpd.GeoDataFrame,
     barriers: gpd.GeoDataFrame,
     unit_polygons: gpd.GeoDataFrame,
+    locks: gpd.GeoDataFrame,
 ) -> MaterializeResult:
     """The publication as one unit: GeoPackage (styled), QML, CSV, GeoJSON, report, state.
 
@@ -206,7 +207,9 @@ def sozialraeume_gpkg(
         municipalities=municipalities, county=county_boundary, barriers=barriers,
         parameters=dict(regions.parameters.__dict__), quality=regions.quality,
         input_files=county.input_files(), polygons=sozialraum_polygons,
-        units=_units(unit_polygons),
+        units=_units(unit_polygons), locks=locks, changes=regions.changes,
+        locked=regions.cells.set_index("cell_id")["fixiert"].reindex(
+            zensus_cells["cell_id"]).fillna(False).to_numpy(bool),
     )
     begin_release(layout, run_id)
     release = layout.release(run_id)
@@ -223,7 +226,8 @@ def sozialraeume_gpkg(
         "run_id": run_id, "county": key,
         "parameters": dataclasses.asdict(regions.parameters),
         "quality": numeric_figures(regions.quality),
-        "stability": regions.stability.as_dict()})
+        "stability": regions.stability.as_dict(),
+        "changes": regions.changes.to_dict(orient="records")})
     _refuse_while_edited(layout)  # an editor may have opened it meanwhile
     switch_release(layout, run_id, [*(p.name for p in written.values()), "published"],
                    published_at=datetime.now(UTC).isoformat(timespec="seconds"))

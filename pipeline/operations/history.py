@@ -39,7 +39,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-__all__ = ["append_run", "numeric_figures", "read_profiles", "read_runs"]
+from pipeline.operations.changes import CHANGE_COLUMNS
+
+__all__ = ["append_run", "numeric_figures", "read_changes", "read_profiles", "read_runs"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -60,6 +62,21 @@ CREATE TABLE IF NOT EXISTS profiles (
     sr_id VARCHAR NOT NULL,
     indicator VARCHAR NOT NULL,
     value DOUBLE
+);
+CREATE TABLE IF NOT EXISTS changes (
+    run_id VARCHAR NOT NULL,
+    county VARCHAR NOT NULL,
+    sr_id VARCHAR NOT NULL,
+    aenderung VARCHAR NOT NULL,
+    einwohner_vorher DOUBLE,
+    einwohner_nachher DOUBLE,
+    einwohner_abgegeben DOUBLE,
+    einwohner_aufgenommen DOUBLE,
+    zellen_abgegeben INTEGER,
+    zellen_aufgenommen INTEGER,
+    an VARCHAR,
+    von VARCHAR,
+    grund VARCHAR
 );
 """
 
@@ -122,6 +139,7 @@ def append_run(
     path: str | Path, *, run_id: str, county: str, parameters: Mapping[str, Any],
     quality: Mapping[str, Any], stability: Mapping[str, Any],
     profiles: pd.DataFrame | None, published_at: datetime | None = None,
+    changes: pd.DataFrame | None = None,
 ) -> None:
     """Append one publish to the history (a repeated ``run_id``/``county`` replaces its rows).
 
@@ -136,6 +154,9 @@ def append_run(
         One row per social space with ``sr_id`` and numeric columns.
     published_at : datetime, optional
         When the publication became current (UTC); default now.
+    changes : DataFrame, optional
+        The change log (:data:`~pipeline.operations.changes.CHANGE_COLUMNS`), one row per
+        social space.
     """
     if profiles is not None and "sr_id" not in profiles.columns:
         raise ValueError("profiles must have an 'sr_id' column")
@@ -149,6 +170,7 @@ def append_run(
         con.execute("BEGIN TRANSACTION")
         con.execute("DELETE FROM runs WHERE run_id = ? AND county = ?", [run_id, county])
         con.execute("DELETE FROM profiles WHERE run_id = ? AND county = ?", [run_id, county])
+        con.execute("DELETE FROM changes WHERE run_id = ? AND county = ?", [run_id, county])
         con.execute(
             "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [run_id, county, (published_at or datetime.now(UTC)).replace(tzinfo=None),
@@ -159,6 +181,10 @@ def append_run(
         if profiles is not None and len(profiles):
             long = _long_profiles(profiles, run_id, county)  # noqa: F841 (used by DuckDB)
             con.execute("INSERT INTO profiles SELECT * FROM long")
+        if changes is not None and len(changes):
+            rows = changes.loc[:, list(CHANGE_COLUMNS)].copy()  # noqa: F841 (used by DuckDB)
+            con.execute(f"INSERT INTO changes SELECT ?, ?, {', '.join(CHANGE_COLUMNS)} "
+                        "FROM rows", [run_id, county])
         con.execute("COMMIT")
 
 
@@ -170,6 +196,18 @@ def read_runs(path: str | Path, county: str | None = None) -> pd.DataFrame:
             return con.execute("SELECT * FROM runs ORDER BY published_at").df()
         return con.execute(
             "SELECT * FROM runs WHERE county = ? ORDER BY published_at", [county]).df()
+
+
+def read_changes(path: str | Path, run_id: str, county: str) -> pd.DataFrame:
+    """The change log of one publish, by ``sr_id``."""
+    path = Path(path)
+    with _locked(path, exclusive=False), duckdb.connect(str(path), read_only=True) as con:
+        tables = {t for (t,) in con.execute("SHOW TABLES").fetchall()}
+        if "changes" not in tables:
+            return pd.DataFrame(columns=list(CHANGE_COLUMNS))
+        return con.execute(
+            f"SELECT {', '.join(CHANGE_COLUMNS)} FROM changes WHERE run_id = ? AND county = ? "
+            "ORDER BY sr_id", [run_id, county]).df()
 
 
 def read_profiles(path: str | Path, run_id: str, county: str) -> pd.DataFrame:

@@ -180,6 +180,7 @@ def plan_regions(
                 reasons[sr] = "Fixierung " + ", ".join(f"'{x}'" for x in names)
         work[lock_of >= 0] = target[lock_of >= 0]
         locked |= lock_of >= 0
+        _check_touching(graph, work, base, population, lock_of, locks)
     work = _attach_new_cells(graph, work, frozen_cell)
     codes, ids = pd.factorize(pd.Series(work, dtype=object), sort=True)
     ids = np.asarray(ids, dtype=object)
@@ -232,6 +233,26 @@ def _lock_targets(base, population, lock_of, locks, frozen: set, known: set) -> 
                             f"{sorted(taken & frozen)[0]}; unfreeze it or change the lock")
         target[cells] = value
     return target
+
+
+def _check_touching(graph: Graph, work, base, population, lock_of, locks) -> None:
+    """The cells of an ``sr_id`` lock must join the body of their space, not a new piece."""
+    same = (graph.heads >= 0) & (work[graph.heads] == work[graph.indices]) \
+        & pd.notna(pd.Series(work[graph.heads], dtype=object)).to_numpy()
+    _, piece = connected_components(graph.subgraph_edges(same).sparse, directed=False)
+    sr = locks["sr_id"].to_numpy(dtype=object)
+    for row in np.unique(lock_of[lock_of >= 0]):
+        if sr[row] is None:
+            continue
+        body = (base == sr[row]) & (lock_of < 0)
+        if not body.any():
+            continue
+        main = pd.Series(population[body]).groupby(piece[body]).sum().idxmax()
+        if (piece[lock_of == row] != main).any():
+            raise LockError(
+                f"lock '{locks['lock'].iloc[row]}' ties cells to {sr[row]} that do not touch "
+                f"it: they would split {sr[row]} in two; draw the lock so that it borders "
+                f"{sr[row]}, or use gruppe to keep the cells together elsewhere")
 
 
 def _attach_new_cells(graph: Graph, work: np.ndarray, frozen_cell: np.ndarray) -> np.ndarray:

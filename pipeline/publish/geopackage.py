@@ -158,8 +158,12 @@ def _write_layer(path: Path, name: str, frame: pd.DataFrame, description: str | 
         options["GEOMETRY_NAME"] = "geom"
         if frame.crs is None:
             raise PublishError(f"layer {name!r} has no CRS")
+    # a layer may fix its geometry type (an empty lock layer planners draw polygons into)
+    extra = {"geometry_type": frame.attrs["geometry_type"]} \
+        if isinstance(frame, gpd.GeoDataFrame) and "geometry_type" in frame.attrs else {}
     pyogrio.write_dataframe(
-        frame, path, layer=name, driver="GPKG", append=path.exists(), layer_options=options
+        frame, path, layer=name, driver="GPKG", append=path.exists(), layer_options=options,
+        **extra,
     )
 
 

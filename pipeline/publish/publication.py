@@ -12,10 +12,12 @@ import shapely
 
 from pipeline.crs import COUNTY_CRS, GRID_CRS
 from pipeline.indicators.compute import missing_indicators
+from pipeline.layout import LOCK_LAYER
 from pipeline.publish.ids import check_ids
 from pipeline.publish.polygons import social_space_polygons
 from pipeline.publish.tiling import TilingReport, cell_squares, measure_tiling
 from pipeline.publish.unit_tiling import measure_unit_tiling
+from pipeline.readers.vector import as_multipolygons
 
 __all__ = [
     "MIN_CELL_RESIDENTS",
@@ -95,6 +97,9 @@ def build_publication(
     kept_names: Mapping[str, str] | None = None,
     polygons: gpd.GeoDataFrame | None = None,
     units: gpd.GeoDataFrame | None = None,
+    locks: gpd.GeoDataFrame | None = None,
+    changes: pd.DataFrame | None = None,
+    locked: np.ndarray | None = None,
 ) -> Publication:
     """Assemble the published layers, styles and metadata of a county.
 
@@ -134,6 +139,13 @@ def build_publication(
         Every polygon unit when the county is drawn on units (census blocks): the spaces
         are unions of whole units, tiling the units' area, and the cell layer holds the
         units' polygons.
+    locks : GeoDataFrame, optional
+        The planners' locks, published as the layer ``fixierungen`` (always there, empty
+        at first) for them to edit in QGIS.
+    changes : DataFrame, optional
+        The change log, published as the table ``aenderungen``.
+    locked : ndarray of bool, optional
+        Cells held by a lock or a freeze (``fixiert`` in the cell layer).
 
     Returns
     -------
@@ -145,6 +157,7 @@ def build_publication(
         categorized_qml,
         graduated_qml,
         line_qml,
+        lock_qml,
         outline_qml,
         region_colors,
     )
@@ -174,6 +187,8 @@ def build_publication(
     status = regions[["sr_id", "name", "einwohner", "social_index", "social_index_z",
                       "status", "status_class", "geometry"]].copy()
     cell_layer = _cell_layer(ids, cells, labels, cell_indicators, catalog, units)
+    cell_layer.insert(4, "fixiert", np.zeros(len(cells), bool) if locked is None
+                      else np.asarray(locked, bool))
     outline = county.to_crs(COUNTY_CRS)
     layers = {
         "sozialraeume": regions,
@@ -185,6 +200,9 @@ def build_publication(
     has_barriers = barriers is not None and len(barriers) > 0
     if has_barriers:
         layers["barrieren"] = barriers.to_crs(COUNTY_CRS)
+    layers[LOCK_LAYER] = lock_layer(locks)
+    layers["aenderungen"] = (pd.DataFrame(columns=["sr_id", "aenderung", "grund"])
+                             if changes is None else changes.reset_index(drop=True))
     skipped = missing_indicators(cell_indicators, catalog)
     layers["indikatoren"] = catalog_table(catalog, skipped=skipped, units=units is not None)
     metadata = run_metadata(parameters or {}, quality or {}, tiling, input_files or {},
@@ -203,6 +221,7 @@ def build_publication(
         "zellen": categorized_qml("sr_id", cats, outline="#ffffff", outline_width=0.0),
         "gemeinden": outline_qml("#555555", 0.4, label_field="name"),
         "kreis": outline_qml("#000000", 0.8),
+        LOCK_LAYER: lock_qml(),
     }
     if has_barriers:
         qml["barrieren"] = line_qml()
@@ -221,12 +240,32 @@ def build_publication(
         "kreis": "Kreisgrenze (VG250 © GeoBasis-DE / BKG)",
         "barrieren": "Barrieren (Straßen, Bahnen, Flüsse), denen Grenzen folgen sollen",
         "indikatoren": "Indikatorenkatalog: Bezeichnungen, Quellen, Methoden",
+        LOCK_LAYER: "Fixierungen der Planung: Polygone mit sr_id (Zellen gehören zu diesem "
+                    "Sozialraum) oder gruppe (Zellen bleiben zusammen); hier zeichnen, "
+                    "speichern, neu berechnen",
+        "aenderungen": "Änderungsprotokoll gegenüber der letzten Veröffentlichung: je "
+                       "Sozialraum was sich änderte, wie viele Einwohner wechselten, warum",
         "metadaten": "Laufmetadaten: Parameter, Versionen, Eingangsdateien (SHA-256), Qualität",
     }
     whole = build_profiles(cell_indicators, np.zeros(len(cell_indicators), np.int64), catalog)
     county_values = {i.key: float(whole[i.key].iloc[0]) for i in catalog
                      if i.key in whole.columns}
     return Publication(regions, layers, descriptions, qml, metadata, tiling, county_values)
+
+
+def lock_layer(locks: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+    """The ``fixierungen`` layer: the locks as planners edit them, MultiPolygons."""
+    columns = ["sr_id", "gruppe", "name", "bemerkung"]
+    if locks is None or len(locks) == 0:
+        frame = gpd.GeoDataFrame({c: pd.Series([], dtype="string") for c in columns},
+                                 geometry=gpd.GeoSeries([], crs=COUNTY_CRS))
+    else:
+        frame = gpd.GeoDataFrame(
+            {c: pd.Series(locks[c].to_numpy(dtype=object), dtype="string") for c in columns},
+            geometry=as_multipolygons(locks.geometry.to_crs(COUNTY_CRS).values),
+            crs=COUNTY_CRS)
+    frame.attrs["geometry_type"] = "MultiPolygon"
+    return frame
 
 
 def used_sources(catalog, skipped: Mapping[str, str], *, units: bool = False) -> list[str]:

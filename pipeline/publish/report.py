@@ -44,6 +44,12 @@ _TEXT = {
     "de": {
         "title": "Sozialraumbericht", "overview": "Übersicht", "themes": "Themenkarten",
         "table": "Profile der Sozialräume", "spaces": "Die Sozialräume", "method": "Methode",
+        "changes": "Änderungen",
+        "changes_intro": "Gegenüber der letzten Veröffentlichung; bleiben alle Kriterien "
+                         "erfüllt, bleibt ein Sozialraum unverändert (Pflegemodus).",
+        "changes_none": "Alle Sozialräume sind unverändert.",
+        "changes_head": ("Kennung", "Änderung", "Einwohner abgegeben", "Einwohner aufgenommen",
+                         "an", "von", "Grund"),
         "index_map": "Sozialindex: Statusklassen", "residents": "Einwohner",
         "area": "Fläche (km²)", "index": "Sozialindex", "status": "Status",
         "name": "Name", "id": "Kennung", "municipalities": "Gemeinden",
@@ -77,6 +83,12 @@ _TEXT = {
         "title": "Social space report", "overview": "Overview", "themes": "Theme maps",
         "table": "Profiles of the social spaces", "spaces": "The social spaces",
         "method": "Method", "index_map": "Social index: status classes",
+        "changes": "Changes",
+        "changes_intro": "Against the last publication; a social space that still meets "
+                         "every criterion is kept unchanged (maintenance mode).",
+        "changes_none": "Every social space is unchanged.",
+        "changes_head": ("ID", "Change", "Residents given", "Residents taken", "to", "from",
+                         "Reason"),
         "residents": "Residents", "area": "Area (km²)", "index": "Social index",
         "status": "Status", "name": "Name", "id": "ID", "municipalities": "Municipalities",
         "indicator": "Indicator", "value": "Value", "county": "County", "rank": "Rank",
@@ -205,13 +217,14 @@ def build_report(
     parts = [
         f"<header><h1>{_e(t['title'])} {_e(county_name)}</h1><nav>"
         + "".join(f'<a href="#{a}">{_e(t[a])}</a>' for a in
-                  ("overview", "themes", "table", "spaces", "method"))
+                  ("overview", "themes", "table", "spaces", "changes", "method"))
         + "</nav></header><main>",
         _overview(regions, munis, outline,
                   _for_units(t, publication)),
         _themes(regions, outline, t, [k for k in key_indicators if k in keys], label, unit),
         _table(regions, t, keys, label, unit),
         _spaces(regions, t, keys, label, unit, publication.county_values),
+        _changes(publication.layers.get("aenderungen"), t),
         _method(publication, catalog, _for_units(t, publication)),
         "</main>",
     ]
@@ -325,6 +338,26 @@ def _spaces(regions, t, keys, label, unit, county_values) -> str:
             f"<th>{_e(t['county'])}</th><th>{_e(t['rank'])}</th></tr></thead>"
             f"<tbody>{lines}</tbody></table></section>")
     return "\n".join(out)
+
+
+def _changes(changes, t) -> str:
+    """The change log: every social space that did not stay as it was, and why."""
+    head = f'<h2 id="changes">{_e(t["changes"])}</h2><p>{_e(t["changes_intro"])}</p>'
+    if changes is None or "aenderung" not in changes:
+        return head + f'<p>{_e(t["changes_none"])}</p>'
+    changed = changes[~changes["aenderung"].isin(["unverändert"])]
+    counts = changes["aenderung"].value_counts().sort_index()
+    summary = "; ".join(f"{_e(k)}: {int(v)}" for k, v in counts.items())
+    if changed.empty:
+        return head + f'<p>{_e(t["changes_none"])} ({summary})</p>'
+    cols = ("sr_id", "aenderung", "einwohner_abgegeben", "einwohner_aufgenommen", "an", "von",
+            "grund")
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{_num(r[c], 0) if c.startswith('einwohner') else _e(r[c])}</td>"
+                         for c in cols) + "</tr>" for _, r in changed.iterrows())
+    heads = "".join(f"<th>{_e(h)}</th>" for h in t["changes_head"])
+    return (head + f"<p>{summary}</p><table><thead><tr>{heads}</tr></thead>"
+            f"<tbody>{rows}</tbody></table>")
 
 
 def _method(publication, catalog, t) -> str:

@@ -33,6 +33,7 @@ __all__ = [
     "categorized_qml",
     "graduated_qml",
     "line_qml",
+    "lock_qml",
     "outline_qml",
     "region_colors",
     "write_qml",
@@ -169,6 +170,21 @@ def outline_qml(color: str = "#333333", width: float = 0.5,
                 f'forceraster="0" referencescale="-1">\n    <symbols>\n{symbol}\n'
                 "    </symbols>\n  </renderer-v2>")
     return _document(renderer, label_field)
+
+
+def lock_qml(color: str = "#d7191c", width: float = 0.8) -> str:
+    """The planners' locks: a red dashed boundary over a light diagonal hatch, labelled."""
+    props = {"color": _rgba(color, 90), "style": "b_diagonal", "outline_color": _rgba(color),
+             "outline_style": "dash", "outline_width": str(width), "outline_width_unit": "MM",
+             "joinstyle": "bevel"}
+    symbol = (
+        '      <symbol type="fill" name="0" alpha="1" clip_to_extent="1" force_rhr="0">\n'
+        '        <layer class="SimpleFill" enabled="1" locked="0" pass="0">\n'
+        f"{_properties(props)}        </layer>\n      </symbol>")
+    renderer = ('  <renderer-v2 type="singleSymbol" symbollevels="0" enableorderby="0" '
+                f'forceraster="0" referencescale="-1">\n    <symbols>\n{symbol}\n'
+                "    </symbols>\n  </renderer-v2>")
+    return _document(renderer, "name")
 
 
 def line_qml(color: str = "#2b83ba", width: float = 0.6) -> str:

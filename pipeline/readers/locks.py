@@ -126,8 +126,8 @@ def _text(values: pd.Series) -> np.ndarray:
 def _check_targets(raw, text: dict, labels: np.ndarray, present: dict) -> None:
     """Every lock names one social space or one group; IDs look like IDs."""
     sr_ids, groups = text["sr_id"], text["gruppe"]
-    has_id = np.array([v is not None for v in sr_ids])
-    has_group = np.array([v is not None for v in groups])
+    has_id = np.array([v is not None for v in sr_ids], dtype=bool)
+    has_group = np.array([v is not None for v in groups], dtype=bool)
     for row in np.flatnonzero(~has_id & ~has_group)[:1]:
         raise raw.error(f"lock '{labels[row]}' names neither a social space (sr_id) nor a "
                         "group (gruppe)", feature=int(raw.fids[row]),
