@@ -280,11 +280,10 @@ def place_names(
 
     Examples
     --------
-    >>> place_names(cells, labels, read_places("ortsteile.gpkg"), municipalities)
+    >>> names = place_names(cells, labels, read_places("ortsteile.gpkg"), municipalities)
     ... # doctest: +SKIP
-       region              name            ort  anteil_ort  orte
-    0       0        Birkesdorf     Birkesdorf        0.81  Birkesdorf; Am Bahnhof
-    1       1  Innenstadt / Am Bahnhof  Innenstadt    0.52  Innenstadt; Am Bahnhof
+    >>> names["name"].head(3).tolist()  # doctest: +SKIP
+    ['Birkesdorf (Nord)', 'Rurstadt-Nord / Am Bahnhof', 'Innenstadt (Mitte)']
     """
     labels = _check_place_arguments(cells, labels, places, sr_ids, kept_names,
                                      second_share, next_share)
@@ -295,7 +294,7 @@ def place_names(
     munis = municipalities.to_crs(GRID_CRS).reset_index(drop=True)
     cell_place = _cell_places(points, cells["ags"].to_numpy(), places.to_crs(GRID_CRS), munis)
     pop = cells[population_column].to_numpy(np.float64)
-    regions = _region_places(labels, cell_place, pop, k)
+    regions = _region_places(labels, cell_place, pop)
     regions = _unplaced_regions(regions, k, polygons, places)
     centres = _region_centres(labels, points, pop, k, polygons)
     base, used = _base_names(regions, second_share)
@@ -398,8 +397,8 @@ def _place_municipality(geoms: np.ndarray, munis: gpd.GeoDataFrame) -> np.ndarra
     return result
 
 
-def _region_places(labels: np.ndarray, cell_place: np.ndarray, pop: np.ndarray,
-                   k: int) -> pd.DataFrame:
+def _region_places(labels: np.ndarray, cell_place: np.ndarray,
+                   pop: np.ndarray) -> pd.DataFrame:
     """Residents per region and place, largest first (ties by name), with their shares.
 
     A region without residents counts its cells instead.
