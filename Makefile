@@ -1,6 +1,7 @@
 # Two commands on a fresh machine with Python 3.11 and make:
 #   make run    set up .venv, generate the sample county, materialize every asset for it
 #   make test   set up the same way and run the whole test suite
+#   make scenarios  draw the county's scenarios beside it and compare them
 SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
@@ -12,7 +13,7 @@ PORT ?= 3000
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 export PYTHONHASHSEED := 0
 
-.PHONY: setup sample run test ui lint bench compare clean
+.PHONY: setup sample run scenarios test ui lint bench compare clean
 
 setup: $(STAMP)
 
@@ -36,6 +37,9 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 
 run: $(SAMPLE) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m tools.run $(COUNTY)
+
+scenarios: $(SAMPLE) $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/python -m tools.run $(COUNTY) --scenarios
 
 test: $(SAMPLE) $(DAGSTER_HOME)/dagster.yaml
 	@# from Debian: headless Chromium renders the report (tests/publish/test_report.py) and a

@@ -20,7 +20,7 @@ from dagster import (
     load_assets_from_modules,
 )
 
-from assets import history, indicators, ingest, publish, regions
+from assets import history, indicators, ingest, publish, regions, scenarios
 from assets.io_manager import ParquetIOManager
 from assets.jobs import sozialraum_job
 from assets.resources import CountiesResource
@@ -31,6 +31,9 @@ from pipeline.operations import default_config_path
 
 #: The asset modules, in pipeline order; each holds its assets and their checks.
 ASSET_MODULES = (ingest, indicators, regions, publish, history)
+#: The scenario assets: partitioned by scenario (and their comparison by county), outside
+#: the county's job (``assets.jobs``); loaded even when no county defines scenarios.
+SCENARIO_MODULES = (scenarios,)
 
 #: Allowed values of ``DAGSTER_DEPLOYMENT``.
 DEPLOYMENTS = ("local", "kubernetes")
@@ -55,8 +58,8 @@ def _resources(deployment: str) -> dict:
 
 
 defs = Definitions(
-    assets=load_assets_from_modules(ASSET_MODULES),
-    asset_checks=load_asset_checks_from_modules(ASSET_MODULES),
+    assets=load_assets_from_modules([*ASSET_MODULES, *SCENARIO_MODULES]),
+    asset_checks=load_asset_checks_from_modules([*ASSET_MODULES, *SCENARIO_MODULES]),
     resources=_resources(os.environ.get("DAGSTER_DEPLOYMENT", "local")),
     jobs=[sozialraum_job],
     schedules=[nightly_refresh],

@@ -8,6 +8,11 @@ then hard-linked over ``<county>/steps/<asset>.parquet`` (one rename), where not
 runs that do not materialize that asset, find the latest result. Run folders untouched
 for a day are removed. ``DataFrame.attrs`` travel with the file (pandas keeps them in the
 Parquet metadata), which is how ``cell_regions`` hands its parameters and IDs on.
+
+A scenario's partition (``sample.klein``) has its folder inside its county's
+(``sample/szenarien/klein/``, with its own ``steps/`` and ``runs/``). An input whose
+metadata sets :data:`EACH_PARTITION` gets every partition the mapping names, as a dict by
+partition key (the comparison of a county's scenarios).
 """
 
 import os
@@ -22,11 +27,21 @@ from dagster import ConfigurableIOManager, InputContext, MetadataValue, OutputCo
 
 from pipeline.files import atomic_path
 from pipeline.layout import CountyLayout
+from pipeline.operations.scenarios import split_scenario_key
 
 #: Folder name standing in for the county of assets without partitions.
 UNPARTITIONED = "_all"
 #: Run folders not written to for this long are removed (a county run takes minutes).
 STALE_RUN_SECONDS = 24 * 3600
+#: Input metadata key: load every mapped partition, as a dict by partition key.
+EACH_PARTITION = "sozialraum/each_partition"
+
+
+def partition_layout(root: str | os.PathLike, key: str) -> CountyLayout:
+    """The folder of a partition: a county's, or a scenario's inside its county's."""
+    county, scenario = split_scenario_key(key)
+    layout = CountyLayout(Path(root), county)
+    return layout if scenario is None else layout.scenario(scenario)
 
 
 def _county(context: InputContext | OutputContext) -> str:
@@ -61,8 +76,9 @@ class ParquetIOManager(ConfigurableIOManager):
 
     base_dir: str
 
-    def _layout(self, context: InputContext | OutputContext) -> tuple[CountyLayout, str]:
-        return CountyLayout(Path(self.base_dir), _county(context)), "_".join(
+    def _layout(self, context: InputContext | OutputContext,
+                key: str | None = None) -> tuple[CountyLayout, str]:
+        return partition_layout(self.base_dir, key or _county(context)), "_".join(
             context.asset_key.path)
 
     def handle_output(self, context: OutputContext, obj: pd.DataFrame) -> None:
@@ -85,12 +101,24 @@ class ParquetIOManager(ConfigurableIOManager):
         context.add_output_metadata({"path": MetadataValue.path(str(latest)),
                                      "run_path": MetadataValue.path(str(own))})
 
-    def load_input(self, context: InputContext) -> pd.DataFrame:
-        """The run's own file of the upstream asset, else the latest (GeoParquet if geo)."""
-        layout, key = self._layout(context)
+    def load_input(self, context: InputContext) -> pd.DataFrame | dict[str, pd.DataFrame]:
+        """The run's own file of the upstream asset, else the latest (GeoParquet if geo).
+
+        With :data:`EACH_PARTITION` in the input's metadata: every mapped partition's, as a
+        dict by partition key in key order.
+        """
+        if (context.definition_metadata or {}).get(EACH_PARTITION):
+            return {key: self._read(context, key) for key in sorted(context.asset_partition_keys)}
+        return self._read(context)
+
+    def _read(self, context: InputContext, partition: str | None = None) -> pd.DataFrame:
+        layout, key = self._layout(context, partition)
         run_id = _run_id(context)
         own = layout.run_step(run_id, key) if run_id else None
         path = own if own is not None and own.exists() else layout.step(key)
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: {context.asset_key.to_user_string()} has not been "
+                                    f"materialized for {partition or _county(context)} yet")
         if b"geo" in (pq.read_schema(path).metadata or {}):
             return gpd.read_parquet(path)
         return pd.read_parquet(path)

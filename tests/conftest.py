@@ -43,9 +43,23 @@ def bloecke_dir(sample_dir) -> Path:
 UI_MODULES = ("tests.assets.test_webserver", "tests.assets.test_postgres")
 
 
+@pytest.hookimpl(wrapper=True)
 def pytest_collection_modifyitems(items):
-    """One xdist group per module, one for the modules that start the UI."""
+    """One xdist group per module, one for the modules that start the UI.
+
+    pytest-xdist (3.8) groups by appending ``@<group>`` to ``item._nodeid``, which pytest
+    9.2 no longer reads (the node ID is ``item._id``): without the second loop below every
+    test went to any worker, and a module fixture ran once per worker.
+    """
     for item in items:
         module = item.module.__name__
         item.add_marker(pytest.mark.xdist_group("dagster-ui" if module in UI_MODULES
                                                 else module))
+    result = yield  # xdist's hook renames the items here
+    for item in items:
+        renamed = vars(item).get("_nodeid")
+        if isinstance(renamed, str) and renamed != item.nodeid and hasattr(item, "_id"):
+            from _pytest.nodeid import NodeId
+
+            item._id = NodeId.parse(renamed)
+    return result

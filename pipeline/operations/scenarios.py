@@ -55,8 +55,9 @@ import numpy as np
 import pandas as pd
 
 from pipeline.errors import InfeasibleError
+from pipeline.files import atomic_path
 from pipeline.graph import Graph
-from pipeline.layout import CountyLayout
+from pipeline.layout import LOCK_LAYER, CountyLayout
 from pipeline.operations.refresh import CountyRegions, draw_county_regions
 from pipeline.operations.stable_ids import match_regions
 from pipeline.publish.exports import write_profiles_csv
@@ -72,6 +73,7 @@ __all__ = [
     "check_nesting",
     "compare_scenarios",
     "comparison_markdown",
+    "describe_changes",
     "draw_scenario",
     "parameter_changes",
     "scenario_ids",
@@ -79,6 +81,7 @@ __all__ = [
     "scenario_keys",
     "scenario_publication",
     "split_scenario_key",
+    "write_comparison",
     "write_scenario",
 ]
 
@@ -163,6 +166,20 @@ def parameter_changes(params: RegionParameters, base: RegionParameters) -> dict[
     """
     ours, theirs = dataclasses.asdict(params), dataclasses.asdict(base)
     return {k: v for k, v in ours.items() if theirs[k] != v}
+
+
+def describe_changes(params: RegionParameters, base: RegionParameters) -> str:
+    """The changes of :func:`parameter_changes` as text, ``wie Kreis`` when there are none.
+
+    Examples
+    --------
+    >>> describe_changes(RegionParameters(min_population=4500, nested=True), RegionParameters())
+    'min_population=4500, nested=true'
+    """
+    changes = parameter_changes(params, base)
+    shown = {True: "true", False: "false", None: "null"}
+    return ", ".join(f"{k}={shown.get(v, v) if isinstance(v, bool | None) else v}"
+                     for k, v in changes.items()) or "wie Kreis"
 
 
 def check_nesting(cells: pd.DataFrame, params: RegionParameters,
@@ -252,30 +269,42 @@ def scenario_publication(
     county: gpd.GeoDataFrame,
     barriers: gpd.GeoDataFrame | None = None,
     units: gpd.GeoDataFrame | None = None,
+    places: gpd.GeoDataFrame | None = None,
     input_files: Mapping[str, Path] | None = None,
 ) -> Publication:
     """Layers, styles and metadata of a scenario, as :func:`build_publication` makes them.
 
-    Profiles are built from ``cell_indicators`` as for the county; the layer descriptions
-    and the ``metadaten`` table name the scenario (``szenario``) and call it a proposal.
+    Polygons and names as for the county (:func:`social_space_polygons`, named after
+    ``places`` when given; the tiling enforced), profiles from ``cell_indicators``; the
+    layer descriptions and the ``metadaten`` table name the scenario (``szenario``) and
+    call it a proposal. A scenario has no locks to draw and no change log: the layers
+    ``fixierungen`` and ``aenderungen`` of a publication are left out.
     """
     from pipeline.indicators.profiles import build_profiles
+    from pipeline.publish.polygons import social_space_polygons
 
+    labels = regions.labels_for(cells["cell_id"].to_numpy())
+    polygons, _ = social_space_polygons(
+        cells, labels, county, municipalities, county_ags=county_ags, sr_ids=regions.sr_ids(),
+        units=units, places=places if places is not None and len(places) else None)
     profiles = build_profiles(
         cell_indicators, regions.labels_for(cell_indicators["cell_id"].to_numpy()), catalog)
     profiles.insert(0, "sr_id", regions.sr_ids()[profiles["region"].to_numpy()])
     pub = build_publication(
         county_name=f"{county_name}, Szenario {name} (Vorschlag)", county_ags=county_ags,
-        cells=cells, labels=regions.labels_for(cells["cell_id"].to_numpy()),
-        cell_indicators=cell_indicators, profiles=profiles, catalog=catalog,
-        municipalities=municipalities, county=county, barriers=barriers,
+        cells=cells, labels=labels, cell_indicators=cell_indicators, profiles=profiles,
+        catalog=catalog, municipalities=municipalities, county=county, barriers=barriers,
         parameters=dataclasses.asdict(regions.parameters), quality=regions.quality,
-        input_files=dict(input_files or {}), sr_ids=regions.sr_ids(), units=units)
-    layers = dict(pub.layers)
+        input_files=dict(input_files or {}), polygons=polygons, units=units)
+    left_out = (LOCK_LAYER, "aenderungen")
+    layers = {k: v for k, v in pub.layers.items() if k not in left_out}
     layers["metadaten"] = pd.concat([
         pd.DataFrame({"schluessel": ["szenario"], "wert": [name]}), pub.layers["metadaten"]],
         ignore_index=True)
-    return dataclasses.replace(pub, layers=layers, metadata=pub.metadata | {"szenario": name})
+    return dataclasses.replace(
+        pub, layers=layers, metadata=pub.metadata | {"szenario": name},
+        qml={k: v for k, v in pub.qml.items() if k not in left_out},
+        descriptions={k: v for k, v in pub.descriptions.items() if k not in left_out})
 
 
 def write_scenario(layout: CountyLayout, publication: Publication, *, run_id: str,
@@ -322,6 +351,29 @@ def write_scenario(layout: CountyLayout, publication: Publication, *, run_id: st
     switch_release(layout, run_id, [path.name for path in written.values()],
                    published_at=switched_at)
     return {kind: layout.folder / path.name for kind, path in written.items()}
+
+
+def write_comparison(layout: CountyLayout, table: pd.DataFrame, png: bytes) -> dict[str, Path]:
+    """Write the comparison as CSV for German Excel and its map, each file atomically.
+
+    Parameters
+    ----------
+    layout : CountyLayout
+        The county's layout: ``szenarien/vergleich.csv`` and ``szenarien/vergleich.png``.
+    table : DataFrame
+        :func:`compare_scenarios`.
+    png : bytes
+        The scenarios' maps side by side.
+
+    Returns
+    -------
+    dict of str to Path
+        ``csv`` and ``map``.
+    """
+    csv = write_profiles_csv(table.reset_index(), layout.comparison_csv)
+    with atomic_path(layout.comparison_map) as tmp:
+        tmp.write_bytes(png)
+    return {"csv": csv, "map": layout.comparison_map}
 
 
 def compare_scenarios(
