@@ -90,6 +90,8 @@ _EXPORTS = {
     "load_published": "pipeline.operations",
     "read_profiles": "pipeline.operations",
     "read_runs": "pipeline.operations",
+    "compare_scenarios": "pipeline.operations.scenarios",
+    "draw_scenario": "pipeline.operations.scenarios",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -3,7 +3,8 @@
 :mod:`~pipeline.operations.counties` reads the county file; :mod:`~pipeline.operations.fingerprints`
 hashes inputs; :mod:`~pipeline.operations.published` keeps the published state that
 :mod:`~pipeline.operations.stable_ids` matches new regions against, and
-:mod:`~pipeline.operations.history` appends every publish to DuckDB.
+:mod:`~pipeline.operations.history` appends every publish to DuckDB;
+:mod:`~pipeline.operations.scenarios` draws a county's scenarios beside it and compares them.
 """
 
 from pipeline.operations.counties import (
