@@ -14,7 +14,9 @@ then their comparison for ``sample``. The tests assert:
   the diagonal and below 1 off it; CSV for German Excel, a side-by-side PNG, a markdown
   table in the UI;
 - the county's job, schedule and sensor leave the scenario assets out, and the code
-  location loads (empty scenario partitions) from a county file without scenarios.
+  location loads (empty scenario partitions) from a county file without scenarios;
+- ``python -m tools.run COUNTY --scenarios`` refuses a county without scenarios and an
+  unknown option before anything runs.
 """
 
 import hashlib
@@ -194,3 +196,16 @@ def test_the_code_location_loads_without_scenarios(sample_dir, tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == {"scenarios": [],
                                                                "counties": ["sample"]}
+
+
+@pytest.mark.parametrize("args, message", [
+    (["sample_bloecke", "--scenarios"], "county 'sample_bloecke' defines no scenarios"),
+    (["sample", "--scenario"], "unknown options ['--scenario']"),
+], ids=["no-scenarios", "unknown-option"])
+def test_the_command_line_refuses_what_it_cannot_run(tmp_path, args, message):
+    env = os.environ | {"DAGSTER_HOME": str(tmp_path),
+                        "SOZIALRAUM_PROCESSED": str(tmp_path / "processed")}
+    proc = subprocess.run([sys.executable, "-m", "tools.run", *args], cwd=REPO_ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2 and message in proc.stderr, proc.stderr[-2000:]
+    assert not (tmp_path / "processed").exists()
