@@ -122,9 +122,11 @@ def scenario_regions(
     features = (clustering_matrix.set_index("cell_id").loc[zensus_cells["cell_id"]]
                 .to_numpy(np.float64))
     units = unit_polygons if len(unit_polygons) else None
-    regions, _ = draw_scenario(name, zensus_cells, features, params, county_ags=county.ags,
-                               barriers=barriers, polygons=unit_shapes(unit_polygons,
-                                                                       zensus_cells))
+    regions, _ = draw_scenario(
+        name, zensus_cells, features, params, county_ags=county.ags, barriers=barriers,
+        polygons=unit_shapes(unit_polygons, zensus_cells),
+        municipality_names=dict(zip(municipalities["ags"], municipalities["name"],
+                                    strict=True)))
     pub = scenario_publication(
         name, regions, county_name=county.name, county_ags=county.ags, cells=zensus_cells,
         cell_indicators=cell_indicators, catalog=counties.catalog(county_key),

@@ -218,6 +218,7 @@ def draw_scenario(
     county_ags: str,
     barriers: gpd.GeoDataFrame | None = None,
     polygons: gpd.GeoSeries | None = None,
+    municipality_names: Mapping[str, str] | None = None,
 ) -> tuple[CountyRegions, Graph]:
     """A scenario's social spaces, drawn cold, with the scenario's own IDs.
 
@@ -235,6 +236,8 @@ def draw_scenario(
     barriers : GeoDataFrame, optional
     polygons : GeoSeries, optional
         Polygon units in row order of ``cells`` instead of grid cells.
+    municipality_names : mapping of str to str, optional
+        Name per AGS, for the message of :func:`check_nesting`.
 
     Returns
     -------
@@ -247,7 +250,7 @@ def draw_scenario(
         A nested scenario whose floor a municipality cannot reach (:func:`check_nesting`),
         or any constraint the engine cannot meet.
     """
-    check_nesting(cells, params)
+    check_nesting(cells, params, municipality_names)
     regions, graph = draw_county_regions(
         cells, features, params, county_ags=county_ags, barriers=barriers, published=None,
         warm_start=False, polygons=polygons)

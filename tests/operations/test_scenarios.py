@@ -174,6 +174,7 @@ def test_a_nested_floor_above_a_municipality_is_refused_naming_it():
     with pytest.raises(InfeasibleError, match=r"05399001 Nordheim \(600\).*"
                                               r"at most 600 or drop nested"):
         check_nesting(cells, params, names={"05399001": "Nordheim"})
-    with pytest.raises(InfeasibleError, match=r"05399001 \(600\)"):
-        draw_scenario("x", cells, features, params, county_ags="05399")
+    with pytest.raises(InfeasibleError, match=r"05399001 Nordheim \(600\)"):
+        draw_scenario("x", cells, features, params, county_ags="05399",
+                      municipality_names={"05399001": "Nordheim"})
     check_nesting(cells, params.replace(nested=False))  # not nested: nothing to refuse
