@@ -32,6 +32,7 @@ from assets.errors import reported
 from assets.metadata import frame_metadata
 from assets.partitions import county_partitions
 from assets.resources import CountiesResource
+from pipeline.crs import COUNTY_CRS
 from pipeline.layout import CountyLayout
 from pipeline.operations import CountyRegions, load_published, numeric_figures, save_published
 from pipeline.publish import (
@@ -112,17 +113,23 @@ def sozialraum_polygons(
     county = counties.county(context.partition_key)
     regions = CountyRegions.from_frame(cell_regions)
     kept = regions.kept_names
+    published = load_published(counties.layout(context.partition_key).published)
+    log = regions.changes
+    still = set(log.loc[log["aenderung"].isin(["unverändert", "eingefroren"]), "sr_id"])
+    shapes = {sr: g for sr, g in (published.shapes if published else {}).items()
+              if sr in still}
     polygons, tiling = social_space_polygons(
         zensus_cells, regions.labels_for(zensus_cells["cell_id"].to_numpy()), county_boundary,
         municipalities, county_ags=county.ags, sr_ids=regions.sr_ids(), kept_names=kept,
         simplify=config.simplify, enforce=False, units=_units(unit_polygons),
-        places=places if len(places) else None)
+        places=places if len(places) else None, keep_shapes=shapes)
     names_kept = int(sum(kept.get(i) == n for i, n in zip(polygons["sr_id"], polygons["name"],
                                                           strict=True)))
     meta = frame_metadata(polygons.drop(columns="geometry")) | {
         f"tiling/{k}": float(v) for k, v in tiling.as_dict().items()}
     meta["tiling_problems"] = MetadataValue.json(tiling.problems())
     meta["names_kept"] = names_kept
+    meta["shapes_kept"] = len(shapes)
     meta["named_after"] = "places" if len(places) else "municipalities"
     return Output(polygons, metadata=meta)
 
@@ -220,7 +227,10 @@ def sozialraeume_gpkg(
         release.published, regions.cells, fingerprint=regions.fingerprint,
         max_issued=max(regions.max_issued, previous.max_issued if previous else 0),
         run_id=run_id,
-        names=dict(zip(sozialraum_polygons["sr_id"], sozialraum_polygons["name"], strict=True)))
+        names=dict(zip(sozialraum_polygons["sr_id"], sozialraum_polygons["name"], strict=True)),
+        shapes=dict(zip(sozialraum_polygons["sr_id"],
+                        sozialraum_polygons.to_crs(COUNTY_CRS).geometry.values, strict=True)),
+        changes=regions.changes)
     region_profiles.to_parquet(release.folder / PROFILES_FILE, index=False)
     write_release_record(release.folder, {
         "run_id": run_id, "county": key,

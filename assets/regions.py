@@ -246,14 +246,22 @@ def regions_within_bounds(
 ) -> AssetCheckResult:
     """Residents per region between the run's ``min_population`` and ``max_population``.
 
-    A region of one cell above the cap cannot be split and is only reported.
+    A region of one cell above the cap cannot be split and is only reported; a frozen
+    social space (``freeze:``) is kept as published whatever the bounds and is reported.
     """
-    params = CountyRegions.from_frame(cell_regions).parameters
+    regions = CountyRegions.from_frame(cell_regions)
+    params = regions.parameters
     floor = float(params.min_population)
     cap = None if params.max_population is None else float(params.max_population)
     merged = cell_regions.merge(zensus_cells[["cell_id", "Einwohner"]], on="cell_id")
+    log = regions.changes
+    frozen = set(log.loc[log["aenderung"] == "eingefroren", "sr_id"])
+    is_frozen = merged.groupby("region")["sr_id"].first().isin(frozen)
     grouped = merged.groupby("region")["Einwohner"]
     residents, cells = grouped.sum(), grouped.size()
+    outside = (residents < floor) | ((residents > cap) if cap is not None else False)
+    frozen_outside = sorted(merged.groupby("region")["sr_id"].first()[is_frozen & outside])
+    residents, cells = residents[~is_frozen], cells[~is_frozen]
     below = int((residents < floor).sum())
     over = residents > cap if cap is not None else residents < 0
     # a single cell above the cap cannot be split: reported, not failed
@@ -262,6 +270,7 @@ def regions_within_bounds(
         passed=below == 0 and above == 0, severity=AssetCheckSeverity.ERROR,
         metadata={"regions": len(residents), "below_floor": below, "above_cap": above,
                   "single_cells_above_cap": single,
+                  "frozen_outside_bounds": MetadataValue.json(frozen_outside),
                   "min_residents": float(residents.min()), "max_residents": float(residents.max()),
                   "floor": floor, "cap": cap if cap is not None else -1.0})
 

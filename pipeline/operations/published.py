@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from pipeline.files import atomic_path
 
@@ -29,6 +30,8 @@ __all__ = [
 ]
 
 _CELLS = "cells.parquet"
+_SHAPES = "shapes.parquet"
+_CHANGES = "changes.parquet"
 _STATE = "state.json"
 
 
@@ -48,6 +51,11 @@ class PublishedState:
         Dagster run that published them.
     names : dict of str to str
         Published name per ``sr_id`` (empty for states written before names were kept).
+    shapes : dict of str to geometry
+        Published polygon per ``sr_id`` (EPSG:25832), kept by frozen and unchanged social
+        spaces (empty for states written before shapes were kept).
+    changes : DataFrame or None
+        The change log of that publish (a republish of the same result keeps it).
     """
 
     cells: pd.DataFrame
@@ -55,6 +63,8 @@ class PublishedState:
     max_issued: int
     run_id: str
     names: dict = field(default_factory=dict)
+    shapes: dict = field(default_factory=dict)
+    changes: pd.DataFrame | None = None
 
     def __repr__(self) -> str:
         return (f"PublishedState(cells={len(self.cells)}, regions={self.cells['sr_id'].nunique()}, "
@@ -68,13 +78,22 @@ def load_published(folder: str | Path) -> PublishedState | None:
         return None
     state = json.loads((folder / _STATE).read_text(encoding="utf-8"))
     cells = pd.read_parquet(folder / _CELLS)
+    shapes = {}
+    if (folder / _SHAPES).exists():
+        table = pd.read_parquet(folder / _SHAPES)
+        shapes = dict(zip(table["sr_id"], shapely.from_wkb(table["wkb"].to_numpy()),
+                          strict=True))
+    changes = pd.read_parquet(folder / _CHANGES) if (folder / _CHANGES).exists() else None
     return PublishedState(cells, str(state["fingerprint"]), int(state["max_issued"]),
-                          str(state.get("run_id", "")), dict(state.get("names", {})))
+                          str(state.get("run_id", "")), dict(state.get("names", {})), shapes,
+                          changes)
 
 
 def save_published(
     folder: str | Path, cells: pd.DataFrame, fingerprint: str, max_issued: int, run_id: str,
     names: Mapping[str, str] | None = None,
+    shapes: Mapping[str, object] | None = None,
+    changes: pd.DataFrame | None = None,
 ) -> Path:
     """Write the published state atomically (cells first, then the state file).
 
@@ -90,6 +109,10 @@ def save_published(
     run_id : str
     names : mapping of str to str, optional
         Published name per ``sr_id``, kept by the next run for matched social spaces.
+    shapes : mapping of str to geometry, optional
+        Published polygon per ``sr_id``, kept by frozen and unchanged social spaces.
+    changes : DataFrame, optional
+        The change log of this publish.
 
     Returns
     -------
@@ -108,6 +131,17 @@ def save_published(
     table.attrs = {}  # only the cells: the same regions give the same bytes
     with atomic_path(folder / _CELLS) as tmp:
         table.to_parquet(tmp, index=False)
+    if shapes:
+        ids = sorted(shapes)
+        wkb = pd.DataFrame({"sr_id": ids, "wkb": shapely.to_wkb(
+            np.array([shapes[i] for i in ids], dtype=object))})
+        with atomic_path(folder / _SHAPES) as tmp:
+            wkb.to_parquet(tmp, index=False)
+    if changes is not None:
+        log = changes.reset_index(drop=True).copy()
+        log.attrs = {}
+        with atomic_path(folder / _CHANGES) as tmp:
+            log.to_parquet(tmp, index=False)
     state = {"fingerprint": fingerprint, "max_issued": int(max_issued), "run_id": run_id,
              "names": {str(k): str(v) for k, v in sorted((names or {}).items())}}
     with atomic_path(folder / _STATE) as tmp:

@@ -283,8 +283,11 @@ def draw_county_regions(
                                  polygons=polygons).as_dict()
     stable = assign_stable_ids(cell_ids, labels, population, published, county_ags,
                                pinned=pinned if published is not None else None)
-    changes = change_log(cell_ids, population, stable.sr_id, published, reasons=reasons,
-                         frozen=freeze, redraw=mode == "redraw")
+    if reused is not None and published.changes is not None:
+        changes = published.changes  # the same result republished: the same log
+    else:
+        changes = change_log(cell_ids, population, stable.sr_id, published, reasons=reasons,
+                             frozen=freeze, redraw=mode == "redraw")
     regions = CountyRegions(
         cells=pd.DataFrame({"cell_id": cell_ids, "region": labels, "sr_id": stable.sr_id,
                             "fixiert": locked}),

@@ -161,6 +161,10 @@ def _write_layer(path: Path, name: str, frame: pd.DataFrame, description: str | 
     # a layer may fix its geometry type (an empty lock layer planners draw polygons into)
     extra = {"geometry_type": frame.attrs["geometry_type"]} \
         if isinstance(frame, gpd.GeoDataFrame) and "geometry_type" in frame.attrs else {}
+    # one geometry type per layer whatever the parts: a kept polygon keeps its bytes even
+    # when no other space is multipart any more
+    if isinstance(frame, gpd.GeoDataFrame) and not extra:
+        extra = {"promote_to_multi": True}
     pyogrio.write_dataframe(
         frame, path, layer=name, driver="GPKG", append=path.exists(), layer_options=options,
         **extra,

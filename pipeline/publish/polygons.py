@@ -30,6 +30,7 @@ def social_space_polygons(
     enforce: bool = True,
     units: gpd.GeoDataFrame | None = None,
     places: gpd.GeoDataFrame | None = None,
+    keep_shapes: Mapping[str, object] | None = None,
 ) -> tuple[gpd.GeoDataFrame, TilingReport]:
     """The social spaces as polygons tiling the county, with stable IDs and names.
 
@@ -59,6 +60,10 @@ def social_space_polygons(
     places : GeoDataFrame, optional
         Named places (Ortsteile; :func:`pipeline.readers.read_places`) that name the social
         spaces; None or empty: named after municipalities.
+    keep_shapes : mapping of str to geometry, optional
+        Published polygon per ``sr_id`` of social spaces that keep their shape byte for
+        byte (frozen, unchanged); grid counties only (units keep their shape by being the
+        same units).
 
     Returns
     -------
@@ -74,8 +79,10 @@ def social_space_polygons(
         simplify = 0.0
         polygons, tiling = tile_units(units, cells, labels, enforce=enforce)
     else:
+        ids = check_ids(sr_ids, int(labels.max()) + 1, county_ags)
+        keep = {i: keep_shapes[sr] for i, sr in enumerate(ids) if sr in (keep_shapes or {})}
         polygons, tiling = tile_county(cells, labels, county, simplify=simplify,
-                                       enforce=enforce)
+                                       enforce=enforce, keep=keep)
     ids = check_ids(sr_ids, len(polygons), county_ags)
     names = region_names(cells, labels, polygons.geometry, municipalities,
                          point_units=units is not None)

@@ -18,6 +18,7 @@ residents only), so :func:`tile_county`
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 
 import geopandas as gpd
@@ -238,6 +239,7 @@ def tile_county(
     resolution: float = 100.0,
     population_column: str = "Einwohner",
     enforce: bool = True,
+    keep: Mapping[int, shapely.Geometry] | None = None,
 ) -> tuple[gpd.GeoDataFrame, TilingReport]:
     """Polygons of the social spaces that tile the county exactly.
 
@@ -262,6 +264,10 @@ def tile_county(
     enforce : bool, default True
         Raise :class:`TilingError` on a bad tiling; ``False`` only reports it (for a check
         that shows the figures before it stops the run).
+    keep : mapping of int to geometry, optional
+        Published polygons (EPSG:25832) of regions that keep their shape byte for byte
+        (frozen and unchanged social spaces); the others are tiled around them
+        (:func:`keep_shapes`).
 
     Returns
     -------
@@ -290,6 +296,8 @@ def tile_county(
     if simplify > 0:
         clipped = shapely.coverage_simplify(clipped, simplify, simplify_boundary=False)
         clipped = _clip(clipped, outline)
+    if keep:
+        clipped = keep_shapes(clipped, keep)
     population = cells[population_column].to_numpy(np.float64)
     frame = gpd.GeoDataFrame(
         {
@@ -306,6 +314,71 @@ def tile_county(
                             resolution=resolution, population_column=population_column,
                             enforce=enforce)
     return frame, report
+
+
+def keep_shapes(polygons: np.ndarray, keep: Mapping[int, shapely.Geometry]) -> np.ndarray:
+    """Give regions their previous polygons and tile the others around them.
+
+    The kept polygons replace the new ones as they are; the other polygons lose what the
+    kept ones cover, and each piece the kept regions no longer cover goes to the other
+    region it shares the longest boundary with, so the result still tiles the county.
+    """
+    polygons = np.asarray(polygons, dtype=object).copy()
+    idx = np.array(sorted(i for i in keep if 0 <= i < len(polygons)), dtype=np.int64)
+    if idx.size == 0:
+        return polygons
+    old = np.array([keep[int(i)] for i in idx], dtype=object)
+    kept = shapely.union_all(old)
+    released = shapely.difference(shapely.union_all(polygons[idx]), kept)
+    polygons[idx] = old
+    others = np.setdiff1d(np.arange(len(polygons)), idx)
+    polygons[others] = shapely.make_valid(shapely.difference(polygons[others], kept))
+    for part in shapely.get_parts(released):
+        if shapely.area(part) <= 0:
+            continue
+        shared = shapely.length(shapely.intersection(shapely.boundary(part), polygons[others]))
+        if shared.size and shared.max() > 0:
+            j = others[int(np.argmax(shared))]
+            polygons[j] = shapely.union(polygons[j], part)
+    polygons[others] = _polygonal(_junctions_on_vertices(polygons[others], old))
+    return polygons
+
+
+def _junctions_on_vertices(geoms: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    """Move vertices lying on a kept boundary between two of its vertices onto the nearest.
+
+    Cutting the new polygons along the kept ones leaves junctions in the middle of kept
+    edges; a valid coverage needs every shared vertex in every polygon, and the kept ones
+    must not change, so the junction moves to the kept vertex nearest to it.
+    """
+    from scipy.spatial import cKDTree
+
+    vertices = np.unique(shapely.get_coordinates(kept), axis=0)
+    boundary = shapely.union_all(shapely.boundary(kept))
+    tree = cKDTree(vertices)
+
+    def move(coords: np.ndarray) -> np.ndarray:
+        dist, nearest = tree.query(coords)
+        on_edge = shapely.distance(shapely.points(coords), boundary) < 1e-6
+        out = coords.copy()
+        shift = on_edge & (dist > 1e-9)
+        out[shift] = vertices[nearest[shift]]
+        return out
+
+    moved = shapely.remove_repeated_points(shapely.transform(geoms, move))
+    return shapely.make_valid(moved)
+
+
+def _polygonal(geoms: np.ndarray) -> np.ndarray:
+    """Only the polygon parts of each geometry (differences can leave lines and points)."""
+    parts, index = shapely.get_parts(geoms, return_index=True)
+    keep = shapely.get_type_id(parts) == 3
+    out = np.empty(len(geoms), dtype=object)
+    for i in range(len(geoms)):
+        own = parts[keep & (index == i)]
+        out[i] = own[0] if own.size == 1 else shapely.multipolygons(own) if own.size else \
+            shapely.MultiPolygon()
+    return out
 
 
 def measure_tiling(

@@ -7,7 +7,9 @@ refresh (maintenance mode, the default) moves that cell and changes only the two
 spaces the lock touches (asserted by members); the change log in the GeoPackage says so
 and names the lock; the lock layer is published again and the cell is marked ``fixiert``.
 A lock that cannot be honoured (cells that do not touch the space named) fails the run
-naming the lock, and the publication stays byte for byte as it was.
+naming the lock, and the publication stays byte for byte as it was. A frozen social space
+keeps its cells and its polygon byte for byte through a full redraw with another floor
+that changes its neighbours.
 """
 
 import hashlib
@@ -18,6 +20,7 @@ import pandas as pd
 import pyogrio
 import pytest
 import shapely
+import yaml
 
 from pipeline.crs import GRID_CRS
 from pipeline.layout import LOCK_LAYER
@@ -25,6 +28,11 @@ from pipeline.regionalization import graph_from_table
 from tests.helpers import copy_county, materialize_county
 
 pytestmark = pytest.mark.xdist_group("locks")
+
+
+def _shapes(gpkg) -> dict[str, bytes]:
+    spaces = gpd.read_file(gpkg, layer="sozialraeume", columns=["sr_id"])
+    return dict(zip(spaces["sr_id"], shapely.to_wkb(spaces.geometry.values), strict=True))
 
 
 def _members(gpkg) -> dict[str, frozenset]:
@@ -74,13 +82,15 @@ def test_a_lock_drawn_in_the_geopackage_is_honoured_and_logged(sample_dir, tmp_p
     assert materialize_county(config, out).success
     gpkg = out / "sample" / "sozialraeume.gpkg"
     assert pyogrio.read_info(gpkg, layer=LOCK_LAYER)["features"] == 0  # there to draw in
-    before = _members(gpkg)
+    before, shapes = _members(gpkg), _shapes(gpkg)
     cell, a, b, _ = _movable(out)
     _draw_lock(gpkg, cell["x"], cell["y"], b, "Am Bahnhof")
     assert materialize_county(config, out).success
     after = _members(gpkg)
     assert cell["cell_id"] in after[b]
     assert {s for s in before if before[s] != after.get(s)} == {a, b}
+    now = _shapes(gpkg)  # the other spaces keep their polygons byte for byte
+    assert {s for s in shapes if shapes[s] != now.get(s)} <= {a, b}
     log = gpd.read_file(gpkg, layer="aenderungen").set_index("sr_id")
     assert set(log.index[log["aenderung"] != "unverändert"]) == {a, b}
     assert "Am Bahnhof" in log.loc[a, "grund"] and "Am Bahnhof" in log.loc[b, "grund"]
@@ -101,3 +111,23 @@ def test_a_lock_drawn_in_the_geopackage_is_honoured_and_logged(sample_dir, tmp_p
     message = failure.event_specific_data.error.cause.message
     assert failure.step_key == "cell_regions" and "Fernlage" in message and b in message
     assert _digest(out / "sample") == published
+
+
+def test_a_frozen_space_keeps_cells_and_polygon_through_a_redraw(sample_dir, tmp_path):
+    config, _ = copy_county(sample_dir, tmp_path)
+    out = tmp_path / "processed"
+    assert materialize_county(config, out).success
+    gpkg = out / "sample" / "sozialraeume.gpkg"
+    before, shapes = _members(gpkg), _shapes(gpkg)
+    frozen = sorted(before)[len(before) // 2]
+    entry = yaml.safe_load(config.read_text(encoding="utf-8"))
+    entry["counties"]["sample"]["freeze"] = [frozen]
+    config.write_text(yaml.safe_dump(entry, allow_unicode=True), encoding="utf-8")
+    redraw = {"ops": {"cell_regions": {"config": {"redraw": True, "min_population": 3500}}}}
+    assert materialize_county(config, out, run_config=redraw).success
+    after, now = _members(gpkg), _shapes(gpkg)
+    assert after[frozen] == before[frozen] and now[frozen] == shapes[frozen]
+    assert sum(before[s] != after.get(s) for s in before if s != frozen) > 10
+    log = gpd.read_file(gpkg, layer="aenderungen").set_index("sr_id")
+    assert log.loc[frozen, "aenderung"] == "eingefroren"
+    assert (log["grund"] == "Neuzeichnung").any()

@@ -33,7 +33,8 @@ from pipeline.operations.counties import load_counties
 from pipeline.publish.geopackage import read_layer_styles
 from tests.helpers import copy_county, editor, materialize_county
 
-SPATIAL = ("sozialraeume", "sozialraeume_status", "zellen", "gemeinden", "kreis", "barrieren")
+SPATIAL = ("sozialraeume", "sozialraeume_status", "zellen", "gemeinden", "kreis", "barrieren",
+           "fixierungen")
 
 
 def _run(config_path, out, selection=None, checks=True):
