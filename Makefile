@@ -22,6 +22,8 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@# compile the engine's kernels now (numba caches them), not in the first run
+	$(BIN)/python -m tools.warm_kernels
 	@touch $(STAMP)
 
 sample: $(SAMPLE)

@@ -58,7 +58,8 @@ def _execute(job, instance, partition: str, selection):
     failures = [e for e in result.all_events if e.event_type == DagsterEventType.STEP_FAILURE]
     for event in result.all_events:
         if event.event_type == DagsterEventType.STEP_SUCCESS:
-            print(f"  ok      {event.step_key}")
+            seconds = (getattr(event.event_specific_data, "duration_ms", None) or 0) / 1000
+            print(f"  ok      {event.step_key:<52} {seconds:6.1f} s")
     for check in result.get_asset_check_evaluations():
         if not check.passed:
             problems = {k: getattr(v, "value", v) for k, v in check.metadata.items()}
