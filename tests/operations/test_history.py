@@ -25,8 +25,10 @@ from dagster import DagsterInstance
 
 from assets import history
 from pipeline.layout import REPO_ROOT
+from pipeline.operations.changes import change_log
 from pipeline.operations.counties import default_config_path
-from pipeline.operations.history import append_run, read_profiles, read_runs
+from pipeline.operations.history import append_run, read_changes, read_profiles, read_runs
+from pipeline.operations.published import PublishedState
 from tests.helpers import materialize_county
 
 
@@ -64,6 +66,28 @@ def _reader(db: str, n: int) -> None:
     for _ in range(n):
         if Path(db).exists():
             read_runs(db)
+
+
+def test_change_log_rows_are_kept_per_run(tmp_path):
+    """A publish's change log: one row per social space, replaced with its run."""
+    cells = [f"c{i}" for i in range(6)]
+    before = PublishedState(pd.DataFrame({
+        "cell_id": cells, "region": [0, 0, 0, 1, 1, 1],
+        "sr_id": ["SR-05399-001"] * 3 + ["SR-05399-002"] * 3}), "f", 2, "run-1")
+    after = ["SR-05399-001"] * 2 + ["SR-05399-002"] * 4
+    log = change_log(cells, [10.0] * 6, after, before,
+                     reasons={"SR-05399-001": "Fixierung 'Schule'"})
+    db = tmp_path / "history.duckdb"
+    for _ in range(2):  # written twice: replaced, not doubled
+        append_run(db, run_id="run-2", county="sample", parameters={}, quality={},
+                   stability={"changed_share": 1 / 6}, profiles=None, changes=log)
+    stored = read_changes(db, "run-2", "sample").set_index("sr_id")
+    assert len(stored) == 2
+    assert stored.loc["SR-05399-001", "aenderung"] == "Grenze verschoben"
+    assert stored.loc["SR-05399-001", "einwohner_abgegeben"] == 10
+    assert stored.loc["SR-05399-002", "von"] == "SR-05399-001"
+    assert stored.loc["SR-05399-001", "grund"] == "Fixierung 'Schule'"
+    assert read_changes(db, "run-1", "sample").empty
 
 
 def test_parallel_writers_never_collide(tmp_path):

@@ -15,6 +15,7 @@ import subprocess
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 
@@ -90,13 +91,29 @@ def test_german_report_sections():
     pub, munis, county = _publication()
     text = build_report(pub, _catalog(), munis, county, county_name="Kreis Rurtal")
     assert text.startswith("<!DOCTYPE html>") and '<html lang="de">' in text
-    for anchor in ("overview", "themes", "table", "spaces", "method"):
+    for anchor in ("overview", "themes", "table", "spaces", "changes", "method"):
         assert f'id="{anchor}"' in text
     assert "Sozialraumbericht Kreis Rurtal" in text and "Anteil unter 18 Jahren" in text
     assert text.count("<section class=\"sr\"") == 6 and text.count("<svg") == 6
     assert "Statistisches Bundesamt (Destatis), Zensus 2022, Gitterzellen" in text
     assert "16,0 %" in text  # the county value of the share, German decimal comma
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", text)
+
+
+def test_report_lists_what_changed_and_why():
+    pub, munis, county = _publication()
+    pub.layers["aenderungen"] = pd.DataFrame({
+        "sr_id": ["SR-05399-001", "SR-05399-002", "SR-05399-003"],
+        "aenderung": ["Grenze verschoben", "Grenze verschoben", "unverändert"],
+        "einwohner_abgegeben": [1250.0, 0.0, 0.0], "einwohner_aufgenommen": [0.0, 1250.0, 0.0],
+        "an": ["SR-05399-002", "", ""], "von": ["", "SR-05399-001", ""],
+        "grund": ["Fixierung 'Am Bahnhof'", "Fixierung 'Am Bahnhof'", ""]})
+    text = build_report(pub, _catalog(), munis, county, county_name="Kreis Rurtal")
+    section = text[text.index('id="changes"'):text.index('id="method"')]
+    assert "Grenze verschoben: 2; unverändert: 1" in section
+    assert section.count("<tr>") == 3  # the head and the two changed spaces
+    assert "Fixierung &#x27;Am Bahnhof&#x27;" in section or "Fixierung 'Am Bahnhof'" in section
+    assert "1 250" in section  # residents in German notation (narrow space)
 
 
 def test_english_report_and_bad_language():
