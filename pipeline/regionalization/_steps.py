@@ -73,6 +73,8 @@ class Problem:
     #: The warm-start label of every fixed unit, ``-1`` for free units: fixed units of one
     #: label end in one region, those of different labels in different regions.
     lock: np.ndarray
+    #: Weights of the reported sum of squares (the population unless other weights given).
+    ssw_weight: np.ndarray
 
 
 def objective(problem: Problem, labels: np.ndarray) -> float:
@@ -86,16 +88,18 @@ def objective(problem: Problem, labels: np.ndarray) -> float:
 
 
 def prepare(graph, features, population, coords, settings: Settings, fixed=None,
-            warm=None) -> Problem:
+            warm=None, weights=None) -> Problem:
     """Contiguous float arrays, Ward weights, scaled centres and the compactness weights.
 
-    ``fixed`` (bool per unit) with ``warm`` (the warm-start labels) gives the locks.
+    ``fixed`` (bool per unit) with ``warm`` (the warm-start labels) gives the locks;
+    ``weights`` the weights of the sum of squares (default the population).
     """
     # private writable copies: one compiled signature whatever the caller's arrays are
     x = np.array(features, dtype=np.float64, order="C", ndmin=1)
     x = np.ascontiguousarray(x[:, None] if x.ndim == 1 else x)
     pop = np.array(population, dtype=np.float64, order="C")
-    weight = pop + WEIGHT_EPS * max(float(pop.mean()), 1.0)
+    raw = pop if weights is None else np.array(weights, dtype=np.float64, order="C")
+    weight = raw + WEIGHT_EPS * max(float(raw.mean()), 1.0)
     mean = weight @ x / weight.sum()
     sst = float(np.sum(weight[:, None] * (x - mean) ** 2))
     n = graph.n
@@ -113,7 +117,7 @@ def prepare(graph, features, population, coords, settings: Settings, fixed=None,
     fixed = np.zeros(n, np.bool_) if fixed is None else np.asarray(fixed, np.bool_).copy()
     lock = np.where(fixed, np.asarray(warm, np.int64), -1) if fixed.any() else np.full(n, -1)
     return Problem(graph, x, weight, pop, centres, sst, per_unit, lam_inertia, fixed,
-                   lock.astype(np.int64))
+                   lock.astype(np.int64), raw)
 
 
 def region_locks(problem: Problem, labels: np.ndarray, k: int) -> np.ndarray:

@@ -62,6 +62,7 @@ neighborhood delineation. International Journal of Geographical Information Scie
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import warnings
 from collections.abc import Iterator
@@ -118,10 +119,12 @@ class Regionalization:
     ----------
     labels : ndarray of int64, shape (n,)
         Region of every unit, ``0 .. n_regions - 1``: numbered by the region's first unit,
-        or, after a warm start, keeping the previous number of the region it overlaps most.
+        or, after a warm start, keeping the previous number of the region it overlaps most;
+        ``-1`` for units left out (``unreachable="unassigned"``).
     population : ndarray of float64, shape (n_regions,)
     ssw : float
-        Population-weighted within-region sum of squares of the features.
+        Weighted (by population unless other weights were given) within-region sum of
+        squares of the features.
     sst : float
         The same for one region holding everything; ``r2 = 1 - ssw / sst``.
     passes : int
@@ -130,6 +133,8 @@ class Regionalization:
         Units moved by the local search.
     timings : dict of str to float
         Seconds spent in each step.
+    unassigned : int
+        Units left out because their connected part cannot reach the floor.
     """
 
     labels: np.ndarray
@@ -139,6 +144,7 @@ class Regionalization:
     passes: int = 0
     moves: int = 0
     timings: dict[str, float] = field(default_factory=dict)
+    unassigned: int = 0
 
     @property
     def n_regions(self) -> int:
@@ -252,7 +258,7 @@ def regionalize(
     features: np.ndarray,
     population: np.ndarray,
     *,
-    min_population: float,
+    min_population: float | None = None,
     max_population: float | None = None,
     n_regions: int | None = None,
     coords: np.ndarray | None = None,
@@ -261,6 +267,9 @@ def regionalize(
     seed: int = 0,
     max_iterations: int | None = None,
     fixed: np.ndarray | None = None,
+    weights: np.ndarray | None = None,
+    min_share: float | None = None,
+    unreachable: str = "raise",
 ) -> Regionalization:
     """Partition units into contiguous, population-bounded, homogeneous regions.
 
@@ -272,10 +281,11 @@ def regionalize(
     features : ndarray, shape (n, d) or (n,)
         Standardized, weighted indicators of every unit.
     population : ndarray, shape (n,)
-        Residents of every unit: the weights of the sum of squares and the measure of the
-        bounds.
+        Residents of every unit: the measure of the bounds, and the weights of the sum of
+        squares unless ``weights`` are given.
     min_population : float
-        Floor of residents per region.
+        Floor of residents per region (at least 1: a value below 1 is almost surely a
+        share, give it as ``min_share``).
     max_population : float, optional
         Cap of residents per region. Regions above it are split where a cut leaves both
         parts at or above the floor.
@@ -301,6 +311,16 @@ def regionalize(
         takes them out, fixed units of one warm-start label end in one region and those of
         different labels in different regions; a region holding fixed units is never
         split. Needs ``warm_start`` (a label for every fixed unit, connected within it).
+    weights : ndarray, shape (n,), optional
+        Weights of the sum of squares, separate from the floor's measure: ``np.ones(n)``
+        gives the unweighted SSW the peers (pygeoda, spopt) optimise; default the
+        population.
+    min_share : float, optional
+        The floor as a share of the total population (``0.02``: 2 %), instead of
+        ``min_population``.
+    unreachable : {"raise", "unassigned"}, default "raise"
+        What to do with connected parts that cannot reach the floor: fail (naming them),
+        or leave their units out with label ``-1`` (counted in ``unassigned``).
 
     Returns
     -------
@@ -321,6 +341,21 @@ def regionalize(
     >>> result.n_regions, round(result.r2, 3)
     (2, 1.0)
     """
+    population = np.asarray(population, dtype=np.float64)
+    min_population = _floor(min_population, min_share, population)
+    if unreachable not in ("raise", "unassigned"):
+        raise ValueError(f"unreachable must be 'raise' or 'unassigned', got {unreachable!r}")
+    if weights is not None and np.shape(weights) != (graph.n,):
+        raise ValueError(f"weights must have shape ({graph.n},), got {np.shape(weights)}")
+    if unreachable == "unassigned":
+        comp = graph.components
+        reach = np.bincount(comp, weights=population)[comp] >= min_population
+        if not reach.all():
+            return _without_unreachable(
+                reach, graph, features, population, min_population=min_population,
+                max_population=max_population, n_regions=n_regions, coords=coords,
+                compactness_weight=compactness_weight, warm_start=warm_start, seed=seed,
+                max_iterations=max_iterations, fixed=fixed, weights=weights)
     settings = _validate(
         graph, features, population, min_population, max_population, n_regions,
         coords, compactness_weight, warm_start, seed, max_iterations,
@@ -328,7 +363,8 @@ def regionalize(
     fixed = _check_fixed(fixed, warm_start, graph)
     timings: dict[str, float] = {}
     with _timer(timings, "prepare"):
-        problem = prepare(graph, features, population, coords, settings, fixed, warm_start)
+        problem = prepare(graph, features, population, coords, settings, fixed, warm_start,
+                          weights)
     rng = np.random.default_rng(settings.seed)
     if warm_start is None:
         labels, passes, moves = _best_of_restarts(problem, settings, rng, timings)
@@ -449,6 +485,39 @@ def _from_warm_start(problem, settings, warm_start, rng, timings) -> tuple[np.nd
     return labels, passes, moves
 
 
+def _floor(min_population, min_share, population: np.ndarray) -> float:
+    """The floor in residents: ``min_population``, or ``min_share`` of the total."""
+    if (min_population is None) == (min_share is None):
+        raise ValueError("give the floor as min_population (residents) or min_share (a "
+                         "share of the total), exactly one of them")
+    if min_share is not None:
+        if not 0 < min_share <= 1:
+            raise ValueError(f"min_share must be in (0, 1], got {min_share}")
+        return float(min_share * population.sum())
+    if min_population < 1:
+        raise ValueError(
+            f"min_population={min_population} is below 1 resident, almost surely a share: "
+            f"pass min_share={min_population} for {min_population:.0%} of the total")
+    return float(min_population)
+
+
+def _without_unreachable(reach, graph, features, population, **kwargs) -> Regionalization:
+    """Regionalize the parts that can reach the floor; the others get label ``-1``."""
+    keep = np.flatnonzero(reach)
+    features = np.asarray(features, dtype=np.float64)
+    sub = {k: (None if v is None else np.asarray(v)[keep])
+           for k, v in kwargs.items() if k in ("coords", "warm_start", "fixed", "weights")}
+    rest = {k: v for k, v in kwargs.items() if k not in sub}
+    if keep.size == 0:
+        raise InfeasibleError("no connected part can reach the floor of "
+                              f"{rest['min_population']:g} residents")
+    inner = regionalize(graph.subgraph(keep), features[keep], population[keep], **rest,
+                        **sub)
+    labels = np.full(graph.n, -1, np.int64)
+    labels[keep] = inner.labels
+    return dataclasses.replace(inner, labels=labels, unassigned=int(graph.n - keep.size))
+
+
 def _check_fixed(fixed, warm_start, graph: Graph) -> np.ndarray | None:
     """``fixed`` as a bool array, checked against the warm start; None when nothing is fixed."""
     if fixed is None:
@@ -550,12 +619,12 @@ def _result(problem: Problem, labels, passes, moves, timings) -> Regionalization
     g = problem.graph
     k = int(labels.max()) + 1
     ssw, _, _ = objective_terms(
-        g.indptr, g.indices, g.cost, problem.features, problem.population, problem.coords,
+        g.indptr, g.indices, g.cost, problem.features, problem.ssw_weight, problem.coords,
         labels, k,
     )
-    pop = problem.population
+    pop = problem.ssw_weight
     mean = pop @ problem.features / pop.sum() if pop.sum() > 0 else problem.features[0]
     sst = float(np.sum(pop[:, None] * (problem.features - mean) ** 2))
-    region_pop = np.bincount(labels, weights=pop, minlength=k)
+    region_pop = np.bincount(labels, weights=problem.population, minlength=k)
     return Regionalization(labels, region_pop, float(ssw), sst, passes, moves, timings)
 
