@@ -58,6 +58,13 @@ RUN_CASES = [
      "as its cause and no stack trace: Dagster's UI leaves out the framework's stack for "
      "user-code errors, and the cause carries none; unexpected errors keep theirs",
      "tests/assets/test_ingest.py"),
+    ("A lock whose cells do not touch the social space it names", "the run fails before "
+     "publishing: \"lock 'Fernlage' ties cells to SR-... that do not touch it: they would "
+     "split SR-... in two; draw the lock so that it borders SR-...\"; the publication "
+     "stays as it was", "tests/assets/test_locks.py"),
+    ("A lock naming an unknown ID, or moving cells into or out of a frozen space",
+     "\"lock '...' names SR-05399-999, which is not a social space\" / \"... which is "
+     "frozen\"; nothing drawn", "tests/operations/test_maintenance.py"),
     ("A county file that cannot be used, in `make run` / `make ui`", "the message, no "
      "traceback; exit status 2, nothing started", "tests/test_run.py, "
      "tests/assets/test_webserver.py"),
@@ -110,6 +117,21 @@ def _cases(tmp: Path) -> list[tuple[str, Callable[[], object]]]:
                          ).to_file(path, layer="ortsteile", driver="GPKG")
         return read_places(path)
 
+    def lock(**fields) -> Callable[[], object]:
+        def build() -> object:
+            import geopandas as gpd
+            import shapely
+
+            from pipeline.readers import read_locks
+
+            path = tmp / "fixierungen.gpkg"
+            gpd.GeoDataFrame({k: [v] for k, v in fields.items()},
+                             geometry=[shapely.box(0, 0, 100, 100)], crs="EPSG:25832",
+                             ).to_file(path, layer="fixierungen", driver="GPKG")
+            return read_locks(path)
+
+        return build
+
     def blocks_without_field() -> object:
         import geopandas as gpd
         import shapely
@@ -154,6 +176,11 @@ def _cases(tmp: Path) -> list[tuple[str, Callable[[], object]]]:
          lambda: read_sgb2(_zensus(tmp, BA, "sgb2.csv"),
                            columns={"unemployed": "Arbeitsuchende"})),
         ("Places: a layer without a name field", places_without_name),
+        ("Locks: a lock with neither `sr_id` nor `gruppe`",
+         lock(sr_id=None, gruppe=None, name="Schulweg")),
+        ("Locks: an `sr_id` that is not an ID", lock(sr_id="Birkesdorf", name="Am Bahnhof")),
+        ("County file: `freeze:` with a name instead of an ID",
+         county("    ags: '05358'\n    freeze: [Birkesdorf]\n")),
         ("County file: `ags: 05314` without quotes", county("    ags: 05314\n")),
         ("County file: `min_population: \"2500\"`",
          county("    ags: '05358'\n    parameters: {min_population: '2500'}\n")),
