@@ -50,6 +50,7 @@ from pipeline.publish import (
     render_map,
     social_space_polygons,
     switch_release,
+    write_atlas,
     write_geojson,
     write_profiles_csv,
     write_qml,
@@ -83,9 +84,13 @@ class PublishConfig(Config):
     ----------
     language : {"de", "en"}, default "de"
         Language of the report.
+    atlas_public : bool, default False
+        Publish the public edition of the atlas (``sozialraumatlas.html`` without the
+        indicators the catalog marks ``internal: true``).
     """
 
     language: str = "de"
+    atlas_public: bool = False
 
 
 @asset(group_name=GROUP, partitions_def=county_partitions, kinds={"geopandas"})
@@ -221,7 +226,8 @@ def sozialraeume_gpkg(
     begin_release(layout, run_id)
     release = layout.release(run_id)
     written = _write(pub, release, catalog, municipalities, county_boundary,
-                     county_name=county.name, language=config.language)
+                     county_name=county.name, language=config.language,
+                     atlas_public=config.atlas_public)
     previous = load_published(layout.published)
     save_published(
         release.published, regions.cells, fingerprint=regions.fingerprint,
@@ -261,7 +267,8 @@ def _refuse_while_edited(layout: CountyLayout) -> None:
 
 
 def _write(pub: Publication, layout: CountyLayout, catalog, municipalities, county_boundary,
-           *, county_name: str, language: str) -> dict[str, Path]:
+           *, county_name: str, language: str,
+           atlas_public: bool = False) -> dict[str, Path]:
     """Every published file into ``layout`` (a release folder); their paths by kind."""
     written = {"gpkg": publish_geopackage(
         layout.geopackage, pub.layers, descriptions=pub.descriptions,
@@ -273,6 +280,9 @@ def _write(pub: Publication, layout: CountyLayout, catalog, municipalities, coun
     written["report"] = write_report(
         layout.report, pub, catalog, municipalities, county_boundary,
         county_name=county_name, language=language)
+    written["atlas"] = write_atlas(
+        layout.atlas, pub, catalog, municipalities, county_boundary,
+        county_name=county_name, public=atlas_public)
     return written
 
 

@@ -6,8 +6,9 @@
         history.duckdb             every publish of every county
         <county>/
             sozialraeume.gpkg      the publication: GeoPackage, report, CSV, GeoJSON,
-            sozialraumbericht.html   and a QML style per layer, each a link through
-            profile.csv              releases/current (pipeline.publish.release)
+            sozialraumbericht.html   atlas and a QML style per layer, each a link through
+            sozialraumatlas.html     releases/current (pipeline.publish.release)
+            profile.csv
             sozialraeume.geojson
             <layer>.qml
             releases/<run>/        every file of one publication; current -> <run>
@@ -30,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
+    "ATLAS",
     "ID_PATTERN",
     "LOCK_LAYER",
     "GEOJSON",
@@ -60,9 +62,10 @@ HISTORY_DB = "history.duckdb"
 #: The published files of a county, in the order they are listed to users.
 GEOPACKAGE = "sozialraeume.gpkg"
 REPORT = "sozialraumbericht.html"
+ATLAS = "sozialraumatlas.html"
 PROFILES_CSV = "profile.csv"
 GEOJSON = "sozialraeume.geojson"
-PUBLISHED_FILES = (GEOPACKAGE, REPORT, PROFILES_CSV, GEOJSON)
+PUBLISHED_FILES = (GEOPACKAGE, REPORT, ATLAS, PROFILES_CSV, GEOJSON)
 #: Folder of a county's scenarios, and the comparison's files in it.
 SCENARIOS = "szenarien"
 COMPARISON_CSV = "vergleich.csv"
@@ -151,6 +154,11 @@ class CountyLayout:
     def report(self) -> Path:
         """The HTML Sozialraumbericht."""
         return self.folder / REPORT
+
+    @property
+    def atlas(self) -> Path:
+        """The offline interactive atlas (HTML)."""
+        return self.folder / ATLAS
 
     @property
     def profiles_csv(self) -> Path:

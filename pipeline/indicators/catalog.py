@@ -77,6 +77,7 @@ class Indicator:
     scale: float = 1.0
     stabilize: bool = True
     note: str = ""
+    internal: bool = False
 
     @property
     def is_municipal(self) -> bool:
@@ -115,6 +116,9 @@ class Indicator:
         values["scale"] = float(values.get("scale", 1.0))
         values["weight"] = float(values.get("weight", 0.0))
         values["note"] = str(values.get("note", "") or "")
+        if not isinstance(values.get("internal", False), bool):
+            raise CatalogError(f"{where}: indicator {key!r}: internal must be true or false, "
+                               f"got {values['internal']!r}")
         indicator = cls(**values)
         indicator.validate(where)
         return indicator

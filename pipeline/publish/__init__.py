@@ -5,9 +5,11 @@ The polygons tile the county (:mod:`~pipeline.publish.tiling`), carry their ID
 :func:`~pipeline.publish.publication.build_publication` assembles every layer, style and
 metadata table once, and the writers (:mod:`~pipeline.publish.geopackage`,
 :mod:`~pipeline.publish.styles`, :mod:`~pipeline.publish.exports`,
-:mod:`~pipeline.publish.report`) replace each file atomically.
+:mod:`~pipeline.publish.report`, :mod:`~pipeline.publish.atlas`) replace each file
+atomically.
 """
 
+from pipeline.publish.atlas import build_atlas, write_atlas
 from pipeline.publish.exports import (
     write_geojson,
     write_profiles_csv,
@@ -113,6 +115,7 @@ __all__ = [
     "TilingError",
     "TilingReport",
     "begin_release",
+    "build_atlas",
     "build_publication",
     "build_report",
     "catalog_table",
@@ -153,6 +156,7 @@ __all__ = [
     "units_outline",
     "write_geojson",
     "write_profiles_csv",
+    "write_atlas",
     "write_qml",
     "write_release_record",
     "write_report",
