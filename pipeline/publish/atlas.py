@@ -656,7 +656,10 @@ setLayer(q.get('ind')||(byKey.status_class?'status_class':D.layers[0]&&D.layers[
 if(q.get('sr')){
   D.spaces.forEach(function(s,i){if(s.id===q.get('sr')){openProfile(i);}});
 }
-if(q.has('selftest')){selftest();}
+if(q.has('selftest')){  // after load: failed loads of resources are reported by then
+  if(document.readyState==='complete'){selftest();}
+  else{window.addEventListener('load',selftest);}
+}
 
 function fills(){return paths.map(function(p){return p.getAttribute('fill');});}
 function selftest(){
