@@ -7,8 +7,9 @@ a unit so that neighbours keep their shared edges), the data is one inline JSON 
 a few hundred lines of plain JavaScript written for this file do the rest:
 
 - an indicator ``<select>`` grouped by theme (``<optgroup>``), plus the social index
-  (status classes and z-value); the social spaces are a choropleth in quantile classes
-  with a legend in German number format, units and the county value;
+  (status classes, its value, and the types where the typology is published); the
+  social spaces are a choropleth in quantile classes with a legend in German number
+  format, units and the county value;
 - municipal outlines and names on top. Municipal values are not shown: only the
   ``_gem`` indicators exist per municipality, and a residents-weighted mean of social
   spaces that cross municipal borders would not be the municipality's value;
@@ -40,6 +41,7 @@ import shapely
 from pipeline.files import atomic_path
 from pipeline.indicators.catalog import SHARE_UNIT
 from pipeline.indicators.profiles import STATUS_CLASSES
+from pipeline.publish import styles
 from pipeline.publish.styles import STATUS_COLORS
 
 __all__ = ["CLASS_COLORS", "THEME_LABELS", "VIEW_WIDTH", "build_atlas", "write_atlas"]
@@ -51,6 +53,9 @@ THEME_LABELS = {"age": "Alter", "social_structure": "Sozialstruktur",
 CLASS_COLORS = ("#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000")
 #: Width of the map's view box in screen units.
 VIEW_WIDTH = 1000
+#: Colours of the types when the styles have none (ColorBrewer Dark2).
+_TYPE_COLORS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d",
+                "#666666")
 #: Fill of a social space without a value.
 _MISSING = "#d9d9d9"
 #: Simplification tolerance in screen units.
@@ -236,8 +241,11 @@ def _select(indicators, regions) -> str:
     index = []
     if "status_class" in regions:
         index.append('<option value="status_class">Statusklassen</option>')
-    if "social_index_z" in regions:
-        index.append('<option value="social_index_z">Sozialindex (z-Wert)</option>')
+    column = _index_column(regions)
+    if column:
+        index.append(f'<option value="{column}">Sozialindex (Wert)</option>')
+    if "typ" in regions and "typ_name" in regions:
+        index.append('<option value="typ">Typen (Typologie)</option>')
     if index:
         groups.insert(0, f'<optgroup label="Sozialindex">{"".join(index)}</optgroup>')
     return f'<select id="indicator">{"".join(groups)}</select>'
@@ -254,19 +262,25 @@ def _data(regions, indicators, county_values, county_name, view, shapes, public)
             "gemeinden": str(row.get("gemeinden", "") or ""),
             "einwohner": _round(row.get("einwohner")),
             "flaeche": _round(row.get("flaeche_km2")),
-            "index": _round(row.get("social_index_z"), 2),
-            "status": _int(row.get("status_class")),
+            "index": _round(row.get(_index_column(regions) or "social_index"), 2),
             "pt": [float(x), float(y)],
         })
     layers = []
     if "status_class" in regions:
+        classes = [_int(v) for v in regions["status_class"]]
         layers.append({"key": "status_class", "label": "Sozialindex: Statusklassen",
-                       "kind": "status", "names": list(STATUS_CLASSES),
-                       "colors": list(STATUS_COLORS)})
-    if "social_index_z" in regions:
-        values = regions["social_index_z"].to_numpy(np.float64)
-        layers.append(_layer("social_index_z", "Sozialindex (z-Wert)", "z-Wert", "", values,
+                       "kind": "category", "names": list(STATUS_CLASSES),
+                       "colors": list(STATUS_COLORS),
+                       "classes": [c if c and 1 <= c <= len(STATUS_CLASSES) else None
+                                   for c in classes],
+                       "none": "ohne Index"})
+    column = _index_column(regions)
+    if column:
+        values = regions[column].to_numpy(np.float64)
+        layers.append(_layer(column, "Sozialindex (Wert)", "standardisiert", "", values,
                              None, None, None, 2, "Sozialindex"))
+    if "typ" in regions and "typ_name" in regions:
+        layers.append(_types(regions))
     for ind in indicators:
         share = ind.unit == SHARE_UNIT
         factor = 100.0 if share else 1.0
@@ -284,6 +298,29 @@ def _data(regions, indicators, county_values, county_name, view, shapes, public)
                              digits, THEME_LABELS.get(ind.theme, ind.theme)))
     return {"county": county_name, "public": public, "missing": _MISSING,
             "spaces": spaces, "layers": layers}
+
+
+def _index_column(regions) -> str | None:
+    """The column of the standardized social index (``social_index_z`` or ``social_index``)."""
+    for column in ("social_index_z", "social_index"):
+        if column in regions and regions[column].notna().any():
+            return column
+    return None
+
+
+def _types(regions) -> dict:
+    """The typology as a categorical layer: type 1..k with its name."""
+    colors = getattr(styles, "TYPE_COLORS", _TYPE_COLORS)
+    types = [_int(v) for v in regions["typ"]]
+    names = {}
+    for t, name in zip(types, regions["typ_name"], strict=True):
+        if t is not None:
+            names.setdefault(t, str(name))
+    k = max(names, default=0)
+    return {"key": "typ", "label": "Typen der Sozialräume", "kind": "category",
+            "names": [names.get(t, f"Typ {t}") for t in range(1, k + 1)],
+            "colors": [colors[(t - 1) % len(colors)] for t in range(1, k + 1)],
+            "classes": [t if t and t >= 1 else None for t in types], "none": "ohne Typ"}
 
 
 def _layer(key, label, unit, suffix, values, z, rank, county, digits, theme) -> dict:
@@ -447,16 +484,16 @@ function classOf(l,v){
   return k;
 }
 function colorOf(l,i){
-  if(l.kind==='status'){
-    var s=D.spaces[i].status;
+  if(l.kind==='category'){
+    var s=l.classes[i];
     return s?l.colors[s-1]:D.missing;
   }
   var v=l.values[i];
   return (v===null)?D.missing:l.colors[classOf(l,v)];
 }
 function valueText(l,i){
-  if(l.kind==='status'){
-    var s=D.spaces[i].status;return s?l.names[s-1]:'ohne Index';
+  if(l.kind==='category'){
+    var s=l.classes[i];return s?l.names[s-1]:l.none;
   }
   return fmt(l,l.values[i]);
 }
@@ -469,10 +506,9 @@ function row(color,text){
 function drawLegend(l){
   legend.textContent='';
   legend.appendChild(el('h3',{},l.label));
-  if(l.kind==='status'){
+  if(l.kind==='category'){
     l.names.forEach(function(n,j){legend.appendChild(row(l.colors[j],n));});
-    if(D.spaces.some(function(s){return !s.status;})){
-      legend.appendChild(row(D.missing,'ohne Index'));}
+    if(l.classes.some(function(s){return !s;})){legend.appendChild(row(D.missing,l.none));}
     return;
   }
   if(l.unit){legend.appendChild(el('div',{'class':'hint'},'Einheit: '+l.unit+
@@ -567,7 +603,9 @@ function openProfile(i){
   kv(t,'Fläche (km²)',num(s.flaeche,1));
   if(s.gemeinden){kv(t,'Gemeinden',s.gemeinden);}
   var st=byKey.status_class;
-  kv(t,'Sozialindex (z-Wert)',num(s.index,2)+(st&&s.status?' – '+st.names[s.status-1]:''));
+  kv(t,'Sozialindex',num(s.index,2)+(st&&st.classes[i]?' – '+st.names[st.classes[i]-1]:''));
+  var ty=byKey.typ;
+  if(ty&&ty.classes[i]){kv(t,'Typ',ty.names[ty.classes[i]-1]);}
   if(cur&&cur.kind==='number'){
     kv(t,cur.label,fmt(cur,cur.values[i])+(cur.county!==null?' (Kreis '+fmt(cur,cur.county)+')':'')+
       (cur.rank&&cur.rank[i]!==null?', Rang '+cur.rank[i]+' von '+D.spaces.length:''));

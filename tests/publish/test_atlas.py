@@ -72,6 +72,8 @@ def _publication() -> tuple[Publication, gpd.GeoDataFrame, gpd.GeoDataFrame]:
         **columns,
         "social_index_z": [-1.2, 0.0, 0.3, 1.2, 2.0, np.nan],
         "status_class": [1.0, 2.0, 2.0, 3.0, 4.0, np.nan],
+        "typ": [1, 2, 2, 1, 3, 3],
+        "typ_name": ["Familien", "Ältere", "Ältere", "Familien", "Städtisch", "Städtisch"],
     }, geometry=boxes, crs="EPSG:25832")
     regions["farbe"] = region_colors(regions.geometry.values)
     county = gpd.GeoDataFrame(geometry=[shapely.union_all(boxes)], crs="EPSG:25832")
@@ -118,8 +120,8 @@ def test_select_is_grouped_by_theme():
     groups = re.findall(r'<optgroup label="([^"]+)">', select)
     assert groups == ["Sozialindex", "Alter", "Einkommen und Grundsicherung"]
     options = re.findall(r'<option value="([^"]+)">', select)
-    assert options == ["status_class", "social_index_z", "anteil_unter18", "anteil_65plus",
-                       "durchschnittsalter", "sgb2_quote_gem"]
+    assert options == ["status_class", "social_index_z", "typ", "anteil_unter18",
+                       "anteil_65plus", "durchschnittsalter", "sgb2_quote_gem"]
     assert "Statusklassen" in select
 
 
@@ -134,7 +136,7 @@ def test_public_edition_leaves_out_internal_indicators():
     data = json.loads(unescape(re.search(
         r'<script type="application/json" id="atlas-data">(.*?)</script>', public).group(1)))
     assert [layer["key"] for layer in data["layers"]] == [
-        "status_class", "social_index_z", "anteil_unter18", "anteil_65plus",
+        "status_class", "social_index_z", "typ", "anteil_unter18", "anteil_65plus",
         "durchschnittsalter"]
 
 
@@ -207,7 +209,8 @@ def test_interactions_in_the_page(chromium, atlas, tmp_path):
     assert "exception" not in result, result["exception"]
     assert result["errors"] == []
     layers = {layer["key"]: layer["fills"] for layer in result["layers"]}
-    assert list(layers) == ["status_class", "social_index_z", *KEYS]
+    assert list(layers) == ["status_class", "social_index_z", "typ", *KEYS]
+    assert layers["typ"][1] == layers["typ"][2] != layers["typ"][0]  # by type
     assert layers["anteil_unter18"] != layers["anteil_65plus"]  # switching changes fills
     assert layers["status_class"] == result["fills_before"]  # the default layer
     clicked = result["clicked"]
