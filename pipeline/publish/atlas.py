@@ -421,9 +421,12 @@ box-shadow:-2px 0 8px rgba(0,0,0,.15);font-size:.88em}
 #profile h2{margin:.2em 1.5em .2em 0;font-size:1.2em}
 #close{position:absolute;top:.4em;right:.5em;font-size:1.3em;border:0;background:none;
 cursor:pointer}
-#profile table{border-collapse:collapse;width:100%}
-#profile td{padding:.15em .3em;border-bottom:1px solid #eee}
-#profile td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+#profile table{border-collapse:collapse;width:100%;table-layout:fixed}
+#profile td,#profile th{padding:.15em .3em;border-bottom:1px solid #eee;
+overflow-wrap:anywhere;vertical-align:top}
+#profile tr>:first-child{width:48%;text-align:left}
+#profile td.n{text-align:right;font-variant-numeric:tabular-nums}
+#profile th{text-align:right}
 #profile .chart text{font-size:10px}
 #profile .chart .cur{font-weight:700}
 .badge{display:inline-block;padding:0 .5em;border-radius:.6em;color:#fff}
@@ -563,7 +566,7 @@ function kv(table,k,v){
 }
 function chart(i){
   var rows=D.layers.filter(function(l){return l.kind==='number'&&l.z&&l.theme!=='Sozialindex';});
-  var lab=190,w=400,mid=lab+(w-lab)/2,half=(w-lab)/2-6,h=16;
+  var lab=190,w=400,mid=lab+(w-lab)/2,half=(w-lab)/2-14,h=16;
   var c=sv('svg',{'class':'chart',width:'100%',
     viewBox:'0 0 '+w+' '+(rows.length*h+26)});
   c.appendChild(sv('line',{x1:mid,x2:mid,y1:0,y2:rows.length*h,stroke:'#555'}));
@@ -587,7 +590,7 @@ function chart(i){
       num(z,1)));
   });
   c.appendChild(sv('text',{x:mid,y:rows.length*h+24,'text-anchor':'middle'},
-    'z-Wert gegenüber allen Sozialräumen (0 = Durchschnitt)'));
+    'z-Wert (0 = Durchschnitt der Sozialräume)'));
   return c;
 }
 function openProfile(i){
