@@ -62,7 +62,7 @@ GROUP = "publish"
 
 #: Columns of the GeoJSON export for web maps.
 GEOJSON_COLUMNS = ("sr_id", "name", "gemeinden", "einwohner", "flaeche_km2", "social_index",
-                   "social_index_z", "status", "status_class", "farbe", "geometry")
+                   "status", "status_class", "typ", "typ_name", "farbe", "geometry")
 
 
 class PolygonConfig(Config):
@@ -276,7 +276,8 @@ def _write(pub: Publication, layout: CountyLayout, catalog, municipalities, coun
     )}
     written |= {f"qml_{name}": write_qml(qml, layout.qml(name)) for name, qml in pub.qml.items()}
     written["csv"] = write_profiles_csv(pub.regions, layout.profiles_csv)
-    written["geojson"] = write_geojson(pub.regions[list(GEOJSON_COLUMNS)], layout.geojson)
+    written["geojson"] = write_geojson(
+        pub.regions[[c for c in GEOJSON_COLUMNS if c in pub.regions.columns]], layout.geojson)
     written["report"] = write_report(
         layout.report, pub, catalog, municipalities, county_boundary,
         county_name=county_name, language=language)
@@ -289,7 +290,8 @@ def _write(pub: Publication, layout: CountyLayout, catalog, municipalities, coun
 def _metadata(pub: Publication, written: dict) -> dict:
     regions = pub.regions
     preview = render_map(regions, colors=regions["farbe"], width_px=480, dpi=80)
-    table = regions[["sr_id", "name", "einwohner", "flaeche_km2", "social_index", "status"]]
+    table = regions[[c for c in ("sr_id", "name", "einwohner", "flaeche_km2", "social_index",
+                                 "status", "typ", "typ_name") if c in regions.columns]]
     meta = {f"path/{k}": MetadataValue.path(str(v)) for k, v in written.items()}
     meta |= {f"size_kb/{k}": round(Path(v).stat().st_size / 1024, 1) for k, v in written.items()}
     meta |= {

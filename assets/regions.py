@@ -34,7 +34,14 @@ from assets.indicators import summary_markdown
 from assets.metadata import frame_metadata, table_preview
 from assets.partitions import county_partitions
 from assets.resources import CountiesResource
-from pipeline.indicators import STATUS_CLASSES, Catalog, build_profiles, weight_columns
+from pipeline.indicators import (
+    STATUS_CLASSES,
+    Catalog,
+    add_types,
+    build_profiles,
+    build_typology,
+    weight_columns,
+)
 from pipeline.operations import CountyRegions, draw_county_regions, load_published
 from pipeline.operations.changes import change_summary
 from pipeline.publish.maps import regions_preview_markdown
@@ -302,12 +309,19 @@ def region_profiles(
     cell_indicators: pd.DataFrame,
     cell_regions: pd.DataFrame,
 ) -> Output[pd.DataFrame]:
-    """Profile of every social space: indicators from summed counts, ranks, z, social index."""
+    """Profile of every social space: indicators, ranks, z, social index, need class, type.
+
+    ``social_index`` is the one social index (standardized, higher = more need), ``status``
+    its class; ``typ`` and ``typ_name`` the space's type in the typology of the profiles
+    (:func:`pipeline.indicators.build_typology`).
+    """
     catalog = counties.catalog(context.partition_key)
     regions = CountyRegions.from_frame(cell_regions)
     profiles = build_profiles(
         cell_indicators, regions.labels_for(cell_indicators["cell_id"].to_numpy()), catalog)
     profiles.insert(0, "sr_id", regions.sr_ids()[profiles["region"].to_numpy()])
+    typology = build_typology(profiles, catalog)
+    profiles = add_types(profiles, typology)
     keys = [k for k in catalog.keys if k in profiles.columns]
     summary = _profile_summary(profiles, keys, catalog)
     status = profiles["status"].value_counts().reindex(list(STATUS_CLASSES), fill_value=0)
@@ -316,9 +330,18 @@ def region_profiles(
         "status_classes": MetadataValue.json({k: int(v) for k, v in status.items()}),
         "regions": len(profiles),
         "preview": table_preview(
-            profiles[["sr_id", "residents", "social_index", "status", *keys[:4]]]),
+            profiles[["sr_id", "residents", "social_index", "status", "typ", "typ_name",
+                      *keys[:4]]]),
+        "types": MetadataValue.md(typology.table[
+            ["typ", "typ_name", "sozialraeume", "einwohner", "merkmale"]].to_markdown(
+                index=False, floatfmt=".0f")),
+        "typology/k": typology.k,
+        "typology/silhouettes": MetadataValue.json(
+            {str(k): round(v, 4) for k, v in typology.silhouettes.items()}),
     }
     meta |= {f"median/{key}": float(v) for key, v in summary["median"].items() if np.isfinite(v)}
+    if typology.k in typology.silhouettes:
+        meta["typology/silhouette"] = float(typology.silhouettes[typology.k])
     return Output(profiles, metadata=meta)
 
 

@@ -127,6 +127,14 @@ from pipeline.indicators.spreading import (
     spread_municipal,
     sum_by_municipality,
 )
+from pipeline.indicators.typology import (
+    TYPOLOGY_METHODS,
+    Typology,
+    TypologyParams,
+    add_types,
+    build_typology,
+    describe_types,
+)
 
 __all__ = [
     "CATALOG_PATH",
@@ -160,13 +168,19 @@ __all__ = [
     "StabilizeParams",
     "Stabilized",
     "THEMES",
+    "TYPOLOGY_METHODS",
+    "Typology",
+    "TypologyParams",
     "VARIANCE_MODELS",
+    "add_types",
     "attach_extras",
     "build_clustering_matrix",
     "build_profiles",
+    "build_typology",
     "classify_status",
     "compute_cell_indicators",
     "compute_components",
+    "describe_types",
     "county_catalog",
     "grid_ring",
     "indicator_violations",

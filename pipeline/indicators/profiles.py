@@ -13,16 +13,26 @@ residents from and, for every catalog indicator,
 - its z-score across the areas (each area counts once, as in Berlin's and Hamburg's
   monitoring).
 
-The **social index** is the mean of the direction-signed z-scores of the index indicators
-(catalog ``direction`` +1 or -1; higher index = more need), over the indicators an area
-has. It is standardized again across the areas (``social_index_z``) and classified into
-four status classes, best first: ``hoch``, ``mittel``, ``niedrig``, ``sehr niedrig``:
+The **social index** (``social_index``, "Sozialindex") measures social need: **higher =
+more need**. It is built in two steps, as Berlin's Monitoring Soziale Stadtentwicklung
+builds its status index:
+
+1. the mean of the direction-signed z-scores of the index indicators (catalog
+   ``direction`` +1: higher value = more need, -1: higher value = less need), over the
+   index indicators an area has;
+2. that mean standardized again across the areas (mean 0, standard deviation 1).
+
+Only the standardized value is kept and published, under the one name ``social_index``:
+it is the value the class thresholds refer to, and it reads the same whatever the number
+of index indicators (a mean of z-scores has a smaller spread the more indicators go in).
+It is classified into four classes of social need (``status``, ``status_class`` 1-4),
+least need first: ``gering``, ``mittel``, ``hoch``, ``sehr hoch``:
 
 - ``"thresholds"`` (default), in the style of Berlin's Monitoring Soziale Stadtentwicklung:
-  ``hoch`` for ``social_index_z <= -1``, ``mittel`` up to ``+1``, ``niedrig`` up to
-  ``+1.5``, ``sehr niedrig`` above. The thresholds are a parameter.
-- ``"quartiles"``: the quarter of areas with the lowest index ``hoch`` ... the highest
-  quarter ``sehr niedrig``.
+  ``gering`` for ``social_index <= -1``, ``mittel`` up to ``+1``, ``hoch`` up to
+  ``+1.5``, ``sehr hoch`` above. The thresholds are a parameter.
+- ``"quartiles"``: the quarter of areas with the lowest index ``gering`` ... the highest
+  quarter ``sehr hoch``.
 """
 
 from __future__ import annotations
@@ -38,8 +48,8 @@ from pipeline.indicators.catalog import Catalog
 __all__ = ["CLASSIFY_METHODS", "STATUS_CLASSES", "ProfileParams", "build_profiles",
            "classify_status"]
 
-#: Status classes of the social index, from least to most need.
-STATUS_CLASSES = ("hoch", "mittel", "niedrig", "sehr niedrig")
+#: Classes of social need by the social index (``status``), from least to most need.
+STATUS_CLASSES = ("gering", "mittel", "hoch", "sehr hoch")
 #: How the social index is classified.
 CLASSIFY_METHODS = ("thresholds", "quartiles")
 
@@ -52,7 +62,7 @@ class ProfileParams:
     ----------
     classify : {"thresholds", "quartiles"}, default "thresholds"
     thresholds : tuple of 3 floats, default (-1.0, 1.0, 1.5)
-        Upper bounds of ``hoch``, ``mittel``, ``niedrig`` on the standardized index.
+        Upper bounds of ``gering``, ``mittel``, ``hoch`` on the social index.
     cell_area_km2 : float, default 0.01
         Area of one cell (100 m x 100 m).
     """
@@ -100,8 +110,8 @@ def build_profiles(
     DataFrame
         One row per area, sorted by ``region``: ``region``, ``cells``, ``residents``,
         ``area_km2``, ``municipalities``, per indicator ``<key>``, ``<key>_rank``,
-        ``<key>_z``, then ``social_index``, ``social_index_z``, ``status``,
-        ``status_class`` (1 = hoch ... 4 = sehr niedrig). ``attrs['levels']`` maps every
+        ``<key>_z``, then ``social_index`` (standardized, higher = more need),
+        ``status``, ``status_class`` (1 = gering ... 4 = sehr hoch). ``attrs['levels']`` maps every
         indicator key to its level.
 
     Examples
@@ -121,7 +131,7 @@ def build_profiles(
     values = _recompute(table, labels, base.index, catalog, keys)
     ranked = _rank_and_z(values, keys)
     index = _social_index(ranked, catalog, keys)
-    status = classify_status(index["social_index_z"].to_numpy(), params)
+    status = classify_status(index["social_index"].to_numpy(), params)
     profiles = pd.concat([base, ranked, index], axis=1)
     profiles["status"] = pd.Categorical(
         np.where(status > 0, np.asarray(STATUS_CLASSES, dtype=object)[status - 1], None),
@@ -133,12 +143,12 @@ def build_profiles(
 
 
 def classify_status(index_z: np.ndarray, params: ProfileParams | None = None) -> np.ndarray:
-    """Status class 1 (hoch) ... 4 (sehr niedrig) of standardized index values; 0 for NaN.
+    """Need class 1 (gering) ... 4 (sehr hoch) of social index values; 0 for NaN.
 
     Parameters
     ----------
     index_z : ndarray
-        Standardized social index (higher = more need).
+        The (standardized) social index, higher = more need.
     params : ProfileParams, optional
 
     Returns
@@ -235,6 +245,7 @@ def _social_index(ranked: pd.DataFrame, catalog: Catalog, keys) -> pd.DataFrame:
         index = np.where(have > 0, total / np.maximum(have, 1), np.nan)
     else:
         index = np.full(len(ranked), np.nan)
+    # standardized again: the published index (the mean of signed z-scores is not kept)
     sd = np.nanstd(index) if np.isfinite(index).any() else 0.0
     z = (index - np.nanmean(index)) / sd if sd > 0 else np.where(np.isfinite(index), 0.0, np.nan)
-    return pd.DataFrame({"social_index": index, "social_index_z": z}, index=ranked.index)
+    return pd.DataFrame({"social_index": z}, index=ranked.index)

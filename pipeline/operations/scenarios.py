@@ -284,6 +284,7 @@ def scenario_publication(
     ``fixierungen`` and ``aenderungen`` of a publication are left out.
     """
     from pipeline.indicators.profiles import build_profiles
+    from pipeline.indicators.typology import add_types, build_typology
     from pipeline.publish.polygons import social_space_polygons
 
     labels = regions.labels_for(cells["cell_id"].to_numpy())
@@ -293,6 +294,7 @@ def scenario_publication(
     profiles = build_profiles(
         cell_indicators, regions.labels_for(cell_indicators["cell_id"].to_numpy()), catalog)
     profiles.insert(0, "sr_id", regions.sr_ids()[profiles["region"].to_numpy()])
+    profiles = add_types(profiles, build_typology(profiles, catalog))
     pub = build_publication(
         county_name=f"{county_name}, Szenario {name} (Vorschlag)", county_ags=county_ags,
         cells=cells, labels=labels, cell_indicators=cell_indicators, profiles=profiles,

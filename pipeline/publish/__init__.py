@@ -72,6 +72,7 @@ from pipeline.publish.report import (
 from pipeline.publish.styles import (
     PALETTE,
     STATUS_COLORS,
+    TYPE_COLORS,
     categorized_qml,
     graduated_qml,
     line_qml,
@@ -112,6 +113,7 @@ __all__ = [
     "SECOND_PLACE_SHARE",
     "SOURCES",
     "STATUS_COLORS",
+    "TYPE_COLORS",
     "TilingError",
     "TilingReport",
     "begin_release",

@@ -154,6 +154,7 @@ def build_publication(
     from pipeline.indicators.profiles import STATUS_CLASSES, ProfileParams, build_profiles
     from pipeline.publish.styles import (
         STATUS_COLORS,
+        TYPE_COLORS,
         categorized_qml,
         graduated_qml,
         line_qml,
@@ -184,8 +185,11 @@ def build_publication(
     regions = regions.sort_values("sr_id", kind="stable").reset_index(drop=True)
     colors = region_colors(regions.geometry.values)
     regions["farbe"] = colors
-    status = regions[["sr_id", "name", "einwohner", "social_index", "social_index_z",
-                      "status", "status_class", "geometry"]].copy()
+    has_types = "typ" in regions.columns and regions["typ"].notna().all()
+    if has_types:
+        regions["typ"] = regions["typ"].astype(np.int64)
+    status = regions[["sr_id", "name", "einwohner", "social_index", "status",
+                      "status_class", "geometry"]].copy()
     cell_layer = _cell_layer(ids, cells, labels, cell_indicators, catalog, units)
     cell_layer.insert(4, "fixiert", np.zeros(len(cells), bool) if locked is None
                       else np.asarray(locked, bool))
@@ -197,6 +201,10 @@ def build_publication(
         "gemeinden": municipalities.to_crs(COUNTY_CRS),
         "kreis": outline,
     }
+    if has_types:
+        layers["sozialraeume_typen"] = gpd.GeoDataFrame(
+            regions[["sr_id", "name", "einwohner", "typ", "typ_name", "social_index", "status",
+                     "geometry"]].copy(), geometry="geometry", crs=COUNTY_CRS)
     has_barriers = barriers is not None and len(barriers) > 0
     if has_barriers:
         layers["barrieren"] = barriers.to_crs(COUNTY_CRS)
@@ -217,12 +225,15 @@ def build_publication(
     ranges = list(zip([-1e9, *t], [*t, 1e9], STATUS_CLASSES, STATUS_COLORS, strict=True))
     qml = {
         "sozialraeume": categorized_qml("sr_id", cats, label_field="name"),
-        "sozialraeume_status": graduated_qml("social_index_z", ranges, label_field="name"),
+        "sozialraeume_status": graduated_qml("social_index", ranges, label_field="name"),
         "zellen": categorized_qml("sr_id", cats, outline="#ffffff", outline_width=0.0),
         "gemeinden": outline_qml("#555555", 0.4, label_field="name"),
         "kreis": outline_qml("#000000", 0.8),
         LOCK_LAYER: lock_qml(),
     }
+    if has_types:
+        qml["sozialraeume_typen"] = categorized_qml("typ", type_categories(regions, TYPE_COLORS),
+                                                    label_field="name")
     if has_barriers:
         qml["barrieren"] = line_qml()
     descriptions = {
@@ -231,7 +242,10 @@ def build_publication(
             "zugeschlagen), Profile aus bewohnten Zellen" if units is None else
             "Vereinigungen ganzer Gebietseinheiten (Baublöcke; unbewohnte dem angrenzenden "
             "Sozialraum zugeschlagen), Profile aus bewohnten Einheiten"),
-        "sozialraeume_status": f"Sozialräume {county_name} nach Sozialindex (Statusklassen)",
+        "sozialraeume_status": f"Sozialräume {county_name} nach Sozialindex (höher = mehr "
+                               "sozialer Handlungsbedarf) und Bedarfsklasse",
+        "sozialraeume_typen": f"Sozialräume {county_name} nach Typ (Typologie: Clusteranalyse "
+                              "der standardisierten Profile)",
         "zellen": ("Zensus-2022-Gitterzellen (100 m)" if units is None
                    else "Bewohnte Gebietseinheiten (Baublöcke)")
                   + " mit Sozialraum und stabilisierten Indikatoren (keine Werte unter "
@@ -251,6 +265,13 @@ def build_publication(
     county_values = {i.key: float(whole[i.key].iloc[0]) for i in catalog
                      if i.key in whole.columns}
     return Publication(regions, layers, descriptions, qml, metadata, tiling, county_values)
+
+
+def type_categories(regions: pd.DataFrame, colors) -> list[tuple[str, str, str]]:
+    """QML categories of the types: (``typ``, "``typ``: ``typ_name``", colour) per type."""
+    types = regions[["typ", "typ_name"]].drop_duplicates().sort_values("typ")
+    return [(str(int(t)), f"{int(t)}: {name}", colors[(int(t) - 1) % len(colors)])
+            for t, name in zip(types["typ"], types["typ_name"], strict=True)]
 
 
 def lock_layer(locks: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:

@@ -6,11 +6,14 @@ profile table (a click on a column header, or ``?sort=<column>&dir=desc`` in the
 applied on load). Sections:
 
 1. overview map of the social spaces with their names;
-2. theme maps: social index status classes and choropleths of key indicators;
-3. the sortable profile table;
-4. one section per social space: its map, residents, indicators against the county value,
-   the municipalities it spans;
-5. method: inputs with SHA-256, parameters, quality figures, data sources with citations.
+2. theme maps: the social index's classes of need and choropleths of key indicators;
+3. the typology: a map coloured by type and a table of the types (when the social spaces
+   carry ``typ`` and ``typ_name``, see :mod:`pipeline.indicators.typology`);
+4. the sortable profile table;
+5. one section per social space: its map, residents, social index, type, indicators
+   against the county value, the municipalities it spans;
+6. method: how the social index and the typology are built (in prose, from the catalog),
+   inputs with SHA-256, parameters, quality figures, data sources with citations.
 
 German labels by default, English with ``language="en"``.
 """
@@ -28,9 +31,10 @@ import numpy as np
 import shapely
 
 from pipeline.files import atomic_path
-from pipeline.indicators.profiles import STATUS_CLASSES
+from pipeline.indicators.profiles import STATUS_CLASSES, ProfileParams
+from pipeline.indicators.typology import TypologyParams, describe_types
 from pipeline.publish.maps import data_uri, render_map
-from pipeline.publish.styles import STATUS_COLORS
+from pipeline.publish.styles import STATUS_COLORS, TYPE_COLORS
 
 __all__ = ["LANGUAGES", "KEY_INDICATORS", "build_report", "write_report"]
 
@@ -50,8 +54,41 @@ _TEXT = {
         "changes_none": "Alle Sozialräume sind unverändert.",
         "changes_head": ("Kennung", "Änderung", "Einwohner abgegeben", "Einwohner aufgenommen",
                          "an", "von", "Grund"),
-        "index_map": "Sozialindex: Statusklassen", "residents": "Einwohner",
-        "area": "Fläche (km²)", "index": "Sozialindex", "status": "Status",
+        "index_map": "Sozialindex: sozialer Handlungsbedarf", "residents": "Einwohner",
+        "area": "Fläche (km²)", "index": "Sozialindex", "status": "Handlungsbedarf",
+        "types": "Typologie", "type": "Typ", "type_map": "Typen der Sozialräume",
+        "types_head": ("Typ", "Name", "Sozialräume", "Einwohner", "Kennzeichnende Indikatoren"),
+        "types_intro": ("Sozialräume mit ähnlichem Profil über alle Indikatoren bilden einen "
+                        "Typ; kennzeichnend sind die Indikatoren, in denen der Typ im Mittel "
+                        "am stärksten vom Durchschnitt der Sozialräume abweicht (mittlere "
+                        "z-Werte, hoch ab +0,5, niedrig ab −0,5). Typ 1 hat den geringsten "
+                        "mittleren Sozialindex."),
+        "index_method_head": "Sozialindex",
+        "index_method": (
+            "Der Sozialindex fasst die Indikatoren zusammen, die sozialen Handlungsbedarf "
+            "anzeigen: {members}. Jeder Indikator wird zuerst über die {n} Sozialräume "
+            "des Kreises standardisiert (z-Wert: Abstand vom Mittel der Sozialräume in "
+            "Standardabweichungen, jeder Sozialraum zählt einmal); Indikatoren, bei denen "
+            "ein höherer Wert weniger Bedarf bedeutet, gehen mit umgekehrtem Vorzeichen ein. "
+            "Der Mittelwert dieser z-Werte (über die Indikatoren, die ein Sozialraum hat) "
+            "wird noch einmal über die Sozialräume standardisiert: das ist der Sozialindex, "
+            "mit Mittel 0 und Standardabweichung 1. Je höher der Sozialindex, desto höher "
+            "der soziale Handlungsbedarf. Nach dem Vorbild des Berliner Monitorings Soziale "
+            "Stadtentwicklung wird er in vier Klassen eingeteilt: {classes}. Der Index "
+            "vergleicht die Sozialräume innerhalb des Kreises, nicht mit anderen Kreisen "
+            "oder Jahren."),
+        "more_need": "höherer Wert = mehr Bedarf", "less_need": "höherer Wert = weniger Bedarf",
+        "class_ranges": ("{0} bis {1}", "{2} über {1} bis {3}", "{4} über {3} bis {5}",
+                         "{6} über {5}"),
+        "types_method": (
+            "Die Typologie gruppiert die Sozialräume nach ihrem ganzen Profil: alle {m} "
+            "Indikatoren als z-Werte, gleich gewichtet (fehlende Werte zählen als Mittel), "
+            "{how}. Von {lo} bis {hi} Typen wird die Zahl mit dem besten mittleren "
+            "Silhouettenwert gewählt (Rousseeuw 1987; hier {k} Typen, Silhouette {sil}). "
+            "Die Typen sind nach ihrem mittleren Sozialindex nummeriert und nach ihren "
+            "kennzeichnenden Indikatoren benannt (ähnliche Indikatoren nur einmal)."),
+        "ward": "hierarchisch nach Ward geclustert",
+        "kmeans": "mit k-Means geclustert (fester Startwert {seed})",
         "name": "Name", "id": "Kennung", "municipalities": "Gemeinden",
         "indicator": "Indikator", "value": "Wert", "county": "Kreis", "rank": "Rang",
         "inputs": "Eingangsdaten", "parameters": "Parameter", "quality": "Qualität",
@@ -82,7 +119,34 @@ _TEXT = {
     "en": {
         "title": "Social space report", "overview": "Overview", "themes": "Theme maps",
         "table": "Profiles of the social spaces", "spaces": "The social spaces",
-        "method": "Method", "index_map": "Social index: status classes",
+        "method": "Method", "index_map": "Social index: social need",
+        "types": "Typology", "type": "Type", "type_map": "Types of social spaces",
+        "types_head": ("Type", "Name", "Social spaces", "Residents", "Distinctive indicators"),
+        "types_intro": ("Social spaces with a similar profile over every indicator form a "
+                        "type; distinctive are the indicators whose mean z-score over the "
+                        "type departs most from the average space (at least ±0.5). Type 1 "
+                        "has the lowest mean social index."),
+        "index_method_head": "Social index",
+        "index_method": (
+            "The social index combines the indicators of social need: {members}. Every "
+            "indicator is standardized over the county's {n} social spaces (z-score, each "
+            "space counting once); indicators where a higher value means less need enter "
+            "with the opposite sign. The mean of these z-scores is standardized again over "
+            "the spaces: that is the social index, mean 0 and standard deviation 1; the "
+            "higher, the more social need. As in Berlin's Monitoring Soziale "
+            "Stadtentwicklung it is cut into four classes: {classes}. It compares the "
+            "spaces within the county, not with other counties or years."),
+        "more_need": "higher = more need", "less_need": "higher = less need",
+        "class_ranges": ("{0} up to {1}", "{2} above {1} up to {3}", "{4} above {3} up to {5}",
+                         "{6} above {5}"),
+        "types_method": (
+            "The typology groups the social spaces by their whole profile: all {m} "
+            "indicators as z-scores, weighted equally (missing values count as the mean), "
+            "{how}. Among {lo} to {hi} types the number with the best mean silhouette is "
+            "kept (Rousseeuw 1987; here {k} types, silhouette {sil}). Types are numbered by "
+            "their mean social index and named after their distinctive indicators."),
+        "ward": "clustered hierarchically by Ward's method",
+        "kmeans": "clustered by k-means (fixed seed {seed})",
         "changes": "Changes",
         "changes_intro": "Against the last publication; a social space that still meets "
                          "every criterion is kept unchanged (maintenance mode).",
@@ -90,7 +154,7 @@ _TEXT = {
         "changes_head": ("ID", "Change", "Residents given", "Residents taken", "to", "from",
                          "Reason"),
         "residents": "Residents", "area": "Area (km²)", "index": "Social index",
-        "status": "Status", "name": "Name", "id": "ID", "municipalities": "Municipalities",
+        "status": "Need", "name": "Name", "id": "ID", "municipalities": "Municipalities",
         "indicator": "Indicator", "value": "Value", "county": "County", "rank": "Rank",
         "inputs": "Inputs", "parameters": "Parameters", "quality": "Quality",
         "sources": "Data sources",
@@ -113,7 +177,7 @@ _TEXT = {
         "notes_units": ("Values marked '(municipal value)' are municipal figures spread to "
                         "the social spaces by residents, not small-area measurements. Units "
                         "with fewer than 3 residents carry no indicator values."),
-        "status_names": ("high", "medium", "low", "very low"),
+        "status_names": ("low", "medium", "high", "very high"),
     },
 }
 
@@ -214,14 +278,17 @@ def build_report(
     keys = [i.key for i in catalog if i.key in regions.columns]
     label = {i.key: (i.label_de if language == "de" else i.label_en) for i in catalog}
     unit = {i.key: i.unit for i in catalog}
+    typed = _has_types(regions)
+    sections = ("overview", "themes", *(("types",) if typed else ()), "table", "spaces",
+                "changes", "method")
     parts = [
         f"<header><h1>{_e(t['title'])} {_e(county_name)}</h1><nav>"
-        + "".join(f'<a href="#{a}">{_e(t[a])}</a>' for a in
-                  ("overview", "themes", "table", "spaces", "changes", "method"))
+        + "".join(f'<a href="#{a}">{_e(t[a])}</a>' for a in sections)
         + "</nav></header><main>",
         _overview(regions, munis, outline,
                   _for_units(t, publication)),
         _themes(regions, outline, t, [k for k in key_indicators if k in keys], label, unit),
+        _types(regions, outline, catalog, t) if typed else "",
         _table(regions, t, keys, label, unit),
         _spaces(regions, t, keys, label, unit, publication.county_values),
         _changes(publication.layers.get("aenderungen"), t),
@@ -289,10 +356,38 @@ def _themes(regions, outline, t, keys, label, unit) -> str:
     return f'<h2 id="themes">{_e(t["themes"])}</h2><div class="grid">{items}</div>'
 
 
+def _has_types(regions) -> bool:
+    return {"typ", "typ_name"} <= set(regions.columns) and regions["typ"].notna().all()
+
+
+def _types(regions, outline, catalog, t) -> str:
+    """The typology: a map coloured by type with its legend, and the table of types."""
+    table = describe_types(regions, catalog, residents="einwohner")
+    typ = regions["typ"].to_numpy(np.int64)
+    colors = [TYPE_COLORS[(i - 1) % len(TYPE_COLORS)] for i in typ]
+    png = render_map(regions, colors=colors, outlines=[outline], width_px=900)
+    legend = " ".join(
+        f'<span class="badge" style="background:{TYPE_COLORS[(int(r.typ) - 1) % len(TYPE_COLORS)]}"'
+        f'>{int(r.typ)}: {_e(r.typ_name)}</span>' for r in table.itertuples())
+    heads = "".join(f"<th>{_e(h)}</th>" for h in t["types_head"])
+    rows = "".join(
+        f'<tr id="typ-{int(r.typ)}"><td class="n">{int(r.typ)}</td><td>{_e(r.typ_name)}</td>'
+        f'<td class="n">{int(r.sozialraeume)}</td><td class="n">{_num(r.einwohner, 0)}</td>'
+        f'<td style="white-space:normal">{_e(r.merkmale)}</td></tr>'
+        for r in table.itertuples())
+    return (f'<h2 id="types">{_e(t["types"])}</h2><p>{_e(t["types_intro"])}</p>'
+            f'<figure><img class="map" id="type-map" alt="{_e(t["type_map"])}" '
+            f'src="{data_uri(png)}"><figcaption>{_e(t["type_map"])}<br>{legend}'
+            f'</figcaption></figure><table id="types-table"><thead><tr>{heads}</tr></thead>'
+            f"<tbody>{rows}</tbody></table>")
+
+
 def _table(regions, t, keys, label, unit) -> str:
     cols = [("sr_id", t["id"], "txt"), ("name", t["name"], "txt"),
             ("einwohner", t["residents"], "num"), ("flaeche_km2", t["area"], "num"),
-            ("social_index_z", t["index"], "num"), ("status_class", t["status"], "num")]
+            ("social_index", t["index"], "num"), ("status_class", t["status"], "num")]
+    if _has_types(regions):
+        cols.append(("typ", t["type"], "num"))
     cols += [(k, label.get(k, k), "num") for k in keys]
     head = "".join(f'<th data-col="{c}" data-type="{kind}">{_e(title)}</th>'
                    for c, title, kind in cols)
@@ -303,6 +398,8 @@ def _table(regions, t, keys, label, unit) -> str:
             v = row[c]
             if c == "status_class":
                 shown = _status_name(v, t)
+            elif c == "typ":
+                shown = f"{int(v)}: {row['typ_name']}"
             elif kind == "num":
                 shown = _fmt(v, unit.get(c, ""), c)
             else:
@@ -331,9 +428,11 @@ def _spaces(regions, t, keys, label, unit, county_values) -> str:
             f'<small>({_e(row["sr_id"])})</small></h3><div>{svg}<p>'
             f"{_e(t['residents'])}: <b>{_num(row['einwohner'], 0)}</b><br>"
             f"{_e(t['area'])}: {_num(row['flaeche_km2'], 1)}<br>"
-            f"{_e(t['index'])}: {_num(row['social_index_z'], 2)} "
-            f"({_e(_status_name(row['status_class'], t))})<br>"
-            f"{_e(t['municipalities'])}: {_e(row['gemeinden'])}</p></div>"
+            f"{_e(t['index'])}: {_num(row['social_index'], 2)} "
+            f"({_e(t['status'])} {_e(_status_name(row['status_class'], t))})<br>"
+            + (f"{_e(t['type'])}: {int(row['typ'])} ({_e(row['typ_name'])})<br>"
+               if _has_types(regions) else "")
+            + f"{_e(t['municipalities'])}: {_e(row['gemeinden'])}</p></div>"
             f"<table><thead><tr><th>{_e(t['indicator'])}</th><th>{_e(t['value'])}</th>"
             f"<th>{_e(t['county'])}</th><th>{_e(t['rank'])}</th></tr></thead>"
             f"<tbody>{lines}</tbody></table></section>")
@@ -381,12 +480,45 @@ def _method(publication, catalog, t) -> str:
         + (f"<li>{_e(t['index_empty'])}</li>" if index_empty else "") + "</ul>")
     versions = ", ".join(f"{k} {v}" for k, v in meta.get("versionen", {}).items())
     return (f'<h2 id="method">{_e(t["method"])}</h2><p>{_e(t["notes"])}</p>'
-            f"<h3>{_e(t['inputs'])}</h3><table><tr><th>{_e(t['role'])}</th><th>{_e(t['file'])}</th>"
+            + _index_method(publication.regions, catalog, t)
+            + f"<h3>{_e(t['inputs'])}</h3><table><tr><th>{_e(t['role'])}</th>"
+            f"<th>{_e(t['file'])}</th>"
             f"<th>SHA-256</th></tr>{files}</table>"
             f"<h3>{_e(t['parameters'])}</h3>{params}<h3>{_e(t['quality'])}</h3>{quality}"
             f"<h3>{_e(t['sources'])}</h3><ul>{sources}</ul>{not_computed}"
             f"<p><small>{_e(versions)}; SHA-256 "
             f"{_e(str(meta.get('eingangsdaten_sha256', ''))[:16])}</small></p>")
+
+
+def _index_method(regions, catalog, t) -> str:
+    """How the social index and the typology are built, in prose, from the catalog."""
+    members = [i for i in catalog if i.in_index and f"{i.key}_z" in regions.columns]
+    german = t["index"] == _TEXT["de"]["index"]
+    label = {i.key: i.label_de if german else i.label_en for i in catalog}
+    listed = ", ".join(f"{label[i.key]} ({t['more_need'] if i.direction > 0 else t['less_need']})"
+                       for i in members)
+    lo, mid, hi = (_num(v, 1).replace("-", "−") for v in ProfileParams().thresholds)
+    names = t["status_names"]
+    classes = "; ".join(r.format(names[0], lo, names[1], mid, names[2], hi, names[3])
+                        for r in t["class_ranges"])
+    text = (f'<h3 id="index-method">{_e(t["index_method_head"])}</h3><p>'
+            + _e(t["index_method"].format(members=listed or "–", n=len(regions),
+                                          classes=classes)) + "</p>")
+    if not _has_types(regions):
+        return text
+    from sklearn.metrics import silhouette_score
+
+    params = TypologyParams()
+    keys = [k for k in catalog.keys if f"{k}_z" in regions.columns]
+    features = regions[[f"{k}_z" for k in keys]].astype(float).fillna(0.0).to_numpy()
+    typ = regions["typ"].to_numpy(np.int64)
+    k = len(np.unique(typ))
+    sil = _num(silhouette_score(features, typ), 2) if 1 < k < len(regions) else "–"
+    how = t[params.method].format(seed=params.random_state)
+    return text + (f'<h3 id="types-method">{_e(t["types"])}</h3><p>'
+                   + _e(t["types_method"].format(m=len(keys), how=how, lo=params.k_range[0],
+                                                 hi=params.k_range[1], k=k, sil=sil))
+                   + "</p>")
 
 
 # --- helpers ------------------------------------------------------------------------------

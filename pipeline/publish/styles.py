@@ -5,7 +5,8 @@ layer (see :mod:`pipeline.publish.geopackage`); the same QML is written beside t
 ``<layer>.qml``. The QML holds the symbology and, where useful, labels:
 
 - :func:`categorized_qml`: one fill colour per category (social spaces by ``sr_id``, cells
-  by ``sr_id``), optional labels from another field (the social space's name);
+  by ``sr_id``, types by ``typ``), optional labels from another field (the social space's
+  name);
 - :func:`graduated_qml`: colour ranges on a numeric field (the standardized social index,
   classed like the status classes);
 - :func:`outline_qml`, :func:`line_qml`: boundaries without fill (municipalities, county)
@@ -30,6 +31,7 @@ from pipeline.files import atomic_path
 __all__ = [
     "PALETTE",
     "STATUS_COLORS",
+    "TYPE_COLORS",
     "categorized_qml",
     "graduated_qml",
     "line_qml",
@@ -45,8 +47,12 @@ PALETTE = (
     "#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462", "#b3de69",
     "#fccde5", "#d9d9d9", "#bc80bd", "#ccebc5", "#ffed6f",
 )
-#: Status classes hoch, mittel, niedrig, sehr niedrig (least to most need): green to red.
+#: Classes of social need gering, mittel, hoch, sehr hoch (least to most need): green to red.
 STATUS_COLORS = ("#1a9641", "#a6d96a", "#fdae61", "#d7191c")
+#: Types of the typology 1, 2, ... (ColorBrewer Dark2, then Set1), repeated beyond 16.
+TYPE_COLORS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d",
+               "#666666", "#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#ffff33",
+               "#a65628", "#f781bf")
 #: QGIS version written into the QML header.
 _QGIS_VERSION = "3.34.0-Prizren"
 

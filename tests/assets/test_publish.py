@@ -33,8 +33,8 @@ from pipeline.operations.counties import load_counties
 from pipeline.publish.geopackage import read_layer_styles
 from tests.helpers import copy_county, editor, materialize_county
 
-SPATIAL = ("sozialraeume", "sozialraeume_status", "zellen", "gemeinden", "kreis", "barrieren",
-           "fixierungen")
+SPATIAL = ("sozialraeume", "sozialraeume_status", "sozialraeume_typen", "zellen", "gemeinden",
+           "kreis", "barrieren", "fixierungen")
 
 
 def _run(config_path, out, selection=None, checks=True):
@@ -65,7 +65,8 @@ def test_every_layer_with_crs_and_rows(published):
     labels = pd.read_parquet(folder / "steps" / "cell_regions.parquet")
     barriers = gpd.read_parquet(folder / "steps" / "barriers.parquet")
     n = labels["region"].nunique()
-    expected = {"sozialraeume": n, "sozialraeume_status": n, "zellen": len(cells),
+    expected = {"sozialraeume": n, "sozialraeume_status": n, "sozialraeume_typen": n,
+                "zellen": len(cells),
                 "gemeinden": 15, "kreis": 1, "barrieren": len(barriers),
                 "indikatoren": len(load_catalog()), "metadaten": 9}
     for layer, rows in expected.items():
@@ -110,7 +111,15 @@ def test_layer_styles_as_qgis_reads_them(published):
     assert root.find("renderer-v2").get("type") == "categorizedSymbol"
     assert root.find("labeling/settings/text-style").get("fieldName") == "name"
     status = styles.set_index("f_table_name").loc["sozialraeume_status", "styleQML"]
-    assert 'type="graduatedSymbol"' in status
+    assert 'type="graduatedSymbol"' in status and 'attr="social_index"' in status
+    types = ET.fromstring(styles.set_index("f_table_name").loc[
+        "sozialraeume_typen", "styleQML"].split("\n", 1)[1]).find("renderer-v2")
+    assert types.get("type") == "categorizedSymbol" and types.get("attr") == "typ"
+    layer = pyogrio.read_dataframe(gpkg, layer="sozialraeume", read_geometry=False)
+    named = layer[["typ", "typ_name"]].drop_duplicates().sort_values("typ")
+    got = [(c.get("value"), c.get("label")) for c in types.find("categories")]
+    assert got == [(str(t), f"{t}: {name}") for t, name in zip(named["typ"], named["typ_name"],
+                                                                 strict=True)]
 
 
 def test_region_attributes(published):
@@ -131,10 +140,22 @@ def test_region_attributes(published):
     assert frame["flaeche_km2"].sum() == pytest.approx(938.3, abs=1.0)
     for key in load_catalog().keys:
         assert key in frame.columns, key
-    for column in ("social_index", "social_index_z", "status", "status_class", "gemeinden",
+    for column in ("social_index", "status", "status_class", "typ", "typ_name", "gemeinden",
                    "kompaktheit", "n_gemeinden"):
         assert column in frame.columns
-    assert set(frame["status"].dropna()) <= {"hoch", "mittel", "niedrig", "sehr niedrig"}
+    assert "social_index_z" not in frame.columns  # one index, one name
+    assert set(frame["status"].dropna()) <= {"gering", "mittel", "hoch", "sehr hoch"}
+    # the classes follow the index (higher = more need)
+    by_index = frame.sort_values("social_index")
+    assert by_index["status_class"].is_monotonic_increasing
+    assert frame["social_index"].mean() == pytest.approx(0.0, abs=1e-9)
+    # the typology: 4 to 7 types, each with one unique name
+    assert str(frame["typ"].dtype).startswith("int")
+    assert 4 <= frame["typ"].nunique() <= 7
+    assert sorted(frame["typ"].unique()) == list(range(1, frame["typ"].nunique() + 1))
+    names = frame.groupby("typ")["typ_name"].agg(set)
+    assert (names.map(len) == 1).all() and names.map(min).is_unique
+    assert frame["typ_name"].str.len().gt(0).all()
 
 
 def test_names_come_from_the_place_layer(published):
@@ -259,6 +280,15 @@ def test_asset_metadata_for_the_ui(published):
     assert preview.startswith("![") and "data:image/png;base64," in preview
     assert len(preview) < 400_000
     assert "sr_id" in meta["profiles"].value
+    assert "social_index" in meta["profiles"].value and "typ_name" in meta["profiles"].value
+    assert "social_index_z" not in meta["profiles"].value
+    profiles = result.asset_materializations_for_node("region_profiles")[0].metadata
+    assert 4 <= profiles["typology/k"].value <= 7
+    silhouettes = profiles["typology/silhouettes"].value
+    assert profiles["typology/silhouette"].value == pytest.approx(
+        max(silhouettes.values()), abs=1e-4)
+    assert silhouettes[str(profiles["typology/k"].value)] == max(silhouettes.values())
+    assert "typ_name" in profiles["preview"].value and "merkmale" in profiles["types"].value
     assert meta["path/gpkg"].value == str(folder / "sozialraeume.gpkg")
     assert meta["tiling/tiling_error"].value < 1.0
     assert isinstance(meta["quality/r2"].value, float)

@@ -158,13 +158,19 @@ def test_ranks_z_scores_and_social_index():
     z_single = (single - 0.3) / single.std()
     np.testing.assert_allclose(p["anteil_alleinerziehende_z"], z_single)
     z_owner = (owners - owners.mean()) / owners.std()
-    np.testing.assert_allclose(p["social_index"], (z_single - z_owner) / 2)
+    mean_signed = (z_single - z_owner) / 2  # higher = more need
     assert (p["anteil_unter18_z"] == 0).all()  # constant: z 0, not in the index anyway
-    idx = p["social_index"].to_numpy()
-    np.testing.assert_allclose(p["social_index_z"], (idx - idx.mean()) / idx.std())
+    # one index, standardized: the mean of the signed z-scores is not kept beside it
+    np.testing.assert_allclose(p["social_index"],
+                               (mean_signed - mean_signed.mean()) / mean_signed.std())
+    assert "social_index_z" not in p.columns
     assert list(p["status"].cat.categories) == list(STATUS_CLASSES)
-    expected = classify_status(p["social_index_z"].to_numpy())
+    expected = classify_status(p["social_index"].to_numpy())
     assert p["status_class"].tolist() == expected.tolist()
+    # the classes follow the index: more need, higher class, never the other way round
+    order = np.argsort(p["social_index"].to_numpy())
+    assert np.all(np.diff(p["status_class"].to_numpy()[order].astype(int)) >= 0)
+    assert p.loc[p["social_index"].idxmax(), "status"] in ("hoch", "sehr hoch")
 
 
 def test_classify_status_thresholds_and_quartiles():

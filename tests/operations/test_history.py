@@ -188,3 +188,47 @@ def test_second_run_reproduces_the_first(two_runs):
     assert meta["reused_published"].value is True
     assert meta["stability/changed_share"].value == 0.0
     assert meta["stability/new"].value == 0
+
+
+def test_one_social_index_under_one_name_everywhere(two_runs):
+    """The same ``social_index`` in the GeoPackage, the CSV, the history, the report, the UI."""
+    import re
+
+    import numpy as np
+    import pyogrio
+
+    results, _, out = two_runs
+    folder = out / "sample"
+    gpkg = folder / "sozialraeume.gpkg"
+    layer = pyogrio.read_dataframe(gpkg, layer="sozialraeume", read_geometry=False)
+    index = layer.set_index("sr_id")["social_index"]
+    assert index.notna().all() and index.std(ddof=0) == pytest.approx(1.0)
+    for name in ("sozialraeume", "sozialraeume_status", "sozialraeume_typen"):
+        frame = pyogrio.read_dataframe(gpkg, layer=name, read_geometry=False).set_index("sr_id")
+        assert "social_index_z" not in frame.columns, name
+        np.testing.assert_array_equal(frame["social_index"].reindex(index.index), index)
+    csv = pd.read_csv(folder / "profile.csv", sep=";", decimal=",", encoding="utf-8-sig")
+    assert "social_index_z" not in csv.columns
+    np.testing.assert_allclose(csv.set_index("sr_id")["social_index"].reindex(index.index),
+                               index, rtol=1e-5, atol=1e-6)
+    long = read_profiles(out / "history.duckdb", results[1].run_id, "sample")
+    assert "social_index_z" not in set(long["indicator"])
+    stored = long[long["indicator"] == "social_index"].set_index("sr_id")["value"]
+    np.testing.assert_allclose(stored.reindex(index.index), index, rtol=1e-12)
+    report = (folder / "sozialraumbericht.html").read_text(encoding="utf-8")
+    assert "social_index_z" not in report
+    heads = re.findall(r'<th data-col="([^"]+)"', report)
+    col = heads.index("social_index")
+    for sr_id, value in index.items():
+        row = re.search(rf'<tr id="row-{sr_id}">(.*?)</tr>', report).group(1)
+        shown = re.findall(r'data-v="([^"]*)"', row)[col]
+        assert float(shown) == pytest.approx(value, rel=1e-12), sr_id
+        section = report[report.index(f'<section class="sr" id="{sr_id}">'):]
+        assert f"Sozialindex: {value:.2f}".replace(".", ",") in \
+            section[:section.index("</section>")]
+    meta = results[1].asset_materializations_for_node("region_profiles")[0].metadata
+    lines = {line.split("|")[1].strip(): line for line in meta["preview"].value.splitlines()
+             if line.startswith("| SR-")}
+    assert lines and "social_index_z" not in meta["preview"].value
+    for sr_id, line in lines.items():
+        assert f"{index[sr_id]:.3f}" in line, sr_id

@@ -46,7 +46,7 @@ def _publication() -> tuple[Publication, gpd.GeoDataFrame, gpd.GeoDataFrame]:
         "anteil_unter18_rank": np.arange(n, 0, -1).astype(float),
         "durchschnittsalter": np.linspace(40, 46, n),
         "durchschnittsalter_rank": np.arange(n, 0, -1).astype(float),
-        "social_index_z": [-1.2, 0.0, 0.3, 1.2, 2.0, np.nan],
+        "social_index": [-1.2, 0.0, 0.3, 1.2, 2.0, np.nan],
         "status_class": [1.0, 2.0, 2.0, 3.0, 4.0, np.nan],
     }, geometry=boxes, crs="EPSG:25832")
     regions["farbe"] = region_colors(regions.geometry.values)
@@ -100,6 +100,54 @@ def test_german_report_sections():
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", text)
 
 
+def test_method_explains_the_social_index():
+    """Which indicators, their directions, standardisation, combination, class thresholds."""
+    pub, munis, county = _publication()
+    catalog = load_catalog().only([*KEYS, "eigentuemerquote", "anteil_alleinerziehende"])
+    pub.regions["eigentuemerquote_z"] = np.linspace(-1, 1, 6)
+    pub.regions["anteil_alleinerziehende_z"] = np.linspace(1, -1, 6)
+    text = build_report(pub, catalog, munis, county, county_name="Kreis Rurtal")
+    method = text[text.index('id="method"'):]
+    prose = method[method.index('id="index-method"'):]
+    prose = prose[:prose.index("</p>")]
+    assert "Eigentümerquote (höherer Wert = weniger Bedarf)" in prose
+    assert "Alleinerziehende unter den Familien mit Kindern unter 18 (höherer Wert = mehr " \
+        "Bedarf)" in prose
+    assert "Anteil unter 18 Jahren" not in prose  # not in the index
+    assert "über die 6 Sozialräume" in prose and "standardisiert" in prose
+    assert "Je höher der Sozialindex, desto höher der soziale Handlungsbedarf" in prose
+    assert "gering bis −1,0; mittel über −1,0 bis 1,0; hoch über 1,0 bis 1,5; sehr hoch über " \
+        "1,5" in prose
+    # one index under one name: the value shown is the published social_index
+    assert "Sozialindex: 2,00 (Handlungsbedarf sehr hoch)" in text
+    assert 'data-col="social_index"' in text and "social_index_z" not in text
+    assert 'id="types"' not in text  # no typology without typ columns
+
+
+def test_typology_section():
+    pub, munis, county = _publication()
+    pub.regions["typ"] = [1, 1, 2, 2, 3, 3]
+    pub.regions["typ_name"] = ["Anteil unter 18 Jahren niedrig", "Anteil unter 18 Jahren niedrig",
+                               "durchschnittlich", "durchschnittlich",
+                               "Anteil unter 18 Jahren hoch", "Anteil unter 18 Jahren hoch"]
+    pub.regions["anteil_unter18_z"] = [-1.4, -1.0, -0.1, 0.1, 1.0, 1.4]
+    pub.regions["durchschnittsalter_z"] = [0.0] * 6
+    text = build_report(pub, _catalog(), munis, county, county_name="Kreis Rurtal")
+    assert '<a href="#types">Typologie</a>' in text
+    section = text[text.index('id="types"'):text.index('id="table"')]
+    assert 'id="type-map"' in section and "data:image/png;base64," in section
+    rows = re.findall(r'<tr id="typ-(\d)">(.*?)</tr>', section)
+    assert [r[0] for r in rows] == ["1", "2", "3"]
+    first = rows[0][1]
+    assert "Anteil unter 18 Jahren niedrig" in first and ">2<" in first
+    assert "12 300" in first  # residents of the type's two spaces
+    assert "niedrig: Anteil unter 18 Jahren (−1,2)" in first
+    assert "keine ausgeprägten Merkmale" in rows[1][1]
+    assert "Typ: 3 (Anteil unter 18 Jahren hoch)" in text  # in the space's section
+    method = text[text.index('id="types-method"'):]
+    assert "hier 3 Typen" in method and "Ward" in method
+
+
 def test_report_lists_what_changed_and_why():
     pub, munis, county = _publication()
     pub.layers["aenderungen"] = pd.DataFrame({
@@ -120,7 +168,7 @@ def test_english_report_and_bad_language():
     pub, munis, county = _publication()
     text = build_report(pub, _catalog(), munis, county, county_name="Rurtal", language="en")
     assert "Social space report Rurtal" in text and "Share under 18" in text
-    assert '<html lang="en">' in text and "very low" in text
+    assert '<html lang="en">' in text and "very high" in text
     assert "Sozialraum" not in text.replace("Sozialraeume", "")  # no German headings left
     with pytest.raises(ValueError, match="language must be one of"):
         build_report(pub, _catalog(), munis, county, county_name="x", language="fr")

@@ -1,0 +1,337 @@
+"""Typology of social spaces: a handful of types found by clustering their profiles.
+
+The features are the standardized indicator profiles of the social spaces (the ``<key>_z``
+columns of :func:`pipeline.indicators.profiles.build_profiles`, every indicator counting
+the same; a missing value counts as the county mean, z = 0). They are clustered
+
+- with Ward's hierarchical method (default; deterministic, no random choice), or
+- with k-means (``method="kmeans"``, ``n_init`` starts from ``random_state``),
+
+for every ``k`` in ``k_range`` (default 4 to 7), and the ``k`` with the **best mean
+silhouette** (Rousseeuw 1987) is kept; ties go to the smaller ``k``. The types are
+numbered 1..k by their mean social index, least need first (then by size).
+
+Every type is named in German from its **distinctive indicators**: the indicators with
+the largest absolute mean z-score over the type's spaces, with "hoch" for a positive and
+"niedrig" for a negative mean, e.g. "Anteil 65 Jahre und älter hoch, Eigentümerquote
+niedrig". Labels come from the catalog (without parenthesised notes such as
+"(Gemeindewert)"); an indicator that goes with one already named (correlation above
+``redundant`` across the spaces, e.g. the share under 18 and the share under 6) is passed
+over, and when two types would share a name the next distinctive indicator is added, so
+names are unique.
+
+References
+----------
+Rousseeuw, P. J. (1987). Silhouettes: a graphical aid to the interpretation and validation
+of cluster analysis. Journal of Computational and Applied Mathematics 20, 53-65.
+Ward, J. H. (1963). Hierarchical grouping to optimize an objective function. Journal of the
+American Statistical Association 58, 236-244.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from pipeline.indicators.catalog import Catalog
+
+__all__ = ["TYPOLOGY_METHODS", "Typology", "TypologyParams", "add_types", "build_typology",
+           "describe_types"]
+
+#: Clustering methods of the typology.
+TYPOLOGY_METHODS = ("ward", "kmeans")
+#: Mean z-score from which an indicator counts as distinctive in a type's description.
+_DISTINCT_Z = 0.5
+
+
+@dataclass(frozen=True)
+class TypologyParams:
+    """How the typology is found.
+
+    Attributes
+    ----------
+    k_range : tuple of 2 ints, default (4, 7)
+        Smallest and largest number of types tried; the best silhouette wins.
+    method : {"ward", "kmeans"}, default "ward"
+    random_state : int, default 0
+        Seed of k-means (Ward uses none).
+    n_name : int, default 2
+        Distinctive indicators in a type's name (more only to make names unique).
+    n_describe : int, default 3
+        Distinctive indicators per sign in a type's description.
+    redundant : float, default 0.8
+        Correlation across the spaces above which an indicator is not named beside one
+        already in the name.
+    """
+
+    k_range: tuple[int, int] = (4, 7)
+    method: str = "ward"
+    random_state: int = 0
+    n_name: int = 2
+    n_describe: int = 3
+    redundant: float = 0.8
+
+    def __post_init__(self) -> None:
+        lo, hi = tuple(self.k_range)
+        if not (isinstance(lo, int | np.integer) and isinstance(hi, int | np.integer)
+                and 2 <= lo <= hi):
+            raise ValueError(f"k_range must be two integers 2 <= lo <= hi, got {self.k_range!r}")
+        if self.method not in TYPOLOGY_METHODS:
+            raise ValueError(f"method must be one of {TYPOLOGY_METHODS}, got {self.method!r}")
+        if self.n_name < 1 or self.n_describe < 1:
+            raise ValueError(f"n_name and n_describe must be at least 1, got "
+                             f"{self.n_name!r}, {self.n_describe!r}")
+        if not 0 < self.redundant <= 1:
+            raise ValueError(f"redundant must be in (0, 1], got {self.redundant!r}")
+
+
+@dataclass(frozen=True)
+class Typology:
+    """The types of the social spaces.
+
+    Attributes
+    ----------
+    labels : ndarray of int
+        Type 1..k of every row of the profiles.
+    k : int
+    silhouettes : dict of int to float
+        Mean silhouette of every ``k`` tried (the criterion).
+    names : tuple of str
+        Name of type 1..k (unique).
+    table : DataFrame
+        :func:`describe_types` of the types.
+    keys : tuple of str
+        The indicators clustered.
+    """
+
+    labels: np.ndarray
+    k: int
+    silhouettes: dict = field(default_factory=dict)
+    names: tuple = ()
+    table: pd.DataFrame = field(default_factory=pd.DataFrame)
+    keys: tuple = ()
+
+    def __repr__(self) -> str:
+        sizes = np.bincount(self.labels, minlength=self.k + 1)[1:].tolist()
+        best = self.silhouettes.get(self.k, float("nan"))
+        return (f"<Typology: {len(self.labels)} spaces, {self.k} types {sizes}, "
+                f"silhouette {best:.3f}, {len(self.keys)} indicators>")
+
+
+def build_typology(profiles: pd.DataFrame, catalog: Catalog,
+                   params: TypologyParams | None = None) -> Typology:
+    """Cluster the social spaces' standardized profiles into named types.
+
+    Parameters
+    ----------
+    profiles : DataFrame
+        One row per social space with ``<key>_z`` columns (``build_profiles`` output);
+        ``residents`` and ``social_index`` are used when present.
+    catalog : Catalog
+        Indicators to cluster (those with a ``_z`` column) and their labels.
+    params : TypologyParams, optional
+
+    Returns
+    -------
+    Typology
+
+    Notes
+    -----
+    With fewer spaces than ``k_range`` needs (at least ``k + 1``), every ``k`` from 2 up
+    to one less than the number of spaces is tried; with 2 spaces or fewer, or no spread
+    in the profiles, all spaces are one type.
+
+    Examples
+    --------
+    >>> from pipeline.indicators import load_catalog
+    >>> cat = load_catalog().only(["anteil_65plus", "eigentuemerquote"])
+    >>> z = [-1.0, -1.1, -0.9, 1.0, 1.1, 0.9, 0.0, 0.1, -0.1, 2.0]
+    >>> p = pd.DataFrame({"anteil_65plus_z": z, "eigentuemerquote_z": z[::-1]})
+    >>> build_typology(p, cat, TypologyParams(k_range=(2, 3))).k
+    3
+    """
+    params = TypologyParams() if params is None else params
+    features, keys = _check(profiles, catalog, params)
+    silhouettes, labels = _cluster(features, params)
+    labels = _order(labels, profiles)
+    k = int(labels.max())
+    label = {key: _short_label(catalog[key].label_de) for key in keys}
+    names = _names(features, labels, keys, label, params)
+    table = describe_types(profiles.assign(typ=labels, typ_name=np.asarray(names)[labels - 1]),
+                           catalog, keys=keys, n_describe=params.n_describe)
+    return Typology(labels, k, silhouettes, tuple(names), table, tuple(keys))
+
+
+def add_types(profiles: pd.DataFrame, typology: Typology) -> pd.DataFrame:
+    """A copy of ``profiles`` with ``typ`` (1..k) and ``typ_name`` after ``status_class``."""
+    if len(typology.labels) != len(profiles):
+        raise ValueError(f"typology has {len(typology.labels)} labels for "
+                         f"{len(profiles)} profiles")
+    out = profiles.copy()
+    at = list(out.columns).index("status_class") + 1 if "status_class" in out else len(out.columns)
+    out.insert(at, "typ", pd.array(typology.labels, dtype="Int64"))
+    out.insert(at + 1, "typ_name", np.asarray(typology.names, dtype=object)[typology.labels - 1])
+    return out
+
+
+def describe_types(profiles: pd.DataFrame, catalog: Catalog, *,
+                   keys=None, n_describe: int = 3, residents: str | None = None) -> pd.DataFrame:
+    """One row per type: name, spaces, residents, distinctive indicators, mean z-scores.
+
+    Parameters
+    ----------
+    profiles : DataFrame
+        With ``typ``, ``typ_name`` and ``<key>_z`` columns (profiles or the published
+        ``sozialraeume`` layer).
+    catalog : Catalog
+    keys : sequence of str, optional
+        Indicators described (default every catalog indicator with a ``_z`` column).
+    n_describe : int, default 3
+        Largest positive and negative mean z-scores listed (those of at least 0.5).
+    residents : str, optional
+        Residents column (default ``residents``, else ``einwohner``).
+
+    Returns
+    -------
+    DataFrame
+        ``typ``, ``typ_name``, ``sozialraeume``, ``einwohner``, ``merkmale`` (German text,
+        e.g. "hoch: Anteil 65 Jahre und älter (+1,4); niedrig: Eigentümerquote (−0,9)"),
+        then ``<key>_z`` (mean z-score of the type's spaces).
+    """
+    for column in ("typ", "typ_name"):
+        if column not in profiles.columns:
+            raise ValueError(f"profiles have no column {column!r}")
+    keys = [k for k in (catalog.keys if keys is None else keys) if f"{k}_z" in profiles]
+    if residents is None:
+        residents = "residents" if "residents" in profiles else "einwohner"
+    typ = pd.to_numeric(profiles["typ"]).to_numpy()
+    z = profiles[[f"{k}_z" for k in keys]].astype(float).fillna(0.0)
+    means = z.groupby(typ).mean()
+    rows = []
+    for t, mean in means.iterrows():
+        part = profiles[typ == t]
+        order = mean.sort_values()
+        high = [(c, v) for c, v in order[::-1].items() if v >= _DISTINCT_Z][:n_describe]
+        low = [(c, v) for c, v in order.items() if v <= -_DISTINCT_Z][:n_describe]
+        text = "; ".join(
+            f"{word}: " + ", ".join(f"{_short_label(catalog[c[:-2]].label_de)} ({_z(v)})"
+                                   for c, v in items)
+            for word, items in (("hoch", high), ("niedrig", low)) if items)
+        rows.append({"typ": int(t), "typ_name": str(part["typ_name"].iloc[0]),
+                     "sozialraeume": len(part),
+                     "einwohner": float(part[residents].sum()) if residents in part else np.nan,
+                     "merkmale": text or "keine ausgeprägten Merkmale"} | mean.to_dict())
+    return pd.DataFrame(rows)
+
+
+# --- steps --------------------------------------------------------------------------------
+
+
+def _check(profiles, catalog, params):
+    if not isinstance(profiles, pd.DataFrame):
+        raise TypeError(f"profiles must be a DataFrame, got {type(profiles).__name__}")
+    if not isinstance(catalog, Catalog):
+        raise TypeError(f"catalog must be a Catalog, got {type(catalog).__name__}")
+    if not isinstance(params, TypologyParams):
+        raise TypeError(f"params must be TypologyParams, got {type(params).__name__}")
+    keys = [k for k in catalog.keys if f"{k}_z" in profiles.columns]
+    if not keys:
+        raise ValueError("profiles have no '<key>_z' column of a catalog indicator")
+    features = profiles[[f"{k}_z" for k in keys]].to_numpy(np.float64)
+    features = np.where(np.isfinite(features), features, 0.0)
+    return features, keys
+
+
+def _cluster(features: np.ndarray, params: TypologyParams) -> tuple[dict, np.ndarray]:
+    """Labels 0..k-1 of the best silhouette over the k tried, and every k's silhouette."""
+    from sklearn.cluster import AgglomerativeClustering, KMeans
+    from sklearn.metrics import silhouette_score
+
+    n = len(features)
+    distinct = len(np.unique(features.round(12), axis=0))
+    lo, hi = params.k_range
+    ks = [k for k in range(lo, hi + 1) if k < min(n, distinct + 1)] or \
+        list(range(2, min(n, distinct + 1)))
+    if not ks:
+        return {}, np.zeros(n, np.int64)
+    scores, best = {}, None
+    for k in ks:
+        if params.method == "ward":
+            labels = AgglomerativeClustering(n_clusters=k, linkage="ward").fit_predict(features)
+        else:
+            labels = KMeans(n_clusters=k, n_init=10,
+                            random_state=params.random_state).fit_predict(features)
+        if len(np.unique(labels)) < 2:
+            continue
+        scores[k] = float(silhouette_score(features, labels))
+        if best is None or scores[k] > scores[best[0]] + 1e-12:
+            best = (k, labels)
+    return scores, (np.zeros(n, np.int64) if best is None else best[1].astype(np.int64))
+
+
+def _order(labels: np.ndarray, profiles: pd.DataFrame) -> np.ndarray:
+    """Types numbered 1..k by mean social index (least need first), then size, first row."""
+    index = (profiles["social_index"].to_numpy(np.float64) if "social_index" in profiles
+             else np.zeros(len(labels)))
+    keys = []
+    for t in np.unique(labels):
+        member = labels == t
+        mean = np.nanmean(index[member]) if np.isfinite(index[member]).any() else 0.0
+        keys.append((mean, -int(member.sum()), int(np.flatnonzero(member)[0]), t))
+    new = {t: i + 1 for i, (*_, t) in enumerate(sorted(keys))}
+    return np.array([new[t] for t in labels], dtype=np.int64)
+
+
+def _names(features, labels, keys, label, params) -> list[str]:
+    k = int(labels.max())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = np.nan_to_num(np.corrcoef(features, rowvar=False)) if features.shape[1] > 1 \
+            else np.ones((1, 1))
+    corr = np.atleast_2d(corr)
+    ranked = []
+    for t in range(1, k + 1):
+        mean = features[labels == t].mean(axis=0)
+        order = sorted(range(len(keys)), key=lambda j: (-abs(mean[j]), j))
+        chosen = []
+        for j in order:
+            if abs(mean[j]) < 1e-9:
+                break
+            if all(abs(corr[j, c]) <= params.redundant for c in chosen):
+                chosen.append(j)
+        ranked.append([(j, mean[j]) for j in chosen])
+    counts = [min(params.n_name, len(r)) for r in ranked]
+    names = _compose(ranked, counts, keys, label)
+    while len(set(names)) < len(names):
+        dup = {n for n in names if names.count(n) > 1}
+        grow = [i for i, n in enumerate(names) if n in dup and counts[i] < len(ranked[i])]
+        if not grow:
+            break
+        for i in grow:
+            counts[i] += 1
+        names = _compose(ranked, counts, keys, label)
+    seen: dict[str, int] = {}
+    out = []
+    for t, name in enumerate(names, start=1):  # still the same: numbered, never dropped
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if names.count(name) == 1 else f"{name} (Typ {t})")
+    return out
+
+
+def _compose(ranked, counts, keys, label) -> list[str]:
+    names = []
+    for items, n in zip(ranked, counts, strict=True):
+        parts = [f"{label[keys[j]]} {'hoch' if v > 0 else 'niedrig'}" for j, v in items[:n]]
+        names.append(", ".join(parts) if parts else "durchschnittlich")
+    return names
+
+
+def _short_label(text: str) -> str:
+    """A catalog label without parenthesised notes ("SGB-II-Quote (Gemeindewert)")."""
+    return re.sub(r"\s*\([^)]*\)", "", str(text)).strip() or str(text)
+
+
+def _z(v: float) -> str:
+    return f"{v:+.1f}".replace(".", ",").replace("-", "−")
