@@ -125,4 +125,7 @@ def test_outputs_say_what_they_were_built_from(published):
     assert "haushaltsgroesse" in set(skipped["key"]) and (skipped["hinweis"] != "").all()
     assert "anteil_65plus" not in set(skipped["key"])
     cells = pyogrio.read_dataframe(folder / "sozialraeume.gpkg", layer="zellen")
-    assert set(cells.geometry.geom_type) == {"Polygon"} and cells["cell_id"].str.len().eq(12).all()
+    # one geometry type per layer: the units as MultiPolygons, one part each
+    assert set(cells.geometry.geom_type) == {"MultiPolygon"}
+    assert (cells.geometry.apply(lambda g: len(g.geoms)) == 1).all()
+    assert cells["cell_id"].str.len().eq(12).all()
