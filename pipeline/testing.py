@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from pipeline.graph.base import Graph
 from pipeline.graph.contiguity import build_grid_contiguity
 from pipeline.regionalization.quality import region_parts
 
-__all__ = ["assert_valid_partition", "autocorrelated_lattice", "delaunay_graph", "lattice"]
+__all__ = [
+    "assert_valid_partition", "autocorrelated_lattice", "delaunay_graph", "grid_county",
+    "lattice",
+]
 
 
 def lattice(nx: int, ny: int, resolution: float = 100.0) -> tuple[np.ndarray, np.ndarray, Graph]:
@@ -98,3 +102,20 @@ def delaunay_graph(n: int, seed: int = 0) -> tuple[np.ndarray, Graph]:
     heads = np.concatenate([tri[:, 0], tri[:, 1], tri[:, 2]])
     tails = np.concatenate([tri[:, 1], tri[:, 2], tri[:, 0]])
     return points, Graph.from_edges(n, heads, tails)
+
+
+def grid_county(nx: int = 12, ny: int = 10, seed: int = 0,
+                residents: float = 10.0) -> tuple[pd.DataFrame, np.ndarray]:
+    """A small county of 100 m cells as the regions step sees it, and random features.
+
+    ``nx`` x ``ny`` cells (``cell_id``, lower-left ``x``, ``y`` in EPSG:3035 from 0, ``ags``:
+    the western half ``05399001``, the eastern ``05399002``, ``residents`` each) and three
+    standard-normal features per cell from ``seed``.
+    """
+    xs, ys = np.meshgrid(np.arange(nx) * 100, np.arange(ny) * 100, indexing="ij")
+    x, y = xs.ravel(), ys.ravel()
+    cells = pd.DataFrame({
+        "cell_id": [f"CRS3035RES100mN{b}E{a}" for a, b in zip(x, y, strict=True)],
+        "x": x, "y": y, "ags": np.where(x < nx * 50, "05399001", "05399002"),
+        "Einwohner": np.full(x.size, float(residents))})
+    return cells, np.random.default_rng(seed).normal(size=(len(cells), 3))

@@ -70,10 +70,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.sparse.csgraph import connected_components
 
 from pipeline.errors import InfeasibleError
 from pipeline.graph.base import Graph
+from pipeline.regionalization._constraints import check_fixed, check_locks_held, floor_of
 from pipeline.regionalization._localsearch import (
     anneal_kernel,
     objective_terms,
@@ -342,7 +342,7 @@ def regionalize(
     (2, 1.0)
     """
     population = np.asarray(population, dtype=np.float64)
-    min_population = _floor(min_population, min_share, population)
+    min_population = floor_of(min_population, min_share, population)
     if unreachable not in ("raise", "unassigned"):
         raise ValueError(f"unreachable must be 'raise' or 'unassigned', got {unreachable!r}")
     if weights is not None and np.shape(weights) != (graph.n,):
@@ -360,7 +360,7 @@ def regionalize(
         graph, features, population, min_population, max_population, n_regions,
         coords, compactness_weight, warm_start, seed, max_iterations,
     )
-    fixed = _check_fixed(fixed, warm_start, graph)
+    fixed = check_fixed(fixed, warm_start, graph)
     timings: dict[str, float] = {}
     with _timer(timings, "prepare"):
         problem = prepare(graph, features, population, coords, settings, fixed, warm_start,
@@ -371,7 +371,7 @@ def regionalize(
     else:
         labels, passes, moves = _from_warm_start(problem, settings, warm_start, rng, timings)
     if fixed is not None:
-        _check_locks_held(problem, settings, labels)
+        check_locks_held(problem, settings, labels)
     labels = number_regions(labels, warm_start)
     result = _result(problem, labels, passes, moves, timings)
     if n_regions is not None and result.n_regions != n_regions:
@@ -485,22 +485,6 @@ def _from_warm_start(problem, settings, warm_start, rng, timings) -> tuple[np.nd
     return labels, passes, moves
 
 
-def _floor(min_population, min_share, population: np.ndarray) -> float:
-    """The floor in residents: ``min_population``, or ``min_share`` of the total."""
-    if (min_population is None) == (min_share is None):
-        raise ValueError("give the floor as min_population (residents) or min_share (a "
-                         "share of the total), exactly one of them")
-    if min_share is not None:
-        if not 0 < min_share <= 1:
-            raise ValueError(f"min_share must be in (0, 1], got {min_share}")
-        return float(min_share * population.sum())
-    if min_population < 1:
-        raise ValueError(
-            f"min_population={min_population} is below 1 resident, almost surely a share: "
-            f"pass min_share={min_population} for {min_population:.0%} of the total")
-    return float(min_population)
-
-
 def _without_unreachable(reach, graph, features, population, **kwargs) -> Regionalization:
     """Regionalize the parts that can reach the floor; the others get label ``-1``."""
     keep = np.flatnonzero(reach)
@@ -516,59 +500,6 @@ def _without_unreachable(reach, graph, features, population, **kwargs) -> Region
     labels = np.full(graph.n, -1, np.int64)
     labels[keep] = inner.labels
     return dataclasses.replace(inner, labels=labels, unassigned=int(graph.n - keep.size))
-
-
-def _check_fixed(fixed, warm_start, graph: Graph) -> np.ndarray | None:
-    """``fixed`` as a bool array, checked against the warm start; None when nothing is fixed."""
-    if fixed is None:
-        return None
-    fixed = np.asarray(fixed, dtype=bool)
-    if fixed.shape != (graph.n,):
-        raise ValueError(f"fixed must have shape ({graph.n},), got {fixed.shape}")
-    if not fixed.any():
-        return None
-    if warm_start is None:
-        raise ValueError("fixed units need warm_start: the region each of them stays in")
-    warm = np.asarray(warm_start, dtype=np.int64)
-    if (warm[fixed] < 0).any():
-        raise ValueError("every fixed unit needs a warm_start label >= 0")
-    # the fixed units of a label must lie in one connected piece of that label
-    same = warm[graph.heads] == warm[graph.indices]
-    _, pieces = connected_components(graph.subgraph_edges(same).sparse, directed=False)
-    labels, first = np.unique(warm[fixed], return_index=True)
-    piece_of = pieces[fixed]
-    split = [int(lab) for lab, p in zip(labels, piece_of[first], strict=True)
-             if (piece_of[warm[fixed] == lab] != p).any()]
-    if split:
-        units = np.flatnonzero(fixed & np.isin(warm, split))
-        raise InfeasibleError(
-            f"the fixed units of region(s) {split[:10]} are not connected within the region: "
-            "they would split it in two", units=units.tolist())
-    return fixed
-
-
-def _check_locks_held(problem: Problem, settings: Settings, labels: np.ndarray) -> None:
-    """Fixed units of a label in one region each, none shared, every such region in bounds."""
-    fixed = problem.fixed
-    k = int(labels.max()) + 1
-    pairs = np.unique(np.stack([problem.lock[fixed], labels[fixed]], axis=1), axis=0)
-    locks, count = np.unique(pairs[:, 0], return_counts=True)
-    torn = locks[count > 1]  # one lock in several regions
-    regions, count = np.unique(pairs[:, 1], return_counts=True)
-    shared = regions[count > 1]  # several locks in one region
-    pop = np.bincount(labels, weights=problem.population, minlength=k)
-    low = np.unique(labels[fixed][pop[labels[fixed]] < settings.floor])
-    if torn.size or shared.size:
-        raise InfeasibleError(
-            "the fixed units could not be kept apart and together as asked",
-            units=np.flatnonzero(fixed & (np.isin(problem.lock, torn)
-                                          | np.isin(labels, shared))).tolist())
-    if low.size:
-        units = np.flatnonzero(np.isin(labels, low))
-        raise InfeasibleError(
-            f"{low.size} region(s) holding fixed units stay below the floor of "
-            f"{settings.floor:g} residents (they border only other fixed regions or the "
-            "edge)", units=units.tolist())
 
 
 def _validate(

@@ -17,7 +17,6 @@ state of the run before):
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import pytest
 import shapely
 
@@ -25,19 +24,11 @@ from pipeline.crs import GRID_CRS
 from pipeline.operations import PublishedState, draw_county_regions
 from pipeline.operations.maintenance import LockError
 from pipeline.regionalization import RegionParameters, build_cell_graph
-from pipeline.testing import assert_valid_partition
+from pipeline.testing import assert_valid_partition, grid_county
 
 PARAMS = RegionParameters(min_population=200, max_population=600, seed=1)
 
 
-def _grid(nx=20, ny=16):
-    xs, ys = np.meshgrid(np.arange(nx) * 100, np.arange(ny) * 100, indexing="ij")
-    x, y = xs.ravel(), ys.ravel()
-    cells = pd.DataFrame({
-        "cell_id": [f"CRS3035RES100mN{b}E{a}" for a, b in zip(x, y, strict=True)],
-        "x": x, "y": y, "ags": np.where(x < nx * 50, "05399001", "05399002"),
-        "Einwohner": np.full(x.size, 10.0)})
-    return cells, np.random.default_rng(3).normal(size=(len(cells), 3))
 
 
 def _publish(regions) -> PublishedState:
@@ -60,7 +51,7 @@ def _lock(cells, rows, *, sr_id=None, gruppe=None, name="Testsperre") -> gpd.Geo
 
 @pytest.fixture(scope="module")
 def county():
-    cells, features = _grid()
+    cells, features = grid_county(20, 16, seed=3)
     first, graph = draw_county_regions(cells, features, PARAMS, county_ags="05399")
     return cells, features, first, graph
 

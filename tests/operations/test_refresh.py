@@ -20,7 +20,6 @@ import shutil
 import zipfile
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pytest
 from dagster import DagsterInstance
@@ -28,21 +27,12 @@ from dagster import DagsterInstance
 from pipeline.operations import CountyRegions, PublishedState, draw_county_regions
 from pipeline.operations.history import read_runs
 from pipeline.regionalization import RegionParameters
-from pipeline.testing import assert_valid_partition
+from pipeline.testing import assert_valid_partition, grid_county
 from tests.helpers import county_file, materialize_county
 
 TOPIC = "Bevoelkerungszahl"
 
 
-def _grid(nx=12, ny=10, seed=0):
-    """A small county: a grid of cells of 10 residents in two municipalities, and features."""
-    xs, ys = np.meshgrid(np.arange(nx) * 100, np.arange(ny) * 100, indexing="ij")
-    x, y = xs.ravel(), ys.ravel()
-    cells = pd.DataFrame({
-        "cell_id": [f"CRS3035RES100mN{b}E{a}" for a, b in zip(x, y, strict=True)],
-        "x": x, "y": y, "ags": np.where(x < nx * 50, "05399001", "05399002"),
-        "Einwohner": np.full(x.size, 10.0)})
-    return cells, np.random.default_rng(seed).normal(size=(len(cells), 3))
 
 
 PARAMS = RegionParameters(min_population=200, max_population=600, seed=2)
@@ -54,7 +44,7 @@ def _published(regions: CountyRegions) -> PublishedState:
 
 
 def test_county_regions_survive_parquet_with_how_they_were_drawn(tmp_path):
-    cells, features = _grid()
+    cells, features = grid_county()
     regions, graph = draw_county_regions(cells, features, PARAMS, county_ags="05399")
     assert_valid_partition(graph, regions.labels, cells["Einwohner"].to_numpy(), 200, 600)
     regions.to_frame().to_parquet(tmp_path / "cell_regions.parquet")
@@ -74,7 +64,7 @@ def test_a_table_without_the_runs_figures_is_refused_not_defaulted():
 
 
 def test_unchanged_inputs_reuse_the_published_regions_ids_and_names():
-    cells, features = _grid()
+    cells, features = grid_county()
     first, _ = draw_county_regions(cells, features, PARAMS, county_ags="05399")
     published = _published(first)
     again, _ = draw_county_regions(cells, features, PARAMS, county_ags="05399",
@@ -87,7 +77,7 @@ def test_unchanged_inputs_reuse_the_published_regions_ids_and_names():
 
 @pytest.mark.parametrize("warm_start", [True, False], ids=["warm-start", "cold"])
 def test_changed_parameters_draw_anew_and_keep_matched_ids(warm_start):
-    cells, features = _grid()
+    cells, features = grid_county()
     first, _ = draw_county_regions(cells, features, PARAMS, county_ags="05399")
     changed = PARAMS.replace(min_population=300, max_population=900)
     again, graph = draw_county_regions(cells, features, changed, county_ags="05399",

@@ -35,7 +35,7 @@ from pipeline.operations.scenarios import (
     split_scenario_key,
 )
 from pipeline.regionalization import RegionParameters
-from pipeline.testing import assert_valid_partition
+from pipeline.testing import assert_valid_partition, grid_county
 
 #: Four spaces of ten residents (two cells of five each); ``coarse`` merges them in pairs.
 FINE = np.array([0, 0, 1, 1, 2, 2, 3, 3])
@@ -146,18 +146,10 @@ def test_parameter_changes_against_the_county():
     assert parameter_changes(base, base) == {}
 
 
-def _grid(nx=12, ny=10):
-    xs, ys = np.meshgrid(np.arange(nx) * 100, np.arange(ny) * 100, indexing="ij")
-    x, y = xs.ravel(), ys.ravel()
-    cells = pd.DataFrame({
-        "cell_id": [f"CRS3035RES100mN{b}E{a}" for a, b in zip(x, y, strict=True)],
-        "x": x, "y": y, "ags": np.where(x < nx * 50, "05399001", "05399002"),
-        "Einwohner": np.full(x.size, 10.0)})
-    return cells, np.random.default_rng(0).normal(size=(len(cells), 3))
 
 
 def test_a_scenario_is_drawn_cold_with_ids_of_its_own():
-    cells, features = _grid()
+    cells, features = grid_county()
     params = RegionParameters(min_population=200, max_population=600, nested=True, seed=2)
     regions, graph = draw_scenario("gross", cells, features, params, county_ags="05399")
     assert_valid_partition(graph, regions.labels, cells["Einwohner"].to_numpy(), 200, 600)
@@ -169,7 +161,7 @@ def test_a_scenario_is_drawn_cold_with_ids_of_its_own():
 
 
 def test_a_nested_floor_above_a_municipality_is_refused_naming_it():
-    cells, features = _grid()
+    cells, features = grid_county()
     params = RegionParameters(min_population=700, max_population=None, nested=True)
     with pytest.raises(InfeasibleError, match=r"05399001 Nordheim \(600\).*"
                                               r"at most 600 or drop nested"):
