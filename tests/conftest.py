@@ -7,6 +7,7 @@ Dagster UI with its daemon share one group, so two UIs never compete for the two
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,13 @@ def pytest_collection_modifyitems(items):
 
             item._id = NodeId.parse(renamed)
     return result
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The headless Chromium binary (installed by ``make test`` from Debian), else skip."""
+    binary = shutil.which("chromium") or shutil.which("chromium-browser")
+    if binary is None:
+        pytest.skip("chromium is not installed and could not be installed here "
+                    "(make test runs: apt-get install -y chromium)")
+    return binary

@@ -183,3 +183,17 @@ def start_ui(env: dict, log: Path) -> tuple[subprocess.Popen, int, dict]:
             os.killpg(proc.pid, signal.SIGINT)  # tools.ui stops its children
             proc.wait(timeout=30)
         raise
+
+
+#: Flags of every headless Chromium run in the tests: no network services, no GPU.
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                  "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+
+
+def run_chromium(binary: str, tmp_path: Path, *args: str) -> str:
+    """Run headless Chromium with a profile in ``tmp_path``; its standard output."""
+    run = subprocess.run([binary, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
+                          *args], capture_output=True, timeout=120, check=False)
+    assert run.returncode == 0, run.stderr.decode(errors="replace")[-2000:]
+    return run.stdout.decode("utf-8")

@@ -29,8 +29,6 @@ Test matrix
 import dataclasses
 import json
 import re
-import shutil
-import subprocess
 from html import unescape
 
 import geopandas as gpd
@@ -44,6 +42,7 @@ from pipeline.publish.atlas import build_atlas, write_atlas
 from pipeline.publish.publication import Publication
 from pipeline.publish.styles import region_colors
 from pipeline.publish.tiling import TilingReport
+from tests.helpers import run_chromium
 
 KEYS = ["anteil_unter18", "anteil_65plus", "durchschnittsalter", "sgb2_quote_gem"]
 NAMES = ["Rurstadt-Nord", "Rurstadt-Mitte", "Jülfeld", "Nideck", "Tiltzdorf", "Aldenrath"]
@@ -157,20 +156,6 @@ def test_catalog_field_internal(tmp_path):
 
 # --- Chromium ----------------------------------------------------------------------------
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-dev-shm-usage", "--window-size=1400,900"]
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    binary = shutil.which("chromium") or shutil.which("chromium-browser")
-    if binary is None:
-        pytest.skip("chromium is not installed and could not be installed here "
-                    "(make test runs: apt-get install -y chromium)")
-    return binary
-
-
 @pytest.fixture(scope="module")
 def atlas(tmp_path_factory):
     pub, munis, county = _publication()
@@ -179,10 +164,7 @@ def atlas(tmp_path_factory):
 
 
 def _chromium(binary, tmp_path, *args):
-    run = subprocess.run([binary, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", *args],
-                         capture_output=True, timeout=120, check=False)
-    assert run.returncode == 0, run.stderr.decode(errors="replace")[-2000:]
-    return run.stdout.decode("utf-8")
+    return run_chromium(binary, tmp_path, "--window-size=1400,900", *args)
 
 
 def _fills(dom: str) -> list[str]:

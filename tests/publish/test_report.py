@@ -10,8 +10,6 @@ Test matrix
 """
 
 import re
-import shutil
-import subprocess
 
 import geopandas as gpd
 import numpy as np
@@ -24,6 +22,7 @@ from pipeline.publish.publication import Publication
 from pipeline.publish.report import build_report, write_report
 from pipeline.publish.styles import region_colors
 from pipeline.publish.tiling import TilingReport
+from tests.helpers import run_chromium
 
 KEYS = ["anteil_unter18", "durchschnittsalter"]
 RESIDENTS = [4200.0, 8100.0, 2600.0, 5300.0, 3900.0, 7000.0]
@@ -176,20 +175,6 @@ def test_english_report_and_bad_language():
 
 # --- Chromium ----------------------------------------------------------------------------
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-dev-shm-usage"]
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    binary = shutil.which("chromium") or shutil.which("chromium-browser")
-    if binary is None:
-        pytest.skip("chromium is not installed and could not be installed here "
-                    "(make test runs: apt-get install -y chromium)")
-    return binary
-
-
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     pub, munis, county = _publication()
@@ -198,10 +183,7 @@ def report(tmp_path_factory):
 
 
 def _chromium(binary, tmp_path, *args):
-    run = subprocess.run([binary, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", *args],
-                         capture_output=True, timeout=120, check=False)
-    assert run.returncode == 0, run.stderr.decode(errors="replace")[-2000:]
-    return run.stdout.decode("utf-8")
+    return run_chromium(binary, tmp_path, *args)
 
 
 def test_screenshot_shows_the_map(chromium, report, tmp_path):
