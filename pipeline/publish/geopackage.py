@@ -31,6 +31,8 @@ __all__ = ["LayerStyle", "PublishError", "editing", "publish_geopackage", "read_
 
 #: Timestamp GDAL writes into ``gpkg_contents``: fixed so equal inputs give equal files.
 FIXED_GPKG_DATE = "2000-01-01T00:00:00Z"
+#: GeoPackage version written (``user_version`` 10200): what GDAL 3.4 / QGIS 3.22 read.
+GPKG_VERSION = "1.2"
 
 
 class PublishError(RuntimeError):
@@ -165,8 +167,12 @@ def _write_layer(path: Path, name: str, frame: pd.DataFrame, description: str | 
     # when no other space is multipart any more
     if isinstance(frame, gpd.GeoDataFrame) and not extra:
         extra = {"promote_to_multi": True}
+    # GeoPackage 1.2 (GDAL >= 3.7 writes 1.4, which QGIS 3.22 on GDAL 3.4 refuses to open)
+    append = path.exists()
+    if not append:
+        extra["dataset_options"] = {"VERSION": GPKG_VERSION}
     pyogrio.write_dataframe(
-        frame, path, layer=name, driver="GPKG", append=path.exists(), layer_options=options,
+        frame, path, layer=name, driver="GPKG", append=append, layer_options=options,
         **extra,
     )
 

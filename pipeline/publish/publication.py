@@ -25,6 +25,7 @@ __all__ = [
     "Publication",
     "build_publication",
     "catalog_table",
+    "clip_to_county",
     "used_sources",
     "run_metadata",
 ]
@@ -205,9 +206,11 @@ def build_publication(
         layers["sozialraeume_typen"] = gpd.GeoDataFrame(
             regions[["sr_id", "name", "einwohner", "typ", "typ_name", "social_index", "status",
                      "geometry"]].copy(), geometry="geometry", crs=COUNTY_CRS)
+    if barriers is not None and len(barriers) > 0:
+        barriers = clip_to_county(barriers.to_crs(COUNTY_CRS), outline)
     has_barriers = barriers is not None and len(barriers) > 0
     if has_barriers:
-        layers["barrieren"] = barriers.to_crs(COUNTY_CRS)
+        layers["barrieren"] = barriers
     layers[LOCK_LAYER] = lock_layer(locks)
     layers["aenderungen"] = (pd.DataFrame(columns=["sr_id", "aenderung", "grund"])
                              if changes is None else changes.reset_index(drop=True))
@@ -287,6 +290,12 @@ def lock_layer(locks: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
             crs=COUNTY_CRS)
     frame.attrs["geometry_type"] = "MultiPolygon"
     return frame
+
+
+def clip_to_county(lines: gpd.GeoDataFrame, county: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The parts of ``lines`` (barriers) inside the county, in their order, empty ones dropped."""
+    clipped = gpd.clip(lines, county.to_crs(lines.crs), keep_geom_type=True)
+    return clipped[~clipped.geometry.is_empty].sort_index()
 
 
 def used_sources(catalog, skipped: Mapping[str, str], *, units: bool = False) -> list[str]:
