@@ -57,6 +57,7 @@ from pipeline.publish import (
     write_release_record,
     write_report,
 )
+from pipeline.publish.qgis_project import write_project
 
 GROUP = "publish"
 
@@ -274,6 +275,7 @@ def _write(pub: Publication, layout: CountyLayout, catalog, municipalities, coun
         layout.geopackage, pub.layers, descriptions=pub.descriptions,
         styles={name: LayerStyle(name, qml, "Standardstil") for name, qml in pub.qml.items()},
     )}
+    written["qgz"] = write_project(layout.qgis_project, pub, geopackage=layout.geopackage.name)
     written |= {f"qml_{name}": write_qml(qml, layout.qml(name)) for name, qml in pub.qml.items()}
     written["csv"] = write_profiles_csv(pub.regions, layout.profiles_csv)
     written["geojson"] = write_geojson(

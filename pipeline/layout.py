@@ -5,9 +5,10 @@
     data/processed/                the processed root ($SOZIALRAUM_PROCESSED)
         history.duckdb             every publish of every county
         <county>/
-            sozialraeume.gpkg      the publication: GeoPackage, report, CSV, GeoJSON,
-            sozialraumbericht.html   atlas and a QML style per layer, each a link through
-            sozialraumatlas.html     releases/current (pipeline.publish.release)
+            sozialraeume.gpkg      the publication: GeoPackage, QGIS project, report, CSV,
+            sozialraeume.qgz         GeoJSON, atlas and a QML style per layer, each a link
+            sozialraumbericht.html   through releases/current (pipeline.publish.release)
+            sozialraumatlas.html
             profile.csv
             sozialraeume.geojson
             <layer>.qml
@@ -40,6 +41,7 @@ __all__ = [
     "PROCESSED_ENV",
     "PROFILES_CSV",
     "PUBLISHED_FILES",
+    "QGIS_PROJECT",
     "REPO_ROOT",
     "REPORT",
     "SCENARIOS",
@@ -61,11 +63,13 @@ PROCESSED_ENV = "SOZIALRAUM_PROCESSED"
 HISTORY_DB = "history.duckdb"
 #: The published files of a county, in the order they are listed to users.
 GEOPACKAGE = "sozialraeume.gpkg"
+#: The QGIS project beside the GeoPackage (:mod:`pipeline.publish.qgis_project`).
+QGIS_PROJECT = "sozialraeume.qgz"
 REPORT = "sozialraumbericht.html"
 ATLAS = "sozialraumatlas.html"
 PROFILES_CSV = "profile.csv"
 GEOJSON = "sozialraeume.geojson"
-PUBLISHED_FILES = (GEOPACKAGE, REPORT, ATLAS, PROFILES_CSV, GEOJSON)
+PUBLISHED_FILES = (GEOPACKAGE, QGIS_PROJECT, REPORT, ATLAS, PROFILES_CSV, GEOJSON)
 #: Folder of a county's scenarios, and the comparison's files in it.
 SCENARIOS = "szenarien"
 COMPARISON_CSV = "vergleich.csv"
@@ -149,6 +153,11 @@ class CountyLayout:
     def geopackage(self) -> Path:
         """The styled GeoPackage."""
         return self.folder / GEOPACKAGE
+
+    @property
+    def qgis_project(self) -> Path:
+        """The QGIS project opening the GeoPackage's layers, grouped and styled."""
+        return self.folder / QGIS_PROJECT
 
     @property
     def report(self) -> Path:
