@@ -263,11 +263,12 @@ def regions_within_bounds(
     merged = cell_regions.merge(zensus_cells[["cell_id", "Einwohner"]], on="cell_id")
     log = regions.changes
     frozen = set(log.loc[log["aenderung"] == "eingefroren", "sr_id"])
-    is_frozen = merged.groupby("region")["sr_id"].first().isin(frozen)
+    sr_ids = merged.groupby("region")["sr_id"].first()
+    is_frozen = sr_ids.isin(frozen)
     grouped = merged.groupby("region")["Einwohner"]
     residents, cells = grouped.sum(), grouped.size()
     outside = (residents < floor) | ((residents > cap) if cap is not None else False)
-    frozen_outside = sorted(merged.groupby("region")["sr_id"].first()[is_frozen & outside])
+    frozen_outside = sorted(sr_ids[is_frozen & outside])
     residents, cells = residents[~is_frozen], cells[~is_frozen]
     below = int((residents < floor).sum())
     over = residents > cap if cap is not None else residents < 0

@@ -64,15 +64,12 @@ class RegionPlan:
         or that it was a neighbour of a repair.
     locked : ndarray of bool
         Cells held by a lock or a freeze.
-    kept : tuple of str
-        Base social spaces kept unchanged.
     """
 
     labels: np.ndarray
     pinned: dict[int, str]
     reasons: dict[str, str] = field(default_factory=dict)
     locked: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
-    kept: tuple[str, ...] = ()
 
 
 def lock_cells(centres: np.ndarray, locks: gpd.GeoDataFrame, crs) -> np.ndarray:
@@ -121,7 +118,6 @@ def plan_regions(
     lock_of: np.ndarray | None = None,
     locks: gpd.GeoDataFrame | None = None,
     coords: np.ndarray | None = None,
-    keep_fitting: bool = True,
 ) -> RegionPlan:
     """A run's regions from a base partition, honouring locks and frozen spaces.
 
@@ -145,9 +141,6 @@ def plan_regions(
         The locks (:func:`pipeline.readers.read_locks`).
     coords : ndarray, optional
         Cell centres for the compactness term of the repair.
-    keep_fitting : bool, default True
-        Keep every base social space that fits; with False (not used by the pipeline
-        today) every space is open to the repair.
 
     Raises
     ------
@@ -193,15 +186,13 @@ def plan_regions(
     open_ = np.zeros(k, bool)
     open_[list(broken)] = True
     open_ &= ~frozen_code
-    if not keep_fitting:
-        open_ = ~frozen_code
     labels = codes.copy()
     unassigned = codes < 0
     if open_.any() or unassigned.any():
         labels = _repair(graph, features, population, params, codes, open_, frozen_code,
                          locked, coords, reasons, ids, lock_of, locks)
-    labels, pinned, kept = _finish(labels, codes, ids, frozen_code, lock_of, locks, base)
-    return RegionPlan(labels, pinned, reasons, locked, kept)
+    labels, pinned = _finish(labels, codes, ids, lock_of, locks)
+    return RegionPlan(labels, pinned, reasons, locked)
 
 
 def _lock_targets(base, population, lock_of, locks, frozen: set, known: set) -> np.ndarray:
@@ -237,7 +228,7 @@ def _lock_targets(base, population, lock_of, locks, frozen: set, known: set) -> 
 
 def _check_touching(graph: Graph, work, base, population, lock_of, locks) -> None:
     """The cells of an ``sr_id`` lock must join the body of their space, not a new piece."""
-    same = (graph.heads >= 0) & (work[graph.heads] == work[graph.indices]) \
+    same = (work[graph.heads] == work[graph.indices]) \
         & pd.notna(pd.Series(work[graph.heads], dtype=object)).to_numpy()
     _, piece = connected_components(graph.subgraph_edges(same).sparse, directed=False)
     sr = locks["sr_id"].to_numpy(dtype=object)
@@ -329,12 +320,16 @@ def _solve_zone(graph, features, population, params, codes, cells, locked, coord
     idx = np.flatnonzero(cells)
     sub = graph.subgraph(idx)
     warm = codes[idx]
-    result = regionalize(
-        sub, np.asarray(features)[idx], population[idx],
-        min_population=params.min_population, max_population=params.max_population,
-        coords=None if coords is None else coords[idx],
-        compactness_weight=params.compactness_weight, warm_start=warm,
-        fixed=locked[idx] & (warm >= 0), seed=params.seed)
+    try:
+        result = regionalize(
+            sub, np.asarray(features)[idx], population[idx],
+            min_population=params.min_population, max_population=params.max_population,
+            coords=None if coords is None else coords[idx],
+            compactness_weight=params.compactness_weight, warm_start=warm,
+            fixed=locked[idx] & (warm >= 0), seed=params.seed)
+    except InfeasibleError as err:  # the units as the whole county numbers them
+        units = None if err.units is None else idx[np.asarray(err.units, np.int64)]
+        raise InfeasibleError(str(err), units=units) from err
     labels = codes.copy()
     labels[idx] = k + result.labels
     return labels
@@ -354,27 +349,28 @@ def _raise_for_locks(err, lock_of, locks, locked) -> None:
     """Name the locks among the units of an engine error, if any."""
     if err is None or not err.units or locks is None or len(locks) == 0:
         return
-    rows = sorted({int(lock_of[u]) for u in err.units if u < len(lock_of) and lock_of[u] >= 0})
+    rows = sorted({int(lock_of[u]) for u in err.units if lock_of[u] >= 0})
     if not rows:
         return
     names = ", ".join(f"'{locks['lock'].iloc[r]}'" for r in rows[:5])
     raise LockError(f"the lock(s) {names} cannot be honoured: {err}", units=err.units)
 
 
-def _finish(labels, codes, ids, frozen_code, lock_of, locks, base):
-    """Compact labels; pin kept and frozen spaces and the targets of ``sr_id`` locks."""
+def _finish(labels, codes, ids, lock_of, locks) -> tuple[np.ndarray, dict[int, str]]:
+    """Compact labels; pin the spaces that came through whole and the ``sr_id`` lock targets.
+
+    A base space comes through whole when its cells are exactly one region of the result
+    (kept, frozen, or changed only by a lock); that region keeps its ID.
+    """
     _, labels = np.unique(labels, return_inverse=True)
     labels = labels.astype(np.int64)
-    pinned: dict[int, str] = {}
-    kept = []
-    unchanged = (codes >= 0)
-    for code in np.unique(codes[unchanged]):
-        members = codes == code
-        lab = np.unique(labels[members])
-        if lab.size == 1 and (labels == lab[0]).sum() == members.sum():
-            pinned[int(lab[0])] = str(ids[code])
-            if (base[members] == ids[code]).all() and (base == ids[code]).sum() == members.sum():
-                kept.append(str(ids[code]))
+    known = codes >= 0
+    pairs = pd.DataFrame({"code": codes[known], "label": labels[known]}).drop_duplicates()
+    whole = ((pairs.groupby("code")["label"].transform("size") == 1)
+             & (pairs.groupby("label")["code"].transform("size") == 1)
+             & ~pairs["label"].isin(labels[~known]))
+    pinned = {int(lab): str(ids[code]) for code, lab in
+              zip(pairs["code"][whole], pairs["label"][whole], strict=True)}
     if locks is not None and len(locks):
         sr = locks["sr_id"].to_numpy(dtype=object)
         for row in np.unique(lock_of[lock_of >= 0]):
@@ -382,7 +378,7 @@ def _finish(labels, codes, ids, frozen_code, lock_of, locks, base):
                 lab = np.unique(labels[lock_of == row])
                 if lab.size == 1:
                     pinned[int(lab[0])] = str(sr[row])
-    return labels, pinned, tuple(sorted(kept))
+    return labels, pinned
 
 
 def _de(value: float) -> str:

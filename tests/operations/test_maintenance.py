@@ -12,7 +12,7 @@ state of the run before):
 - impossible locks fail before anything is drawn, naming the lock and why (cells that do
   not touch their space, a lock into a frozen space, an unknown ID);
 - maintenance after a small input change (residents pushing one space over the cap)
-  keeps every space that still fits and is not next to the repair, asserted by members.
+  keeps every other space, asserted by members, and splits that one within itself.
 """
 
 import geopandas as gpd
@@ -23,7 +23,7 @@ import shapely
 from pipeline.crs import GRID_CRS
 from pipeline.operations import PublishedState, draw_county_regions
 from pipeline.operations.maintenance import LockError
-from pipeline.regionalization import RegionParameters, build_cell_graph
+from pipeline.regionalization import RegionParameters
 from pipeline.testing import assert_valid_partition, grid_county
 
 PARAMS = RegionParameters(min_population=200, max_population=600, seed=1)
@@ -154,13 +154,13 @@ def test_maintenance_after_a_small_change_keeps_every_space_that_still_fits(coun
                                         published=_publish(first))
     assert_valid_partition(graph2, again.labels, grown["Einwohner"].to_numpy(), 200, 600)
     before, after = _members(first), _members(again)
-    sr = first.cells["sr_id"].to_numpy()
-    heads, tails = build_cell_graph(grown, PARAMS).edges()
-    near = set(sr[tails[sr[heads] == biggest]]) | set(sr[heads[sr[tails] == biggest]])
-    far = set(before) - near - {biggest}
-    assert far and all(after.get(s) == before[s] for s in far)
+    # the space over the cap is split within itself: every other space is kept as it was
+    others = set(before) - {biggest}
+    assert all(after.get(s) == before[s] for s in others)
+    new = set(after) - set(before)
+    assert new and set().union(*(after[s] for s in new | {biggest} if s in after)) \
+        == before[biggest]
     log = again.changes.set_index("sr_id")
     assert "über der Höchstgröße" in log.loc[biggest, "grund"]
-    kept = log.index[log["aenderung"] == "unverändert"]
-    assert all(after[s] == before[s] for s in kept)
-    assert set(kept) >= far
+    assert set(log.index[log["aenderung"] == "unverändert"]) == others
+    assert set(log.loc[sorted(new), "aenderung"]) <= {"neu", "zusammengelegt"}
