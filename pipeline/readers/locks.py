@@ -96,7 +96,9 @@ def read_locks(
     _check_targets(raw, text, labels, present)
     geometry = check_geometries(raw, labels, POLYGON_TYPES, id_label="lock", repair=True)
     frame = gpd.GeoDataFrame(
-        {"lock": labels, **{f: text[f] for f in _TEXT_FIELDS}, "fid": fids},
+        # object columns: an empty field stays None (pandas would make it a NaN string)
+        {"lock": pd.Series(labels, dtype=object),
+         **{f: pd.Series(text[f], dtype=object) for f in _TEXT_FIELDS}, "fid": fids},
         geometry=geometry, crs=crs).to_crs(COUNTY_CRS)
     frame.attrs.update(source=display)
     return frame
