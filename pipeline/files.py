@@ -75,8 +75,15 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
+#: The safe YAML loader: libyaml's when PyYAML was built with it.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_yaml(path: Path, error: type[Exception], what: str) -> Any:
-    """The content of a YAML file, read with ``yaml.safe_load`` (no Python objects).
+    """The content of a YAML file, read safely (no Python objects).
+
+    libyaml's C loader when PyYAML has it: ten times faster than the Python one, and the
+    catalog and county file are read by every step of a run.
 
     Raises
     ------
@@ -84,7 +91,7 @@ def read_yaml(path: Path, error: type[Exception], what: str) -> Any:
         ``<path>: <what> not found`` or ``<path>: not valid YAML: ...``.
     """
     try:
-        return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
     except FileNotFoundError as err:
         raise error(f"{path}: {what} not found") from err
     except yaml.YAMLError as err:

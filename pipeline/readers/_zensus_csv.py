@@ -342,6 +342,17 @@ def _numbers(raw: pa.ChunkedArray, *, kind: str) -> Numbers:
     text = _text(raw)
     empty = pc.equal(text, "")
     dash = pc.is_in(text, value_set=pa.array(_DASHES))
+
+    def mask(array) -> np.ndarray:
+        return array.to_numpy(zero_copy_only=False).astype(bool)
+
+    # most columns hold plain digits, dashes and empties: one cheap pass, no regex
+    digits = pc.ascii_is_decimal(text)
+    if pc.all(pc.or_(pc.or_(digits, empty), dash)).as_py() is not False:
+        values = pc.cast(pc.if_else(digits, text, pa.scalar(None, pa.string())), pa.float64())
+        none = np.zeros(len(text), dtype=bool)
+        return Numbers(values.to_numpy(zero_copy_only=False).astype(float), mask(dash),
+                       none, none.copy())
     dotted = _matches(text, _THOUSANDS)
     if kind == "rate":
         dotted = pc.and_(dotted, pc.match_substring(text, ","))
@@ -352,10 +363,6 @@ def _numbers(raw: pa.ChunkedArray, *, kind: str) -> Numbers:
     valid = _matches(body, _NUMBER)
     values = pc.cast(pc.if_else(valid, body, pa.scalar(None, pa.string())), pa.float64())
     fraction = pc.and_(valid, pc.match_substring(body, "."))
-
-    def mask(array) -> np.ndarray:
-        return array.to_numpy(zero_copy_only=False).astype(bool)
-
     return Numbers(
         values.to_numpy(zero_copy_only=False).astype(float),
         mask(dash),
