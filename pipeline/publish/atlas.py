@@ -32,18 +32,31 @@ import html
 import json
 import math
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 from pipeline.files import atomic_path
 from pipeline.indicators.catalog import SHARE_UNIT
 from pipeline.indicators.profiles import STATUS_CLASSES
 from pipeline.publish import styles
+from pipeline.publish._atlas_levels import (
+    BLANK,
+    b64,
+    cell_level,
+    comparisons,
+    municipal_values,
+    quantized,
+)
 from pipeline.publish._atlas_page import CSS, ERRORS_JS, JS
+from pipeline.publish.facilities import FACILITY_COLORS, TARGET_GROUPS, facility_counts
+from pipeline.publish.publication import MIN_CELL_RESIDENTS
 from pipeline.publish.styles import STATUS_COLORS
+from pipeline.readers.facilities import FACILITY_KINDS, FACILITY_LABELS
 
 __all__ = ["CLASS_COLORS", "THEME_LABELS", "VIEW_WIDTH", "build_atlas", "write_atlas"]
 
@@ -73,6 +86,11 @@ def build_atlas(
     *,
     county_name: str,
     public: bool = False,
+    cells: pd.DataFrame | None = None,
+    cell_indicators: pd.DataFrame | None = None,
+    history: pd.DataFrame | None = None,
+    facilities: gpd.GeoDataFrame | None = None,
+    internal: Sequence[str] = (),
 ) -> str:
     """The atlas as one HTML string; the same input gives the same string.
 
@@ -86,15 +104,35 @@ def build_atlas(
         Municipal outlines with ``name``, drawn on top; the county outline.
     county_name : str
     public : bool, default False
-        Leave out every indicator marked ``internal: true`` in the catalog.
+        Leave out every indicator marked ``internal: true`` in the catalog, and what the
+        county marks internal (``internal``).
+    cells : DataFrame, optional
+        The populated cells (``cell_id``, ``x``, ``y`` and the five-year age groups) in
+        the order of the published cell layer: the level of 100 m cells (or units) and
+        the facilities' target groups.
+    cell_indicators : DataFrame, optional
+        The cell indicator table (``ags``, ``<key>_num``/``<key>_den``): the municipal
+        level, profiled as the social spaces are.
+    history : DataFrame, optional
+        Profiles of earlier published runs of the county in long form (``run_id``,
+        ``published_at``, ``sr_id``, ``indicator``, ``value``): the time comparison.
+    facilities : GeoDataFrame, optional
+        The county's facilities (:func:`pipeline.readers.read_facilities`): a point layer,
+        counts per social space and per 1,000 residents of the target group.
+    internal : sequence of str
+        Indicator keys and layer names (``einrichtungen``, ``zellen``, ``gemeinden``,
+        ``sozialraeume_typen``, ``vergleich``) the county marks internal.
 
     Returns
     -------
     str
     """
     regions = publication.regions.reset_index(drop=True)
+    hidden = set(internal) if public else set()
     indicators = [i for i in catalog if i.key in regions.columns
-                  and not (public and i.internal)]
+                  and not (public and i.internal) and i.key not in hidden]
+    if "sozialraeume_typen" in hidden:
+        regions = regions.drop(columns=["typ", "typ_name"], errors="ignore")
     outline = county.to_crs(regions.crs)
     munis = municipalities.to_crs(regions.crs)
     view = _View.around(regions, outline)
@@ -104,8 +142,11 @@ def build_atlas(
                                     _TOLERANCE / view.scale)
     data = _data(regions, indicators, publication.county_values, county_name, view,
                  shapes, public)
-    svg = _svg(view, shapes, regions, muni_shapes, munis, county_shape)
-    select = _select(indicators, regions)
+    extras = _extras(data, publication, catalog, indicators, munis, view, hidden,
+                     cells=cells, cell_indicators=cell_indicators, history=history,
+                     facilities=facilities)
+    svg = _svg(view, shapes, regions, muni_shapes, munis, county_shape, extras)
+    select = _select(indicators, regions, extras["groups"])
     title = f"Sozialraumatlas {county_name}" + (" (öffentliche Ausgabe)" if public else "")
     return (
         '<!DOCTYPE html>\n<html lang="de"><head><meta charset="utf-8">'
@@ -114,20 +155,24 @@ def build_atlas(
         f"<style>{CSS}</style><script>{ERRORS_JS}</script></head><body>\n"
         f'<header><h1>{_e(title)}</h1><span id="subtitle">{len(regions)} Sozialräume</span>'
         "</header>\n<div id=\"app\"><aside>"
+        f'<label for="level">Ebene</label>{_levels(data["levels"])}'
         f'<label for="indicator">Thema</label>{select}'
+        f"{_compare(data['compare'], hidden)}"
+        f"{_facility_toggle(data.get('facilities'))}"
         '<label for="search">Sozialraum suchen</label>'
         '<input id="search" type="search" list="space-names" autocomplete="off" '
         'placeholder="Name oder Kennung">'
         '<datalist id="space-names">'
         + "".join(f'<option value="{_e(n)}"></option>' for n in sorted(set(regions["name"])))
         + '</datalist><div id="search-info"></div>'
-        '<div id="legend"></div>'
+        '<div id="legend"></div><div id="facility-legend"></div>'
         '<p class="hint">Zeigen: Name und Wert. Klicken: Profil. Mausrad: zoomen, ziehen: '
         'verschieben. <button id="reset" type="button">Gesamtansicht</button></p>'
-        '<p class="hint">Gemeinden als Umrisse: Gemeindewerte gibt es nur für die '
-        "Indikatoren mit „(Gemeindewert)“; Sozialräume können Gemeindegrenzen "
-        "überschreiten.</p></aside>\n"
-        f'<main>{svg}<div id="tip" hidden></div>'
+        '<p class="hint">Gemeindewerte: die Indikatoren aus den Zellen jeder Gemeinde '
+        "berechnet wie für die Sozialräume; Werte mit „(Gemeindewert)“ stammen aus der "
+        "Gemeindestatistik. Zellen: stabilisierte Werte, leer unter "
+        f"{MIN_CELL_RESIDENTS} Einwohnern (Geheimhaltung).</p></aside>\n"
+        f'<main><canvas id="cells" hidden></canvas>{svg}<div id="tip" hidden></div>'
         '<section id="profile" hidden><button id="close" type="button" '
         'aria-label="Schließen">×</button><div id="profile-body"></div></section></main>'
         "</div>\n"
@@ -139,10 +184,14 @@ def build_atlas(
 
 def write_atlas(path: str | os.PathLike, publication, catalog,
                 municipalities: gpd.GeoDataFrame, county: gpd.GeoDataFrame, *,
-                county_name: str, public: bool = False) -> Path:
-    """Build the atlas and write it atomically; returns the path."""
+                county_name: str, public: bool = False, **inputs) -> Path:
+    """Build the atlas and write it atomically; returns the path.
+
+    ``inputs`` are the optional inputs of :func:`build_atlas` (``cells``,
+    ``cell_indicators``, ``history``, ``facilities``, ``internal``).
+    """
     text = build_atlas(publication, catalog, municipalities, county,
-                       county_name=county_name, public=public)
+                       county_name=county_name, public=public, **inputs)
     path = Path(path)
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
@@ -211,11 +260,12 @@ def _n(v: float) -> str:
 # --- parts --------------------------------------------------------------------------------
 
 
-def _svg(view, shapes, regions, muni_shapes, munis, county_shape) -> str:
+def _svg(view, shapes, regions, muni_shapes, munis, county_shape, extras) -> str:
     spaces = "".join(
         f'<path data-i="{i}" id="sr-{_e(sr)}" d="{view.path(g)}"/>'
         for i, (sr, g) in enumerate(zip(regions["sr_id"], shapes, strict=True)))
-    outlines = "".join(f'<path d="{view.lines(g)}"/>' for g in muni_shapes)
+    outlines = "".join(f'<path data-m="{m}" d="{view.lines(g)}"/>'
+                       for m, g in enumerate(muni_shapes))
     labels = []
     names = munis["name"] if "name" in munis else [""] * len(munis)
     for name, g in zip(names, munis.geometry.values, strict=True):
@@ -223,16 +273,47 @@ def _svg(view, shapes, regions, muni_shapes, munis, county_shape) -> str:
             continue
         x, y = view.xy(np.asarray(shapely.point_on_surface(g).coords))[0]
         labels.append(f'<text x="{_n(x)}" y="{_n(y)}">{_e(name)}</text>')
+    points = "".join(
+        f'<circle data-f="{j}" cx="{_n(x)}" cy="{_n(y)}" r="3.2" fill="{color}"/>'
+        for j, (x, y, color) in enumerate(extras["points"]))
     return (f'<svg id="map" xmlns="http://www.w3.org/2000/svg" '
             f'viewBox="0 0 {VIEW_WIDTH} {view.height}" role="img" '
             'aria-label="Karte der Sozialräume">'
             f'<g id="spaces">{spaces}</g>'
             f'<g id="municipalities">{outlines}</g>'
             f'<path id="county" d="{view.lines(county_shape)}"/>'
-            f'<g id="municipality-names">{"".join(labels)}</g></svg>')
+            f'<g id="municipality-names">{"".join(labels)}</g>'
+            f'<g id="facilities">{points}</g></svg>')
 
 
-def _select(indicators, regions) -> str:
+def _levels(levels) -> str:
+    options = "".join(f'<option value="{lv["key"]}">{_e(lv["label"])}</option>'
+                      for lv in levels)
+    return f'<select id="level">{options}</select>'
+
+
+def _compare(runs, hidden) -> str:
+    """The time comparison: earlier published runs, or a note that there is none."""
+    if "vergleich" in hidden:
+        return ""
+    if not runs:
+        return ('<label>Zeitvergleich</label><p class="hint" id="compare-none">Keine frühere '
+                "Veröffentlichung im Verlauf: nichts zu vergleichen.</p>")
+    options = "".join(
+        f'<option value="{j + 1}">Veränderung seit {_e(r["date"])} ({r["matched"]} '
+        "Sozialräume mit gleicher Kennung)</option>" for j, r in enumerate(runs))
+    return ('<label for="compare">Zeitvergleich</label><select id="compare">'
+            f'<option value="0">aktueller Stand</option>{options}</select>')
+
+
+def _facility_toggle(facilities) -> str:
+    if not facilities:
+        return ""
+    return ('<label class="check"><input type="checkbox" id="show-facilities" checked> '
+            f'Einrichtungen zeigen ({len(facilities["points"])})</label>')
+
+
+def _select(indicators, regions, extra=()) -> str:
     groups = []
     for theme, heading in THEME_LABELS.items():
         options = "".join(f'<option value="{_e(i.key)}">{_e(i.label_de)}</option>'
@@ -249,6 +330,10 @@ def _select(indicators, regions) -> str:
         index.append('<option value="typ">Typen (Typologie)</option>')
     if index:
         groups.insert(0, f'<optgroup label="Sozialindex">{"".join(index)}</optgroup>')
+    for heading, layers in extra:
+        options = "".join(f'<option value="{_e(lr["key"])}">{_e(lr["label"])}</option>'
+                          for lr in layers)
+        groups.append(f'<optgroup label="{_e(heading)}">{options}</optgroup>')
     return f'<select id="indicator">{"".join(groups)}</select>'
 
 
@@ -296,9 +381,108 @@ def _data(regions, indicators, county_values, county_name, view, shapes, public)
         typical = county if np.isfinite(county) else np.nanmedian(values) if n else 0.0
         digits = 1 if share else _digits(typical)
         layers.append(_layer(ind.key, ind.label_de, unit, suffix, values, z, rank, county,
-                             digits, THEME_LABELS.get(ind.theme, ind.theme)))
+                             digits, THEME_LABELS.get(ind.theme, ind.theme)) | {"factor": factor})
     return {"county": county_name, "public": public, "missing": _MISSING,
             "spaces": spaces, "layers": layers}
+
+
+def _extras(data, publication, catalog, indicators, munis, view, hidden, *, cells,
+            cell_indicators, history, facilities) -> dict:
+    """Add the levels, the time comparison and the facilities to ``data``.
+
+    Returns the extra ``<select>`` groups and the facility points for the SVG.
+    """
+    by_key = {layer["key"]: layer for layer in data["layers"]}
+    units = publication.metadata.get("einheiten") == "polygone"
+    data["levels"] = [{"key": "sr", "label": "Sozialräume", "count": len(data["spaces"])}]
+    keys = [i.key for i in indicators]
+    if (cell_indicators is not None and "ags" in cell_indicators and "ags" in munis
+            and "gemeinden" not in hidden and len(munis)):
+        profiles = municipal_values(cell_indicators, catalog, keys, munis)
+        residents = profiles["residents"].to_numpy(np.float64)
+        blank = ~(residents >= MIN_CELL_RESIDENTS)
+        data["munis"] = [{"id": str(a), "name": str(n), "einwohner": _round(r)}
+                         for a, n, r in zip(munis["ags"], munis.get("name", munis["ags"]),
+                                            residents, strict=True)]
+        for ind in indicators:
+            if ind.key not in profiles:
+                continue
+            layer = by_key[ind.key]
+            values = np.where(blank, np.nan, profiles[ind.key].to_numpy(np.float64))
+            z = np.where(blank, np.nan, profiles[f"{ind.key}_z"].to_numpy(np.float64))
+            full = _layer(ind.key, "", "", "", values * layer["factor"], z, None, None,
+                          layer["digits"], "")
+            layer["gem"] = {k: full[k] for k in ("values", "z", "breaks", "colors", "min",
+                                                  "max")}
+        data["levels"].append({"key": "gem", "label": "Gemeinden", "count": len(munis)})
+    zellen = publication.layers.get("zellen")
+    if (cells is not None and zellen is not None and len(zellen) == len(cells) and len(cells)
+            and "zellen" not in hidden and (units or {"x", "y"} <= set(cells.columns))):
+        index = {sr: i for i, sr in enumerate(s["id"] for s in data["spaces"])}
+        sr_index = np.array([index.get(str(sr), 65535) for sr in zellen["sr_id"]], np.int64)
+        data["cells"] = cell_level(cells, zellen, sr_index, view, units)
+        small = (zellen["einwohner"].to_numpy(np.float64) < MIN_CELL_RESIDENTS
+                 if "einwohner" in zellen else np.zeros(len(zellen), bool))
+        for ind in indicators:
+            if ind.key not in zellen.columns:
+                continue
+            layer = by_key[ind.key]
+            raw = np.where(small, np.nan, zellen[ind.key].to_numpy(np.float64))
+            codes, offset, step = quantized(raw * layer["factor"], layer["digits"])
+            shown = np.where(codes == BLANK, np.nan, offset + codes.astype(np.float64) * step)
+            full = _layer(ind.key, "", "", "", shown, None, None, None, layer["digits"], "")
+            layer["cell"] = {"q": b64(codes, "<u2"), "offset": offset, "step": step,
+                             **{k: full[k] for k in ("breaks", "colors", "min", "max")}}
+        data["levels"].append({"key": "cell", "count": len(zellen),
+                               "label": "Baublöcke" if units else "100-m-Gitterzellen"})
+    data["compare"] = ([] if "vergleich" in hidden else comparisons(
+        history, [s["id"] for s in data["spaces"]],
+        [layer for layer in data["layers"] if "factor" in layer]))
+    groups, points = [], []
+    if facilities is not None and len(facilities) and "einrichtungen" not in hidden:
+        layers, points = _facilities(data, publication, facilities, cells, view)
+        groups.append(("Einrichtungen", layers))
+    return {"groups": groups, "points": points}
+
+
+def _facilities(data, publication, facilities, cells, view):
+    """Facility points, their kinds, counts per social space and the rate layers."""
+    regions = publication.regions.reset_index(drop=True)
+    zellen = publication.layers.get("zellen")
+    have_cells = cells is not None and zellen is not None and len(zellen) == len(cells)
+    counts = facility_counts(facilities, regions, cells if have_cells else pd.DataFrame(),
+                             zellen["sr_id"].to_numpy() if have_cells else np.array([]))
+    points = facilities.to_crs(regions.crs)
+    xy = view.xy(shapely.get_coordinates(points.geometry.values))
+    kinds = [k for k in FACILITY_KINDS if f"anzahl_{k}" in counts]
+    colors = dict(zip(FACILITY_KINDS, FACILITY_COLORS, strict=True))
+    data["facilities"] = {
+        "kinds": [{"key": k, "label": FACILITY_LABELS[k][0], "plural": FACILITY_LABELS[k][1],
+                   "color": colors[k],
+                   "target": TARGET_GROUPS[k][0] if f"je1000_{k}" in counts else None,
+                   "count": [int(c) for c in counts[f"anzahl_{k}"]],
+                   "rate": ([_round(v, 2) for v in counts[f"je1000_{k}"]]
+                            if f"je1000_{k}" in counts else None)} for k in kinds],
+        "points": [[float(x), float(y), kinds.index(a)]
+                   for (x, y), a in zip(xy, points["art"], strict=True)],
+        "names": [str(n) for n in points["name"]],
+        "outside": counts.attrs["outside"],
+    }
+    layers = []
+    for k in kinds:
+        plural = FACILITY_LABELS[k][1]
+        count = counts[f"anzahl_{k}"].to_numpy(np.float64)
+        layers.append(_layer(f"anzahl_{k}", f"{plural} (Anzahl)", "Anzahl", "", count, None,
+                             None, float(count.sum()), 0, "Einrichtungen"))
+        if f"je1000_{k}" in counts:
+            target = counts[f"zielgruppe_{k}"].to_numpy(np.float64)
+            county = 1000.0 * count.sum() / target.sum() if target.sum() > 0 else None
+            label = f"{plural} je 1.000 {TARGET_GROUPS[k][0]}"
+            layers.append(_layer(f"je1000_{k}", label, "je 1.000 der Zielgruppe", "",
+                                 counts[f"je1000_{k}"].to_numpy(np.float64), None, None,
+                                 county, 2, "Einrichtungen"))
+    data["layers"].extend(layers)
+    return layers, [(x, y, colors[a]) for (x, y), a in zip(xy, points["art"], strict=True)]
 
 
 def _index_column(regions) -> str | None:

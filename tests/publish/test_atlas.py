@@ -115,7 +115,8 @@ def test_atlas_is_self_contained_and_deterministic():
 
 def test_select_is_grouped_by_theme():
     text = _atlas()
-    select = text[text.index('<select id="indicator">'):text.index("</select>")]
+    start = text.index('<select id="indicator">')
+    select = text[start:text.index("</select>", start)]
     groups = re.findall(r'<optgroup label="([^"]+)">', select)
     assert groups == ["Sozialindex", "Alter", "Einkommen und Grundsicherung"]
     options = re.findall(r'<option value="([^"]+)">', select)
