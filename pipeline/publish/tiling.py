@@ -507,15 +507,46 @@ def _rasterise(cells, labels, outline, resolution):
     y0 = min(np.floor(miny / resolution) * resolution, y.min()) - resolution
     nx = int(np.ceil((max(maxx, x.max() + resolution) - x0) / resolution)) + 1
     ny = int(np.ceil((max(maxy, y.max() + resolution) - y0) / resolution)) + 1
-    gx, gy = np.meshgrid(x0 + np.arange(nx) * resolution, y0 + np.arange(ny) * resolution)
     # buffer a little: a cell the reprojected county edge only grazes still gets a label
-    shapely.prepare(buffered := area.buffer(resolution / 10))
-    inside = shapely.intersects(cell_squares(gx.ravel(), gy.ravel(), resolution), buffered)
+    buffered = area.buffer(resolution / 10)
+    inside = squares_touching(buffered, x0, y0, nx, ny, resolution)
     raster = np.full((ny, nx), -1, dtype=np.int64)
     ix = np.rint((x - x0) / resolution).astype(np.int64)
     iy = np.rint((y - y0) / resolution).astype(np.int64)
     raster[iy, ix] = labels
-    return x0, y0, raster, inside.reshape(ny, nx)
+    return x0, y0, raster, inside
+
+
+def squares_touching(area, x0: float, y0: float, nx: int, ny: int,
+                     resolution: float) -> np.ndarray:
+    """Mask (ny, nx) of the grid squares that meet ``area``: ``shapely.intersects``, but fast.
+
+    Square (j, i) has its lower-left corner at ``(x0 + i * resolution, y0 + j * resolution)``.
+
+    A square meets the area when its centre lies inside, or else the boundary crosses it.
+    Points every quarter cell along the boundary fall in or next to every square the
+    boundary crosses, so only those squares and their eight neighbours are tested exactly;
+    every other square is decided by its centre (point-in-polygon, not polygon overlap).
+    """
+    shapely.prepare(area)
+    cx = x0 + (np.arange(nx) + 0.5) * resolution
+    cy = y0 + (np.arange(ny) + 0.5) * resolution
+    gx, gy = np.meshgrid(cx, cy)
+    inside = shapely.contains_xy(area, gx.ravel(), gy.ravel()).reshape(ny, nx)
+    points = shapely.get_coordinates(shapely.segmentize(area.boundary, resolution / 4))
+    near = np.zeros((ny + 2, nx + 2), dtype=bool)
+    ix = np.floor((points[:, 0] - x0) / resolution).astype(np.int64)
+    iy = np.floor((points[:, 1] - y0) / resolution).astype(np.int64)
+    keep = (ix >= -1) & (ix <= nx) & (iy >= -1) & (iy <= ny)
+    near[iy[keep] + 1, ix[keep] + 1] = True
+    ring = near.copy()
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            ring[1:-1, 1:-1] |= near[1 + dy:ny + 1 + dy, 1 + dx:nx + 1 + dx]
+    jy, jx = np.nonzero(ring[1:-1, 1:-1] & ~inside)
+    squares = cell_squares(x0 + jx * resolution, y0 + jy * resolution, resolution)
+    inside[jy, jx] = shapely.intersects(squares, area)
+    return inside
 
 
 def _dissolve(squares: np.ndarray, labels: np.ndarray, k: int) -> list:

@@ -17,12 +17,21 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.crs import COUNTY_CRS, GRID_CRS
 from pipeline.publish.ids import region_ids
 from pipeline.publish.names import keep_names, region_names
 from pipeline.publish.polygons import social_space_polygons
-from pipeline.publish.tiling import TilingError, check_tiling, fill_grid, tile_county
+from pipeline.publish.tiling import (
+    TilingError,
+    cell_squares,
+    check_tiling,
+    fill_grid,
+    squares_touching,
+    tile_county,
+)
 
 X0, Y0 = 4_100_000.0, 3_100_000.0
 
@@ -215,3 +224,21 @@ def test_social_space_polygons_carry_ids_names_and_kept_names():
     again, _ = social_space_polygons(cells, labels, county, munis, county_ags="05399",
                                      sr_ids=ids, kept_names={"SR-05399-009": "Nideck-Nord"})
     assert again["name"].tolist() == ["Aldenrath", "Nideck-Nord"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.floats(-900, 900), st.floats(-900, 900)), min_size=3, max_size=12),
+       st.floats(0.0, 60.0), st.floats(1.0, 99.0), st.floats(1.0, 99.0))
+def test_squares_touching_is_exactly_intersects(points, width, ox, oy):
+    """The fast mask of squares meeting an area equals shapely.intersects square by square,
+    for jagged, thin and holed shapes alike (the county mask the tiling fills)."""
+    area = shapely.make_valid(shapely.Polygon(points)).buffer(width)
+    if area.is_empty:
+        return
+    area = area.difference(shapely.Point(ox, oy).buffer(width * 2 + 5))
+    minx, miny, maxx, maxy = area.bounds
+    x0, y0 = np.floor(minx / 100) * 100 - 100 + ox / 10, np.floor(miny / 100) * 100 - 100
+    nx, ny = int((maxx - x0) / 100) + 3, int((maxy - y0) / 100) + 3
+    gx, gy = np.meshgrid(x0 + np.arange(nx) * 100.0, y0 + np.arange(ny) * 100.0)
+    brute = shapely.intersects(cell_squares(gx.ravel(), gy.ravel()), area).reshape(ny, nx)
+    np.testing.assert_array_equal(squares_touching(area, x0, y0, nx, ny, 100.0), brute)
