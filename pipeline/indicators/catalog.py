@@ -25,6 +25,7 @@ __all__ = [
     "SHARE_UNIT",
     "SOURCES",
     "THEMES",
+    "TYPE_PHRASE_MAX",
     "Catalog",
     "DashBands",
     "DashZero",
@@ -42,6 +43,8 @@ SOURCES = ("zensus", "genesis", "ba", "extra")
 DIRECTIONS = (-1, 0, 1)
 #: Unit of the indicators that are shares: their values lie in [0, 1].
 SHARE_UNIT = "Anteil (0-1)"
+#: Longest phrase of ``type_high`` / ``type_low`` (the words naming a type of social space).
+TYPE_PHRASE_MAX = 30
 #: Suffix that marks municipality-level indicator keys in every output.
 MUNICIPAL_SUFFIX = "_gem"
 EXPRESSION_FIELDS = ("numerator", "denominator", "value", "base", "cell_base")
@@ -78,6 +81,8 @@ class Indicator:
     stabilize: bool = True
     note: str = ""
     internal: bool = False
+    type_high: str = ""
+    type_low: str = ""
 
     @property
     def is_municipal(self) -> bool:
@@ -116,6 +121,12 @@ class Indicator:
         values["scale"] = float(values.get("scale", 1.0))
         values["weight"] = float(values.get("weight", 0.0))
         values["note"] = str(values.get("note", "") or "")
+        for name in ("type_high", "type_low"):
+            phrase = values.get(name, "") or ""
+            if not isinstance(phrase, str) or len(phrase) > TYPE_PHRASE_MAX:
+                raise CatalogError(f"{where}: indicator {key!r}: {name} must be a short phrase "
+                                   f"(at most {TYPE_PHRASE_MAX} characters), got {phrase!r}")
+            values[name] = phrase.strip()
         if not isinstance(values.get("internal", False), bool):
             raise CatalogError(f"{where}: indicator {key!r}: internal must be true or false, "
                                f"got {values['internal']!r}")

@@ -11,14 +11,17 @@ for every ``k`` in ``k_range`` (default 4 to 7), and the ``k`` with the **best m
 silhouette** (Rousseeuw 1987) is kept; ties go to the smaller ``k``. The types are
 numbered 1..k by their mean social index, least need first (then by size).
 
-Every type is named in German from its **distinctive indicators**: the indicators with
-the largest absolute mean z-score over the type's spaces, with "hoch" for a positive and
-"niedrig" for a negative mean, e.g. "Anteil 65 Jahre und älter hoch, Eigentümerquote
-niedrig". Labels come from the catalog (without parenthesised notes such as
-"(Gemeindewert)"); an indicator that goes with one already named (correlation above
-``redundant`` across the spaces, e.g. the share under 18 and the share under 6) is passed
-over, and when two types would share a name the next distinctive indicator is added, so
-names are unique.
+Every type is named in German, in a planner's words, from its **distinctive indicators**:
+the indicators with the largest absolute mean z-score over the type's spaces (at least
+0.25). Each indicator brings a short phrase per direction from the catalog (``type_high``
+/ ``type_low``, e.g. "junge Familien", "Mietwohnungen"; without them its label with "hoch"
+or "niedrig"), and the name joins the phrases of the two most distinctive ones, e.g.
+"Neubau, junge Familien" or "Altbau, verdichtet", at most ``max_name`` (35) characters. An
+indicator that goes with one already named (correlation above ``redundant`` across the
+spaces, e.g. the share under 18 and the share under 6) is passed over, and when two types
+would share a name the next distinctive phrase is added, so names are unique. Beside the
+name, :func:`describe_types` gives the figures (``merkmale``) and a sentence
+(``beschreibung``) for reports.
 
 References
 ----------
@@ -45,6 +48,10 @@ __all__ = ["TYPOLOGY_METHODS", "Typology", "TypologyParams", "add_types", "build
 TYPOLOGY_METHODS = ("ward", "kmeans")
 #: Mean z-score from which an indicator counts as distinctive in a type's description.
 _DISTINCT_Z = 0.5
+#: Smallest absolute mean z-score of an indicator that may name a type.
+_NAME_Z = 0.25
+#: Name of a type without any indicator far enough from the county mean.
+_AVERAGE = "durchschnittlich"
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,8 @@ class TypologyParams:
         Seed of k-means (Ward uses none).
     n_name : int, default 2
         Distinctive indicators in a type's name (more only to make names unique).
+    max_name : int, default 35
+        Longest name in characters: a phrase that would make it longer is passed over.
     n_describe : int, default 3
         Distinctive indicators per sign in a type's description.
     redundant : float, default 0.8
@@ -71,6 +80,7 @@ class TypologyParams:
     method: str = "ward"
     random_state: int = 0
     n_name: int = 2
+    max_name: int = 35
     n_describe: int = 3
     redundant: float = 0.8
 
@@ -84,6 +94,8 @@ class TypologyParams:
         if self.n_name < 1 or self.n_describe < 1:
             raise ValueError(f"n_name and n_describe must be at least 1, got "
                              f"{self.n_name!r}, {self.n_describe!r}")
+        if self.max_name < 10:
+            raise ValueError(f"max_name must be at least 10 characters, got {self.max_name!r}")
         if not 0 < self.redundant <= 1:
             raise ValueError(f"redundant must be in (0, 1], got {self.redundant!r}")
 
@@ -105,6 +117,8 @@ class Typology:
         :func:`describe_types` of the types.
     keys : tuple of str
         The indicators clustered.
+
+    ``descriptions`` gives the sentence describing type 1..k (the table's ``beschreibung``).
     """
 
     labels: np.ndarray
@@ -113,6 +127,13 @@ class Typology:
     names: tuple = ()
     table: pd.DataFrame = field(default_factory=pd.DataFrame)
     keys: tuple = ()
+
+    @property
+    def descriptions(self) -> tuple[str, ...]:
+        """The description sentence of type 1..k."""
+        if "beschreibung" not in self.table:
+            return ()
+        return tuple(self.table.sort_values("typ")["beschreibung"].astype(str))
 
     def __repr__(self) -> str:
         sizes = np.bincount(self.labels, minlength=self.k + 1)[1:].tolist()
@@ -158,8 +179,8 @@ def build_typology(profiles: pd.DataFrame, catalog: Catalog,
     silhouettes, labels = _cluster(features, params)
     labels = _order(labels, profiles)
     k = int(labels.max())
-    label = {key: _short_label(catalog[key].label_de) for key in keys}
-    names = _names(features, labels, keys, label, params)
+    phrase = {key: _phrases(catalog[key]) for key in keys}
+    names = _names(features, labels, keys, phrase, params)
     table = describe_types(profiles.assign(typ=labels, typ_name=np.asarray(names)[labels - 1]),
                            catalog, keys=keys, n_describe=params.n_describe)
     return Typology(labels, k, silhouettes, tuple(names), table, tuple(keys))
@@ -199,7 +220,9 @@ def describe_types(profiles: pd.DataFrame, catalog: Catalog, *,
     DataFrame
         ``typ``, ``typ_name``, ``sozialraeume``, ``einwohner``, ``merkmale`` (German text,
         e.g. "hoch: Anteil 65 Jahre und älter (+1,4); niedrig: Eigentümerquote (−0,9)"),
-        then ``<key>_z`` (mean z-score of the type's spaces).
+        ``beschreibung`` (a sentence for a report: "7 Sozialräume mit 22.000 Einwohnern;
+        deutlich über dem Kreisdurchschnitt: ...; deutlich darunter: ..."), then
+        ``<key>_z`` (mean z-score of the type's spaces).
     """
     for column in ("typ", "typ_name"):
         if column not in profiles.columns:
@@ -220,10 +243,12 @@ def describe_types(profiles: pd.DataFrame, catalog: Catalog, *,
             f"{word}: " + ", ".join(f"{_short_label(catalog[c[:-2]].label_de)} ({_z(v)})"
                                    for c, v in items)
             for word, items in (("hoch", high), ("niedrig", low)) if items)
+        people = float(part[residents].sum()) if residents in part else np.nan
         rows.append({"typ": int(t), "typ_name": str(part["typ_name"].iloc[0]),
-                     "sozialraeume": len(part),
-                     "einwohner": float(part[residents].sum()) if residents in part else np.nan,
-                     "merkmale": text or "keine ausgeprägten Merkmale"} | mean.to_dict())
+                     "sozialraeume": len(part), "einwohner": people,
+                     "merkmale": text or "keine ausgeprägten Merkmale",
+                     "beschreibung": _sentence(len(part), people, high, low, catalog)}
+                    | mean.to_dict())
     return pd.DataFrame(rows)
 
 
@@ -285,47 +310,80 @@ def _order(labels: np.ndarray, profiles: pd.DataFrame) -> np.ndarray:
     return np.array([new[t] for t in labels], dtype=np.int64)
 
 
-def _names(features, labels, keys, label, params) -> list[str]:
+def _names(features, labels, keys, phrase, params) -> list[str]:
+    """A short, unique name per type from the phrases of its most distinctive indicators.
+
+    Each type's indicators are ranked by the absolute mean z-score of its spaces (ties by
+    catalog order), an indicator that correlates above ``redundant`` with one ranked
+    before it is passed over, and only means of at least ``_NAME_Z`` count. The name joins
+    the phrases of the first ``n_name``; where two types would share a name, or a phrase
+    is too weak to tell them apart, the next phrase is added while the name stays within
+    ``max_name`` characters; a name still shared is numbered ("... (Typ 3)").
+    """
     k = int(labels.max())
     with np.errstate(invalid="ignore", divide="ignore"):
         corr = np.nan_to_num(np.corrcoef(features, rowvar=False)) if features.shape[1] > 1 \
             else np.ones((1, 1))
     corr = np.atleast_2d(corr)
-    ranked = []
+    primary, ranked = [], []
     for t in range(1, k + 1):
         mean = features[labels == t].mean(axis=0)
-        order = sorted(range(len(keys)), key=lambda j: (-abs(mean[j]), j))
-        chosen = []
+        order = [j for j in sorted(range(len(keys)), key=lambda j: (-abs(mean[j]), j))
+                 if abs(mean[j]) >= _NAME_Z]
+        chosen: list[int] = []
         for j in order:
-            if abs(mean[j]) < 1e-9:
-                break
             if all(abs(corr[j, c]) <= params.redundant for c in chosen):
                 chosen.append(j)
-        ranked.append([(j, mean[j]) for j in chosen])
-    counts = [min(params.n_name, len(r)) for r in ranked]
-    names = _compose(ranked, counts, keys, label)
+        words = [phrase[keys[j]][0 if mean[j] > 0 else 1] for j in chosen]
+        primary.append(words)
+        # to tell types apart, the redundant indicators may follow the others
+        ranked.append(words + [phrase[keys[j]][0 if mean[j] > 0 else 1]
+                               for j in order if j not in chosen])
+    counts = [params.n_name] * k
+    names = [_compose(w, params.n_name, params.max_name) for w in primary]
     while len(set(names)) < len(names):
-        dup = {n for n in names if names.count(n) > 1}
-        grow = [i for i, n in enumerate(names) if n in dup and counts[i] < len(ranked[i])]
+        grow = [i for i, n in enumerate(names) if names.count(n) > 1
+                and _compose(ranked[i], counts[i] + 1, params.max_name) != n]
         if not grow:
             break
         for i in grow:
             counts[i] += 1
-        names = _compose(ranked, counts, keys, label)
-    seen: dict[str, int] = {}
-    out = []
-    for t, name in enumerate(names, start=1):  # still the same: numbered, never dropped
-        seen[name] = seen.get(name, 0) + 1
-        out.append(name if names.count(name) == 1 else f"{name} (Typ {t})")
-    return out
+            names[i] = _compose(ranked[i], counts[i], params.max_name)
+    return [name if names.count(name) == 1 else f"{name} (Typ {t})"
+            for t, name in enumerate(names, start=1)]
 
 
-def _compose(ranked, counts, keys, label) -> list[str]:
-    names = []
-    for items, n in zip(ranked, counts, strict=True):
-        parts = [f"{label[keys[j]]} {'hoch' if v > 0 else 'niedrig'}" for j, v in items[:n]]
-        names.append(", ".join(parts) if parts else "durchschnittlich")
-    return names
+def _compose(phrases: list[str], n: int, max_name: int) -> str:
+    """The first ``n`` phrases that fit into ``max_name`` characters, joined by commas."""
+    taken: list[str] = []
+    for phrase in phrases:
+        if len(taken) == n:
+            break
+        if not taken or len(", ".join([*taken, phrase])) <= max_name:
+            taken.append(phrase)
+    return ", ".join(taken) if taken else _AVERAGE
+
+
+def _phrases(indicator) -> tuple[str, str]:
+    """The catalog's ``type_high`` / ``type_low`` phrases, else the label with hoch/niedrig."""
+    label = _short_label(indicator.label_de)
+    return (indicator.type_high or f"{label} hoch", indicator.type_low or f"{label} niedrig")
+
+
+def _sentence(spaces: int, people: float, high, low, catalog: Catalog) -> str:
+    """A type's description in German: its size, then what lies well above and below."""
+    def listing(items) -> str:
+        words = [_short_label(catalog[c[:-2]].label_de) for c, _ in items]
+        return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " sowie " + words[-1]
+
+    size = f"{spaces} Sozialraum" if spaces == 1 else f"{spaces} Sozialräume"
+    if np.isfinite(people):
+        size += f" mit {people:,.0f} Einwohnerinnen und Einwohnern".replace(",", ".")
+    parts = ([f"deutlich über dem Kreisdurchschnitt: {listing(high)}"] if high else []) + \
+        ([f"deutlich darunter: {listing(low)}"] if low else [])
+    if not parts:
+        parts = ["keine Kennzahl weicht deutlich vom Kreisdurchschnitt ab"]
+    return f"{size}; " + "; ".join(parts) + "."
 
 
 def _short_label(text: str) -> str:

@@ -5,10 +5,16 @@ Matrix:
   every pair of the same group in one type, never a type across the groups;
 - ``k`` is the best silhouette among the ``k`` tried, within ``k_range``;
 - the same profiles give the same types and names (Ward; k-means with the same seed);
-- every type has a name, names are unique, named from the type's distinctive indicators;
+- every type has a name, names are unique and at most 35 characters, made of the catalog's
+  planner phrases (``type_high`` / ``type_low``) of the type's distinctive indicators in
+  their direction; planted types get the expected names ("Neubau, junge Familien"), the
+  description sentence its German numbers; without phrases the label with hoch/niedrig;
+  a phrase too long in the catalog is refused;
 - :func:`add_types` and :func:`describe_types`: columns, counts, residents;
 - too few spaces, bad parameters.
 """
+
+import dataclasses
 
 import numpy as np
 import pandas as pd
@@ -16,7 +22,9 @@ import pytest
 from sklearn.cluster import AgglomerativeClustering
 from sklearn.metrics import silhouette_score
 
+from pipeline.errors import CatalogError
 from pipeline.indicators import load_catalog
+from pipeline.indicators.catalog import CATALOG_PATH
 from pipeline.indicators.typology import (
     TypologyParams,
     add_types,
@@ -78,19 +86,100 @@ def test_deterministic(catalog, method):
     assert set(a.labels.tolist()) == set(range(1, a.k + 1))
 
 
+def _phrase_index(catalog):
+    """Phrase -> (key, +1 for type_high / -1 for type_low) of the catalog."""
+    index = {}
+    for indicator in catalog:
+        index[indicator.type_high] = (indicator.key, 1)
+        index[indicator.type_low] = (indicator.key, -1)
+    return index
+
+
 def test_every_type_named_unique_from_its_distinctive_indicators(catalog):
     profiles, group = _profiles()
     types = build_typology(profiles, catalog)
     assert len(types.names) == types.k and all(types.names)
     assert len(set(types.names)) == types.k
-    # a type of old spaces is named after the share 65+ being high or owners being low
+    assert all(len(n) <= 35 for n in types.names), types.names
+    # every phrase of a name is a catalog phrase in the direction of the type's mean z
+    phrases = _phrase_index(catalog)
+    for t, name in enumerate(types.names, start=1):
+        parts = name.split(", ")
+        assert 1 <= len(parts) <= 3, name
+        for part in parts:
+            key, sign = phrases[part]
+            mean = profiles.loc[types.labels == t, f"{key}_z"].mean()
+            assert np.sign(mean) == sign and abs(mean) >= 0.25, (name, part, mean)
+    # the old spaces are named after their most distinctive indicator (65+ high)
     t_old = int(np.bincount(types.labels[group == 0]).argmax())
-    name = types.names[t_old - 1]
-    assert ("Anteil 65 Jahre und älter hoch" in name or "Eigentümerquote niedrig" in name
-            or "Anteil Einpersonenhaushalte hoch" in name), name
+    assert types.names[t_old - 1].startswith("ältere Wohnlagen"), types.names
     t_young = int(np.bincount(types.labels[group == 1]).argmax())
-    assert "niedrig" in types.names[t_young - 1] or "hoch" in types.names[t_young - 1]
-    assert "(Gemeindewert)" not in " ".join(types.names)
+    assert types.names[t_young - 1].startswith("wenige Ältere"), types.names
+    assert "Gemeindewert" not in " ".join(types.names)
+
+
+#: Planted types: new-build families, old dense centres, aged spaces, poverty.
+PLANTED = {"gebaeude_ab2001": (2.0, -0.6, -0.3, -0.2), "anteil_unter18": (1.5, -0.3, -1.3, 0.3),
+           "gebaeude_vor1949": (-0.6, 2.0, 0.0, 0.2),
+           "bevoelkerungsdichte": (-0.4, 1.6, -0.5, 0.8),
+           "anteil_65plus": (-0.5, 0.0, 2.2, -0.6), "sgb2_quote_gem": (0.0, 0.3, -0.2, 2.0)}
+
+
+def _planted(seed=1, n=8):
+    rng = np.random.default_rng(seed)
+    centres = np.array(list(PLANTED.values())).T
+    rows = np.vstack([c + rng.normal(0, 0.1, (n, len(PLANTED))) for c in centres])
+    frame = pd.DataFrame(rows, columns=[f"{k}_z" for k in PLANTED])
+    frame["residents"] = 3000.0
+    frame["social_index"] = frame["sgb2_quote_gem_z"]
+    return frame, np.repeat(np.arange(4), n)
+
+
+def test_planted_types_get_planners_names():
+    catalog = load_catalog().only(list(PLANTED))
+    profiles, group = _planted()
+    types = build_typology(profiles, catalog, TypologyParams(k_range=(4, 4)))
+    names = {int(g): types.names[int(np.bincount(types.labels[group == g]).argmax()) - 1]
+             for g in range(4)}
+    assert names[0] == "Neubau, junge Familien"
+    assert names[1].startswith("Altbau, ") and names[2].startswith("ältere Wohnlagen, ")
+    assert names[3].startswith("hohe SGB-II-Quote, ")
+    assert len(set(names.values())) == 4 and all(len(n) <= 35 for n in names.values())
+    # the description sentence: size in German numbers, what lies above and below
+    table = types.table.set_index("typ")
+    text = table.loc[int(types.labels[0]), "beschreibung"]
+    assert text.startswith("8 Sozialräume mit 24.000 Einwohnerinnen und Einwohnern; ")
+    assert "über dem Kreisdurchschnitt: Anteil Gebäude mit Baujahr 2001" in text
+    assert types.descriptions == tuple(table["beschreibung"])
+
+
+def test_names_without_catalog_phrases_use_labels():
+    catalog = load_catalog().only(list(PLANTED))
+    bare = dataclasses.replace(catalog, indicators=tuple(
+        dataclasses.replace(i, type_high="", type_low="") for i in catalog))
+    profiles, group = _planted()
+    types = build_typology(profiles, bare, TypologyParams(k_range=(4, 4), max_name=80))
+    first = types.names[int(np.bincount(types.labels[group == 0]).argmax()) - 1]
+    assert first.startswith("Anteil Gebäude mit Baujahr 2001 und später hoch"), first
+
+
+def test_names_stay_short_and_unique_when_types_are_alike(catalog):
+    """Many types of two groups: names grow by a phrase only to stay unique, within 35."""
+    profiles, _ = _profiles(seed=5, n_per_group=20)
+    types = build_typology(profiles, catalog, TypologyParams(k_range=(7, 7)))
+    assert types.k == 7 and len(set(types.names)) == 7
+    assert all(len(n.split(" (Typ")[0]) <= 35 for n in types.names), types.names
+
+
+def test_catalog_type_phrases_checked(tmp_path):
+    text = (CATALOG_PATH.read_text(encoding="utf-8")
+            .replace("type_high: Neubau", "type_high: " + "sehr " * 8 + "viel Neubau"))
+    path = tmp_path / "catalog.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CatalogError, match=r"gebaeude_ab2001.*type_high must be a short"):
+        load_catalog(path)
+    phrases = [p for i in load_catalog() for p in (i.type_high, i.type_low)]
+    assert all(phrases) and len(set(phrases)) == len(phrases)  # every phrase, each once
 
 
 def test_types_numbered_by_social_index(catalog):
