@@ -1,6 +1,7 @@
 """Ingest: the county's raw files read and validated, cut to the county; the CRS check."""
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from dagster import (
     AssetCheckExecutionContext,
@@ -27,10 +28,12 @@ from pipeline.readers import (
     in_county,
     join_topics,
     no_barriers,
+    no_facilities,
     no_places,
     no_units,
     read_barriers,
     read_county,
+    read_facilities,
     read_income,
     read_locks,
     read_municipalities,
@@ -206,6 +209,32 @@ def places(
         kinds = frame.geom_type.value_counts().sort_index()
         meta["geometry_types"] = MetadataValue.json({str(k): int(v) for k, v in kinds.items()})
     return Output(_named(frame, county), metadata=meta)
+
+
+@asset(group_name=GROUP, partitions_def=county_partitions, kinds={"geopandas"})
+@reported
+def facilities(
+    context: AssetExecutionContext, counties: CountiesResource,
+    county_boundary: gpd.GeoDataFrame,
+) -> Output[gpd.GeoDataFrame]:
+    """Facilities (Kitas, schools, youth centres, ...) inside the county; empty without a layer.
+
+    Points with ``art`` (kita, schule, jugend, sonstige), ``art_text`` and ``name`` from the
+    county's ``facilities:`` layer, in EPSG:25832; points outside the county are left out
+    (counted in the metadata).
+    """
+    county = counties.county(context.partition_key)
+    frame = (no_facilities() if county.facilities is None
+             else read_facilities(county.facilities, **county.read_options("facilities")))
+    inside = frame.within(county_boundary.to_crs(COUNTY_CRS).union_all()) if len(frame) \
+        else np.zeros(0, bool)
+    kept = frame.loc[np.asarray(inside, bool)].reset_index(drop=True)
+    kept.attrs = dict(frame.attrs)
+    meta = frame_metadata(kept.drop(columns="geometry")) | {
+        "outside_county": int(len(frame) - len(kept)),
+        "kinds": MetadataValue.json({str(k): int(v) for k, v in
+                                     kept["art"].value_counts().sort_index().items()})}
+    return Output(_named(kept, county), metadata=meta)
 
 
 def _vg250_options(county: County, layer: str) -> dict:

@@ -34,7 +34,14 @@ from assets.partitions import county_partitions
 from assets.resources import CountiesResource
 from pipeline.crs import COUNTY_CRS
 from pipeline.layout import CountyLayout
-from pipeline.operations import CountyRegions, load_published, numeric_figures, save_published
+from pipeline.operations import (
+    CountyRegions,
+    load_published,
+    numeric_figures,
+    read_profiles,
+    read_runs,
+    save_published,
+)
 from pipeline.publish import (
     PROFILES_FILE,
     LayerStyle,
@@ -57,6 +64,7 @@ from pipeline.publish import (
     write_release_record,
     write_report,
 )
+from pipeline.publish.facilities import FACILITY_LAYER
 from pipeline.publish.qgis_project import write_project
 
 GROUP = "publish"
@@ -201,6 +209,7 @@ def sozialraeume_gpkg(
     barriers: gpd.GeoDataFrame,
     unit_polygons: gpd.GeoDataFrame,
     locks: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
 ) -> MaterializeResult:
     """The publication as one unit: GeoPackage (styled), QML, CSV, GeoJSON, report, state.
 
@@ -226,9 +235,12 @@ def sozialraeume_gpkg(
     )
     begin_release(layout, run_id)
     release = layout.release(run_id)
+    atlas_inputs = {"cells": zensus_cells, "cell_indicators": cell_indicators,
+                    "history": _history(layout, run_id), "facilities": facilities,
+                    "internal": county.internal}
     written = _write(pub, release, catalog, municipalities, county_boundary,
                      county_name=county.name, language=config.language,
-                     atlas_public=config.atlas_public)
+                     atlas_public=config.atlas_public, atlas_inputs=atlas_inputs)
     previous = load_published(layout.published)
     save_published(
         release.published, regions.cells, fingerprint=regions.fingerprint,
@@ -253,6 +265,19 @@ def sozialraeume_gpkg(
         "release": MetadataValue.path(str(release.folder))})
 
 
+def _history(layout: CountyLayout, run_id: str) -> pd.DataFrame | None:
+    """Profiles of the county's earlier published runs in long form, for the atlas."""
+    if not layout.history.exists():
+        return None
+    runs = read_runs(layout.history, layout.county)
+    runs = runs.loc[runs["run_id"] != run_id]
+    if not len(runs):
+        return None
+    parts = [read_profiles(layout.history, r, layout.county).assign(run_id=r, published_at=t)
+             for r, t in zip(runs["run_id"], runs["published_at"], strict=True)]
+    return pd.concat(parts, ignore_index=True)
+
+
 def _units(unit_polygons: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
     """The polygon units of a county drawn on them; None for a grid county."""
     return unit_polygons if len(unit_polygons) else None
@@ -269,10 +294,17 @@ def _refuse_while_edited(layout: CountyLayout) -> None:
 
 def _write(pub: Publication, layout: CountyLayout, catalog, municipalities, county_boundary,
            *, county_name: str, language: str,
-           atlas_public: bool = False) -> dict[str, Path]:
+           atlas_public: bool = False, atlas_inputs: dict | None = None) -> dict[str, Path]:
     """Every published file into ``layout`` (a release folder); their paths by kind."""
+    atlas_inputs = atlas_inputs or {}
+    layers, descriptions = dict(pub.layers), dict(pub.descriptions)
+    facilities = atlas_inputs.get("facilities")
+    if facilities is not None and len(facilities):
+        layers[FACILITY_LAYER] = facilities[["art", "art_text", "name", "geometry"]]
+        descriptions[FACILITY_LAYER] = ("Einrichtungen (Kitas, Schulen, Jugendeinrichtungen) "
+                                        "des Kreises als Punkte, Art vereinheitlicht")
     written = {"gpkg": publish_geopackage(
-        layout.geopackage, pub.layers, descriptions=pub.descriptions,
+        layout.geopackage, layers, descriptions=descriptions,
         styles={name: LayerStyle(name, qml, "Standardstil") for name, qml in pub.qml.items()},
     )}
     written["qgz"] = write_project(layout.qgis_project, pub, geopackage=layout.geopackage.name)
@@ -285,7 +317,7 @@ def _write(pub: Publication, layout: CountyLayout, catalog, municipalities, coun
         county_name=county_name, language=language)
     written["atlas"] = write_atlas(
         layout.atlas, pub, catalog, municipalities, county_boundary,
-        county_name=county_name, public=atlas_public)
+        county_name=county_name, public=atlas_public, **atlas_inputs)
     return written
 
 

@@ -34,6 +34,7 @@ from pathlib import Path
 __all__ = [
     "ATLAS",
     "ID_PATTERN",
+    "FACILITY_LAYER",
     "LOCK_LAYER",
     "GEOJSON",
     "GEOPACKAGE",
@@ -54,6 +55,8 @@ ID_PATTERN = re.compile(r"SR-(?P<ags>\d{5})-(?P<number>\d{3,})")
 #: Layer of the published GeoPackage (and default layer of ``locks:`` in the county file)
 #: in which planners draw their locks in QGIS.
 LOCK_LAYER = "fixierungen"
+#: The GeoPackage point layer of the county's facilities (Kitas, schools, youth centres).
+FACILITY_LAYER = "einrichtungen"
 
 #: The repository (or the source tree of an editable install).
 REPO_ROOT = Path(__file__).resolve().parent.parent

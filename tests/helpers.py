@@ -30,7 +30,7 @@ def county_file(tmp_path: Path, keys: list[str], replace: dict[str, Path] | None
     sample = raw["counties"]["sample"]
     absolute = dict(sample)
     absolute["zensus"] = {t: str(REPO_ROOT / p) for t, p in sample["zensus"].items()}
-    for role in ("vg250", "income", "sgb2", "barriers", "places"):
+    for role in ("vg250", "income", "sgb2", "barriers", "places", "facilities"):
         if role in sample:
             absolute[role] = str(REPO_ROOT / sample[role])
     for role, path in (replace or {}).items():
@@ -51,7 +51,7 @@ def copy_county(sample_dir: Path, tmp: Path) -> tuple[Path, Path]:
     entry = config["counties"]["sample"]
     relocate = lambda p: str(raw / p.split("/")[-1])  # noqa: E731
     entry["zensus"] = {k: relocate(v) for k, v in entry["zensus"].items()}
-    for role in ("vg250", "income", "sgb2", "barriers", "places"):
+    for role in ("vg250", "income", "sgb2", "barriers", "places", "facilities"):
         if role in entry:
             entry[role] = relocate(entry[role])
     path = tmp / "counties.yaml"

@@ -38,6 +38,7 @@ READER_OPTIONS: Mapping[str, tuple[str, ...]] = {
     "barriers": ("layer",),
     "locks": ("layer",),
     "places": ("layer", "name"),
+    "facilities": ("layer", "kind", "name", "crs"),
 }
 
 
@@ -84,6 +85,8 @@ class County:
     freeze: tuple[str, ...] = ()
     places: Path | None = None
     scenarios: Mapping[str, RegionParameters] = field(default_factory=dict)
+    facilities: Path | None = None
+    internal: tuple[str, ...] = ()
 
     @property
     def grid(self) -> bool:
@@ -112,7 +115,7 @@ class County:
             files["units"] = self.units.path
             if self.units.table is not None:
                 files["units:table"] = self.units.table
-        for role in ("vg250", "income", "sgb2", "barriers", "locks", "places"):
+        for role in ("vg250", "income", "sgb2", "barriers", "locks", "places", "facilities"):
             path = getattr(self, role)
             if path is not None:
                 files[role] = path
@@ -127,7 +130,8 @@ def default_config_path() -> Path:
 
 _REQUIRED = ("name", "ags", "vg250")
 _KNOWN = set(_REQUIRED) | {"zensus", "units", "income", "sgb2", "barriers", "parameters",
-                           "options", "locks", "freeze", "places", "scenarios"}
+                           "options", "locks", "freeze", "places", "scenarios",
+                           "facilities", "internal"}
 _UNITS_KEYS = ("path", "layer", "id", "columns", "table", "municipality", "crs")
 _TABLE_KEYS = ("path", "key", "sheet")
 _PARAM_FIELDS = {f.name for f in dataclasses.fields(RegionParameters)}
@@ -211,7 +215,7 @@ def _parse_county(path: Path, base: Path, key: str, entry: Any) -> County:
         return None if value is None else (base / str(value)).resolve()
 
     paths, reading = {}, {}
-    for role in ("vg250", "income", "sgb2", "barriers", "locks", "places"):
+    for role in ("vg250", "income", "sgb2", "barriers", "locks", "places", "facilities"):
         paths[role], reading[role] = _input(where, role, entry.get(role))
     return County(
         key=key,
@@ -225,6 +229,8 @@ def _parse_county(path: Path, base: Path, key: str, entry: Any) -> County:
         locks=resolve(paths["locks"]),
         freeze=_freeze(where, entry.get("freeze")),
         places=resolve(paths["places"]),
+        facilities=resolve(paths["facilities"]),
+        internal=_internal(where, entry.get("internal")),
         scenarios=_scenarios(where, entry.get("scenarios"), parameters),
         parameters=parameters,
         options=dict(entry.get("options") or {}),
@@ -246,6 +252,21 @@ def _freeze(where: str, value: Any) -> tuple[str, ...]:
     bad = [v for v in value if not ID_PATTERN.fullmatch(v)]
     if bad:
         raise ConfigError(f"{where}: freeze: {bad} are not social-space IDs like SR-05399-004")
+    return tuple(dict.fromkeys(value))
+
+
+def _internal(where: str, value: Any) -> tuple[str, ...]:
+    """``internal: [sgb2_quote_gem, einrichtungen]``: left out of the public atlas.
+
+    Indicator keys and layer names, on top of the catalog's ``internal: true``.
+    """
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ConfigError(f"{where}: 'internal' must list indicator keys or layer names, e.g. "
+                          "internal: [sgb2_quote_gem, einrichtungen]")
     return tuple(dict.fromkeys(value))
 
 
@@ -293,7 +314,7 @@ def _input(where: str, role: str, value: Any) -> tuple[str | None, dict[str, Any
         if name in options and not isinstance(options[name], dict):
             raise ConfigError(f"{where}: {role}: '{name}' must be a mapping, "
                               f"got {options[name]!r}")
-    for name in ("sheet", "layer", "name"):
+    for name in ("sheet", "layer", "name", "kind", "crs"):
         if name in options and not isinstance(options[name], str):
             raise ConfigError(f"{where}: {role}: '{name}' must be a name in quotes, "
                               f"got {options[name]!r}")

@@ -274,7 +274,7 @@ def _svg(view, shapes, regions, muni_shapes, munis, county_shape, extras) -> str
         x, y = view.xy(np.asarray(shapely.point_on_surface(g).coords))[0]
         labels.append(f'<text x="{_n(x)}" y="{_n(y)}">{_e(name)}</text>')
     points = "".join(
-        f'<circle data-f="{j}" cx="{_n(x)}" cy="{_n(y)}" r="3.2" fill="{color}"/>'
+        f'<circle data-f="{j}" cx="{_n(x)}" cy="{_n(y)}" r="4.5" fill="{color}"/>'
         for j, (x, y, color) in enumerate(extras["points"]))
     return (f'<svg id="map" xmlns="http://www.w3.org/2000/svg" '
             f'viewBox="0 0 {VIEW_WIDTH} {view.height}" role="img" '
@@ -430,9 +430,8 @@ def _extras(data, publication, catalog, indicators, munis, view, hidden, *, cell
             raw = np.where(small, np.nan, zellen[ind.key].to_numpy(np.float64))
             codes, offset, step = quantized(raw * layer["factor"], layer["digits"])
             shown = np.where(codes == BLANK, np.nan, offset + codes.astype(np.float64) * step)
-            full = _layer(ind.key, "", "", "", shown, None, None, None, layer["digits"], "")
             layer["cell"] = {"q": b64(codes, "<u2"), "offset": offset, "step": step,
-                             **{k: full[k] for k in ("breaks", "colors", "min", "max")}}
+                             **_classes(shown)}
         data["levels"].append({"key": "cell", "count": len(zellen),
                                "label": "Baublöcke" if units else "100-m-Gitterzellen"})
     data["compare"] = ([] if "vergleich" in hidden else comparisons(
@@ -480,7 +479,7 @@ def _facilities(data, publication, facilities, cells, view):
             label = f"{plural} je 1.000 {TARGET_GROUPS[k][0]}"
             layers.append(_layer(f"je1000_{k}", label, "je 1.000 der Zielgruppe", "",
                                  counts[f"je1000_{k}"].to_numpy(np.float64), None, None,
-                                 county, 2, "Einrichtungen"))
+                                 county, 1, "Einrichtungen"))
     data["layers"].extend(layers)
     return layers, [(x, y, colors[a]) for (x, y), a in zip(xy, points["art"], strict=True)]
 
@@ -509,6 +508,18 @@ def _types(regions) -> dict:
 
 
 def _layer(key, label, unit, suffix, values, z, rank, county, digits, theme) -> dict:
+    return {
+        "key": key, "label": label, "unit": unit, "suffix": suffix, "kind": "number",
+        "theme": theme, "digits": int(digits), "values": [_round(v, 6) for v in values],
+        "z": None if z is None else [_round(v, 2) for v in z],
+        "rank": None if rank is None else [_int(v) for v in rank],
+        "county": None if county is None else _round(county, 6),
+        **_classes(values),
+    }
+
+
+def _classes(values: np.ndarray) -> dict:
+    """Quantile classes of the finite values: ``breaks``, ``colors``, ``min``, ``max``."""
     finite = values[np.isfinite(values)]
     breaks: list[float] = []
     colors = [CLASS_COLORS[2]]
@@ -518,16 +529,9 @@ def _layer(key, label, unit, suffix, values, z, rank, county, digits, theme) -> 
         k = len(breaks) + 1
         colors = [CLASS_COLORS[j] for j in
                   np.linspace(0, len(CLASS_COLORS) - 1, k).round().astype(int)]
-    return {
-        "key": key, "label": label, "unit": unit, "suffix": suffix, "kind": "number",
-        "theme": theme, "digits": int(digits), "values": [_round(v, 6) for v in values],
-        "z": None if z is None else [_round(v, 2) for v in z],
-        "rank": None if rank is None else [_int(v) for v in rank],
-        "county": None if county is None else _round(county, 6),
-        "breaks": breaks, "colors": colors,
-        "min": _round(finite.min(), 6) if len(finite) else None,
-        "max": _round(finite.max(), 6) if len(finite) else None,
-    }
+    return {"breaks": breaks, "colors": colors,
+            "min": _round(finite.min(), 6) if len(finite) else None,
+            "max": _round(finite.max(), 6) if len(finite) else None}
 
 
 def _digits(x: float) -> int:

@@ -22,9 +22,11 @@ import numpy as np
 import pandas as pd
 
 from pipeline.crs import COUNTY_CRS
+from pipeline.layout import FACILITY_LAYER
 from pipeline.readers.facilities import FACILITY_KINDS
 
-__all__ = ["FACILITY_COLORS", "TARGET_GROUPS", "facility_counts", "target_residents"]
+__all__ = ["FACILITY_COLORS", "FACILITY_LAYER", "TARGET_GROUPS", "facility_counts",
+           "target_residents"]
 
 #: Point colours of the kinds, in the order of ``FACILITY_KINDS`` (ColorBrewer Paired/Set1).
 FACILITY_COLORS = ("#1f78b4", "#33a02c", "#6a3d9a", "#636363")

@@ -4,7 +4,8 @@ Each reader knows one format and nothing of what comes after: Zensus 2022 grid C
 ZIPs (:mod:`~pipeline.readers.zensus`), VG250 boundaries (:mod:`~pipeline.readers.vg250`),
 GENESIS / Regionalstatistik tables (:mod:`~pipeline.readers.genesis`), Bundesagentur tables
 (:mod:`~pipeline.readers.bundesagentur`), barrier lines (:mod:`~pipeline.readers.barriers`),
-named places (:mod:`~pipeline.readers.places`) and any polygon layer of small units
+named places (:mod:`~pipeline.readers.places`), facilities
+(:mod:`~pipeline.readers.facilities`) and any polygon layer of small units
 (:mod:`~pipeline.readers.units`), on shared helpers for tables (:mod:`~pipeline.readers.tables`)
 and vector layers (:mod:`~pipeline.readers.vector`).
 :mod:`~pipeline.readers.cell_table` joins the Zensus topics into the county's cell table. A file
@@ -27,6 +28,12 @@ from pipeline.readers.bundesagentur import (
 from pipeline.readers.cell_table import (
     assign_municipality,
     join_topics,
+)
+from pipeline.readers.facilities import (
+    FACILITY_KINDS,
+    FACILITY_LABELS,
+    no_facilities,
+    read_facilities,
 )
 from pipeline.readers.genesis import (
     INCOME_COLUMNS,
@@ -75,6 +82,8 @@ from pipeline.readers.zensus import (
 
 __all__ = [
     "DEFAULT_SGB2_COLUMNS",
+    "FACILITY_KINDS",
+    "FACILITY_LABELS",
     "GERMANY_BOUNDS",
     "INCOME_COLUMNS",
     "INCOME_SYNONYMS",
@@ -98,11 +107,13 @@ __all__ = [
     "in_county",
     "join_topics",
     "no_barriers",
+    "no_facilities",
     "no_locks",
     "no_places",
     "no_units",
     "read_barriers",
     "read_county",
+    "read_facilities",
     "read_genesis_table",
     "read_income",
     "read_locks",
