@@ -31,6 +31,7 @@ from pipeline.indicators import (
     merge_municipal,
     missing_indicators,
 )
+from pipeline.indicators.shrinkage import value_summary
 from pipeline.readers import unit_shapes
 
 GROUP = "indicators"
@@ -61,10 +62,11 @@ def cell_indicators(
     result = compute_cell_indicators(cells, catalog, municipal, options.stabilize,
                                      neighbours=neighbours)
     summary = result.summary
+    values = value_summary(result.table, list(summary.index))
     for problem in indicator_gaps(result.table, catalog):
         context.log.warning(f"cell_indicators: {problem}")
     meta = frame_metadata(result.table) | {
-        "summary": MetadataValue.md(summary_markdown(summary)),
+        "summary": MetadataValue.md(stabilized_markdown(summary, values)),
         "indicators": len(summary),
         "missing_values": int(summary["missing"].sum()),
         "clipped_values": int(summary["clipped"].sum()),
@@ -75,6 +77,8 @@ def cell_indicators(
     }
     meta |= {f"median/{key}": float(v) for key, v in summary["median"].items() if np.isfinite(v)}
     meta |= {f"missing/{key}": int(v) for key, v in summary["missing"].items()}
+    meta |= {f"shrinkage/{key}": float(v) for key, v in summary["mean_shrinkage"].items()
+             if np.isfinite(v)}
     return Output(result.table, metadata=meta)
 
 
@@ -150,6 +154,38 @@ def clustering_matrix(
     if matrix.explained is not None:
         meta["explained_variance"] = MetadataValue.json(matrix.explained.round(4).tolist())
     return Output(frame, metadata=meta)
+
+
+def stabilized_markdown(summary: pd.DataFrame, values: pd.DataFrame) -> str:
+    """The cell indicators in German: raw and stabilised values side by side, the shrinkage.
+
+    One row per indicator (catalog label and unit): cells with a raw value, cells filled
+    from their neighbourhood, the mean shrinkage (share of the way from the raw value to
+    the neighbourhood prior: 0 = kept, 1 = prior), the share of cells changed, and mean,
+    10th percentile, median and 90th percentile of the raw and the stabilised values.
+    """
+    table = pd.DataFrame({
+        "Indikator": summary["label_de"], "Einheit": summary["unit"],
+        "Zellen mit Wert": summary["n"].map(lambda v: _de(v, 0)),
+        "ergänzt": summary["filled"].map(lambda v: _de(v, 0)),
+        "Schrumpfung Ø": summary["mean_shrinkage"].map(lambda v: _de(v, 2)),
+        "geändert": values["changed"].map(lambda v: _de(100 * v, 0) + " %"),
+    }, index=summary.index)
+    for prefix, word in (("raw_", "roh"), ("", "stabilisiert")):
+        for column, name in (("mean", "Mittel"), ("q10", "P10"), ("q50", "Median"),
+                             ("q90", "P90")):
+            table[f"{name} {word}"] = values[f"{prefix}{column}"].map(_de)
+    return table.rename_axis("Schlüssel").to_markdown(disable_numparse=True)
+
+
+def _de(value: float, digits: int | None = None) -> str:
+    """A number in German notation; digits by size unless given (``0,049``, ``44.321``)."""
+    if value is None or not np.isfinite(value):
+        return "–"
+    if digits is None:
+        digits = 0 if abs(value) >= 1000 else 1 if abs(value) >= 10 else 3
+    text = f"{value:,.{digits}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
 def summary_markdown(summary: pd.DataFrame) -> str:

@@ -402,7 +402,8 @@ def stabilize_indicators(
         A new table with the ``<key>`` columns placed before ``<key>_raw``, and per key
         ``filled`` (cells without a usable raw value that took their neighbourhood's
         value), ``tau2`` (prior variance, NaN if local or not stabilised) and
-        ``mean_shrinkage`` (mean weight of the raw value, 1 = unchanged).
+        ``mean_shrinkage`` (mean share of the way from the raw value to the prior over the
+        cells with a usable raw value: 0 = unchanged, 1 = every cell took its prior).
     """
     params = StabilizeParams() if params is None else params
     if not isinstance(params, StabilizeParams):
@@ -422,7 +423,7 @@ def stabilize_indicators(
         key = indicator.key
         raw = components[f"{key}_raw"].to_numpy(np.float64)
         value = raw
-        info[key] = {"filled": 0, "tau2": np.nan, "mean_shrinkage": 1.0}
+        info[key] = {"filled": 0, "tau2": np.nan, "mean_shrinkage": 0.0}
         if indicator.stabilize and ring is not None:
             base = _stabilize_base(indicator, components)
             result = stabilize_rate(raw, base, ring, params,
@@ -482,7 +483,7 @@ def summarize_indicators(table: pd.DataFrame, catalog: Catalog,
             "clipped": count.get("clipped", 0), "unweighted": count.get("unweighted", 0),
             "filled": int(stab.get("filled", 0)),
             "tau2": float(stab.get("tau2", np.nan)),
-            "mean_shrinkage": float(stab.get("mean_shrinkage", 1.0)),
+            "mean_shrinkage": float(stab.get("mean_shrinkage", 0.0)),
             "min": float(ok.min()) if ok.size else np.nan,
             "median": float(np.median(ok)) if ok.size else np.nan,
             "max": float(ok.max()) if ok.size else np.nan,

@@ -50,9 +50,11 @@ estimators. Journal of the Royal Statistical Society C, 40(2), 283-294.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 from pipeline.graph.base import CONTIGUITY_KINDS, Graph
@@ -67,6 +69,7 @@ __all__ = [
     "grid_ring",
     "ring_matrix",
     "stabilize_rate",
+    "value_summary",
 ]
 
 #: Stabilisation methods.
@@ -137,9 +140,10 @@ class Stabilized:
         neighbour has data either).
     prior : ndarray
         The neighbourhood prior of every cell.
-    shrinkage : ndarray
-        Weight of the raw value in the estimate (1 = unchanged, 0 = prior), NaN where the
-        raw value was unusable.
+    weight : ndarray
+        Weight ``s`` of the raw value in the estimate (1 = unchanged, 0 = the prior), NaN
+        where the raw value was unusable. The shrinkage is its complement
+        (:attr:`shrinkage`).
     filled : int
         Cells without a usable raw value that received a value from their neighbourhood.
     tau2 : float or None
@@ -150,10 +154,20 @@ class Stabilized:
 
     values: np.ndarray
     prior: np.ndarray
-    shrinkage: np.ndarray
+    weight: np.ndarray
     filled: int
     tau2: float | None = None
     sigma2: float | None = None
+
+    @property
+    def shrinkage(self) -> np.ndarray:
+        """Share of the way from the raw value to the prior, ``1 - weight``.
+
+        0 = the raw value kept, 1 = the prior taken; NaN where the raw value was unusable.
+        (Reporting the weight of the raw value as "shrinkage" read 0 where every cell had
+        been pulled all the way to its neighbourhood.)
+        """
+        return 1.0 - self.weight
 
 
 def ring_matrix(graph: Graph, k: int) -> sp.csr_array:
@@ -266,8 +280,8 @@ def stabilize_rate(
     if params.method == "none" or not valid.any():
         return Stabilized(np.where(valid, x, np.nan), prior, np.where(valid, 1.0, np.nan), 0)
     if params.method == "pool":
-        shrink = np.where(valid, (w >= params.min_base).astype(float), np.nan)
-        return _combine(x, valid, shrink, prior)
+        weight = np.where(valid, (w >= params.min_base).astype(float), np.nan)
+        return _combine(x, valid, weight, prior)
     loo = _prior(pooled_s - wv * xv, pooled_w - wv, county, params.prior_base)
     tau2_global = sigma2_fit = None
     if variance == "estimated":
@@ -284,8 +298,50 @@ def stabilize_rate(
     sampling = params.strength * sigma2 / np.where(valid, w, np.inf)
     total = tau2 + sampling
     with np.errstate(divide="ignore", invalid="ignore"):
-        shrink = np.where(total > 0, tau2 / total, 1.0)
-    return _combine(x, valid, np.where(valid, shrink, np.nan), prior, tau2_global, sigma2_fit)
+        weight = np.where(total > 0, tau2 / total, 1.0)
+    return _combine(x, valid, np.where(valid, weight, np.nan), prior, tau2_global, sigma2_fit)
+
+
+def value_summary(table: pd.DataFrame, keys: Sequence[str],
+                  quantiles: Sequence[float] = (0.1, 0.5, 0.9)) -> pd.DataFrame:
+    """Raw and stabilised values side by side: mean and quantiles per indicator.
+
+    Parameters
+    ----------
+    table : DataFrame
+        With ``<key>`` (stabilised) and ``<key>_raw`` per key (the cell indicator table).
+    keys : sequence of str
+    quantiles : sequence of float, default (0.1, 0.5, 0.9)
+
+    Returns
+    -------
+    DataFrame
+        Indexed by key: ``raw_mean``, ``raw_q10``, ``raw_q50``, ``raw_q90``, then ``mean``,
+        ``q10``, ``q50``, ``q90`` of the stabilised values (missing values left out), and
+        ``changed``: the share of cells with a raw value whose stabilised value differs
+        from it.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"a": [0.2, 0.3, 0.4], "a_raw": [0.0, 0.3, 0.9]})
+    >>> value_summary(t, ["a"])[["raw_mean", "mean", "changed"]].round(3).to_dict("records")
+    [{'raw_mean': 0.4, 'mean': 0.3, 'changed': 0.667}]
+    """
+    keys = list(keys)
+    stabilised = table[keys].astype(np.float64)
+    raw = table[[f"{k}_raw" for k in keys]].astype(np.float64).set_axis(keys, axis=1)
+    q = list(quantiles)
+    names = [f"q{round(100 * x):02d}" for x in q]
+    out = {}
+    for prefix, frame in (("raw_", raw), ("", stabilised)):
+        out[f"{prefix}mean"] = frame.mean()
+        quant = frame.quantile(q).set_axis(names)
+        out |= {f"{prefix}{n}": quant.loc[n] for n in names}
+    has_raw = raw.notna()
+    differs = (stabilised.to_numpy() != raw.to_numpy()) & has_raw.to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["changed"] = pd.Series(differs.sum(axis=0) / has_raw.sum().to_numpy(), index=keys)
+    return pd.DataFrame(out, index=pd.Index(keys, name="key"))
 
 
 # --- steps --------------------------------------------------------------------------------
@@ -320,13 +376,13 @@ def _prior(pooled_s, pooled_w, county, prior_base):
     return np.where(denom > 0, prior, np.nan)
 
 
-def _combine(x, valid, shrink, prior, tau2=None, sigma2=None) -> Stabilized:
-    """``s * x + (1 - s) * prior``; unusable cells take the prior."""
-    s = np.nan_to_num(shrink)
+def _combine(x, valid, weight, prior, tau2=None, sigma2=None) -> Stabilized:
+    """``s * x + (1 - s) * prior`` with ``s = weight``; unusable cells take the prior."""
+    s = np.nan_to_num(weight)
     out = np.where(valid, s * np.where(valid, x, 0.0) + (1.0 - s) * prior, prior)
     out = np.where(valid & (s == 1.0), x, out)
     filled = int((~valid & np.isfinite(out)).sum())
-    return Stabilized(out, prior, shrink, filled, tau2, sigma2)
+    return Stabilized(out, prior, weight, filled, tau2, sigma2)
 
 
 def _sigma2(prior, variance, scale, sigma2_fit):

@@ -10,6 +10,10 @@ Test matrix
 - the sample county: the share of one-person households and the owner-occupancy rate vary
   far less across tiny cells after stabilisation, while cells of 100+ residents keep their
   values (numbers asserted);
+- the shrinkage is the share of the way to the prior (``1 - weight``): near 1 for a tiny
+  cell, 0 without stabilisation; the summary's ``mean_shrinkage`` of the sample county is
+  that of a direct computation (1 where tau2 = 0 pulls every cell to its prior, not 0) and
+  the raw and stabilised means and quantiles are those of the table's columns;
 - errors name the argument.
 """
 
@@ -20,7 +24,13 @@ import pytest
 from pipeline.crs import GRID_CRS
 from pipeline.indicators.catalog import load_catalog
 from pipeline.indicators.compute import compute_cell_indicators
-from pipeline.indicators.shrinkage import StabilizeParams, grid_ring, ring_matrix, stabilize_rate
+from pipeline.indicators.shrinkage import (
+    StabilizeParams,
+    grid_ring,
+    ring_matrix,
+    stabilize_rate,
+    value_summary,
+)
 from pipeline.readers.cell_table import join_topics
 from pipeline.readers.vg250 import read_county
 from pipeline.readers.zensus import read_zensus
@@ -69,7 +79,7 @@ def test_tiny_cell_moves_large_cells_stay():
     values[5] = 1.0
     out = stabilize_rate(values, base, ring)
     assert abs(out.values[5] - 0.3) < 0.05
-    assert out.shrinkage[5] < 0.05
+    assert out.weight[5] < 0.05 and out.shrinkage[5] > 0.95
     big = np.arange(11) != 5
     # tau2 = 0 here (large cells differ by noise only): they move to their neighbourhood,
     # by less than one binomial standard error
@@ -158,6 +168,19 @@ def test_errors(kwargs, error, message):
         stabilize_rate(**args)
 
 
+def test_shrinkage_is_the_way_to_the_prior():
+    ring = line()
+    values = np.full(11, 0.3)
+    values[5] = 1.0
+    base = np.full(11, 500.0)
+    base[5] = 3.0
+    out = stabilize_rate(values, base, ring)
+    np.testing.assert_array_equal(out.shrinkage, 1.0 - out.weight)
+    assert out.shrinkage[5] > 0.95
+    kept = stabilize_rate(values, base, ring, StabilizeParams(method="none"))
+    assert (kept.shrinkage == 0).all() and (kept.weight == 1).all()
+
+
 def test_bad_params():
     with pytest.raises(ValueError, match="method must be one of"):
         StabilizeParams(method="kriging")
@@ -178,7 +201,7 @@ def sample_indicators(sample_dir):
     cells = join_topics({t: read_zensus(sample_dir / f"Zensus2022_{t}.zip", area=area)
                          for t in TOPICS})
     catalog = load_catalog().only(["anteil_einpersonenhh", "eigentuemerquote", "anteil_unter18"])
-    return compute_cell_indicators(cells, catalog, on_missing="raise").table
+    return compute_cell_indicators(cells, catalog, on_missing="raise")
 
 
 @pytest.mark.parametrize(
@@ -192,7 +215,7 @@ def sample_indicators(sample_dir):
 )
 def test_sample_county_tiny_cells_calm_down_large_cells_stay(
         sample_indicators, key, max_variance_ratio, max_large_change):
-    t = sample_indicators
+    t = sample_indicators.table
     raw, stable = t[f"{key}_raw"], t[key]
     tiny = (t["Einwohner"] <= 5) & raw.notna()
     large = (t["Einwohner"] >= 100) & raw.notna()
@@ -207,7 +230,7 @@ def test_sample_county_tiny_cells_calm_down_large_cells_stay(
 
 def test_sample_county_noise_only_rates_are_pooled(sample_indicators):
     """The sample's age shares vary between neighbouring cells by noise only: tau2 = 0."""
-    t = sample_indicators
+    t = sample_indicators.table
     raw, stable = t["anteil_unter18_raw"], t["anteil_unter18"]
     tiny = (t["Einwohner"] <= 5) & raw.notna()
     assert stable[tiny].var() < 0.1 * raw[tiny].var()
@@ -218,3 +241,35 @@ def test_sample_county_noise_only_rates_are_pooled(sample_indicators):
     assert ((stable - raw).abs()[large] / se).mean() < 1.0
     pooled = pd.Series(stable.to_numpy()).describe()
     assert 0.1 < pooled["50%"] < 0.2
+
+
+def test_sample_summary_reports_the_true_shrinkage(sample_indicators):
+    """``mean_shrinkage`` is the mean of ``1 - weight`` of a direct computation."""
+    t, summary = sample_indicators.table, sample_indicators.summary
+    ring = grid_ring(t["x"], t["y"], StabilizeParams())
+    for key in ("anteil_einpersonenhh", "eigentuemerquote", "anteil_unter18"):
+        den = t[f"{key}_den"].to_numpy(float)
+        direct = stabilize_rate(t[f"{key}_raw"].to_numpy(float),
+                                np.where(np.isfinite(den), den, 0.0), ring)
+        expected = np.nanmean(direct.shrinkage)
+        assert summary.loc[key, "mean_shrinkage"] == pytest.approx(expected, rel=1e-12)
+        assert summary.loc[key, "mean_shrinkage"] > 0.5  # most cells have under 10 residents
+    # tau2 = 0 for the share under 18: every cell took its prior, shrinkage 1 (it read 0)
+    assert summary.loc["anteil_unter18", "mean_shrinkage"] == pytest.approx(1.0)
+
+
+def test_value_summary_matches_the_columns(sample_indicators):
+    t = sample_indicators.table
+    keys = ["anteil_einpersonenhh", "eigentuemerquote"]
+    out = value_summary(t, keys)
+    for key in keys:
+        raw, stable = t[f"{key}_raw"].dropna().to_numpy(), t[key].dropna().to_numpy()
+        assert out.loc[key, "raw_mean"] == pytest.approx(raw.mean())
+        assert out.loc[key, "mean"] == pytest.approx(stable.mean())
+        assert out.loc[key, "raw_q90"] == pytest.approx(np.quantile(raw, 0.9))
+        assert out.loc[key, "q10"] == pytest.approx(np.quantile(stable, 0.1))
+        has = t[f"{key}_raw"].notna()
+        changed = (t.loc[has, key] != t.loc[has, f"{key}_raw"]).mean()
+        assert out.loc[key, "changed"] == pytest.approx(changed) and changed > 0.5
+    # stabilisation narrows the spread of the cells
+    assert (out["q90"] - out["q10"] < out["raw_q90"] - out["raw_q10"]).all()
