@@ -5,6 +5,9 @@ allows a single writing process). It records every release of the county that be
 current and is not in the history yet: its own, and any a killed run left unrecorded,
 from the release's record (parameters, quality, stability) and profiles, so the history
 always matches what was published.
+
+As the run's last step it also reports how long each step of the run took (the
+``step_seconds`` table), so a slow input or asset shows without opening every step.
 """
 
 from datetime import datetime
@@ -49,9 +52,25 @@ def sozialraum_history(
         added.append(run_id)
     stability = read_release(layout, context.run.run_id)["stability"] \
         if context.run.run_id in added else {}
+    steps = step_seconds(context)
     return MaterializeResult(metadata={
+        "step_seconds": MetadataValue.md(_steps_table(steps)),
+        "steps_total_seconds": round(sum(steps.values()), 1),
         "history": MetadataValue.path(str(layout.history)),
         "published_state": MetadataValue.path(str(layout.published)),
         "recorded": MetadataValue.json(added),
         "changed_share": float(stability.get("changed_share", 0.0)),
     })
+
+
+def step_seconds(context: AssetExecutionContext) -> dict[str, float]:
+    """Seconds each finished step of this run took, slowest first (from the instance)."""
+    stats = context.instance.get_run_step_stats(context.run.run_id)
+    took = {s.step_key: s.end_time - s.start_time for s in stats
+            if s.start_time is not None and s.end_time is not None}
+    return dict(sorted(took.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _steps_table(steps: dict[str, float]) -> str:
+    rows = [f"| {key} | {seconds:.1f} |" for key, seconds in steps.items()]
+    return "\n".join(["| Schritt | Sekunden |", "|---|---:|", *rows])

@@ -13,11 +13,17 @@ A scenario's partition (``sample.klein``) has its folder inside its county's
 (``sample/szenarien/klein/``, with its own ``steps/`` and ``runs/``). An input whose
 metadata sets :data:`EACH_PARTITION` gets every partition the mapping names, as a dict by
 partition key (the comparison of a county's scenarios).
+
+Within one process (a run with the in-process executor, as ``make run`` and the nightly
+job use) a file that several steps load, the cells or the regions with their checks, is
+decoded once: later loads get a copy of the frame read, as long as the file is the same
+(device, inode, size and modification time).
 """
 
 import os
 import shutil
 import time
+from collections import OrderedDict
 from pathlib import Path
 
 import geopandas as gpd
@@ -35,6 +41,25 @@ UNPARTITIONED = "_all"
 STALE_RUN_SECONDS = 24 * 3600
 #: Input metadata key: load every mapped partition, as a dict by partition key.
 EACH_PARTITION = "sozialraum/each_partition"
+#: Frames kept decoded in this process for loads of the same file (a county run's inputs).
+MEMO_FILES = 12
+
+_memo: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+
+
+def read_frame(path: Path) -> pd.DataFrame:
+    """A (Geo)Parquet file as a (Geo)DataFrame; a copy of the last decode of the same file."""
+    stat = path.stat()
+    key = (str(path), stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    if key not in _memo:
+        if b"geo" in (pq.read_schema(path).metadata or {}):
+            _memo[key] = gpd.read_parquet(path)
+        else:
+            _memo[key] = pd.read_parquet(path)
+        while len(_memo) > MEMO_FILES:
+            _memo.popitem(last=False)
+    _memo.move_to_end(key)
+    return _memo[key].copy(deep=True)
 
 
 def partition_layout(root: str | os.PathLike, key: str) -> CountyLayout:
@@ -119,9 +144,7 @@ class ParquetIOManager(ConfigurableIOManager):
         if not path.exists():
             raise FileNotFoundError(f"{path}: {context.asset_key.to_user_string()} has not been "
                                     f"materialized for {partition or _county(context)} yet")
-        if b"geo" in (pq.read_schema(path).metadata or {}):
-            return gpd.read_parquet(path)
-        return pd.read_parquet(path)
+        return read_frame(path)
 
 
 def _remove_stale_runs(layout: CountyLayout, current: str) -> None:

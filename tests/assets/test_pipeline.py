@@ -49,6 +49,10 @@ _SCRIPT = textwrap.dedent("""
                 "failed": [e.check_name for e in checks if not e.passed],
                 "errors": [str(e.event_specific_data.error)[:2000] for e in result.all_events
                            if e.event_type_value == "STEP_FAILURE"],
+                "steps": [m.metadata["step_seconds"].value for m in
+                          (e.event_specific_data.materialization
+                           for e in result.get_asset_materialization_events())
+                          if m.asset_key.path == ["sozialraum_history"]],
             }
     print(json.dumps(report))
 """)
@@ -95,6 +99,19 @@ def test_every_asset_and_check_passes_for_each_county(runs):
     for county, run in report.items():
         assert run["success"], (county, run["errors"])
         assert run["checks"] == _checks() and run["failed"] == [], (county, run["failed"])
+
+
+def test_the_run_reports_the_time_of_every_step(runs):
+    """The last step lists every earlier step of the run with its seconds, slowest first."""
+    report, _ = runs
+    for county, run in report.items():
+        (table,) = run["steps"]
+        rows = [line.strip("|").split("|") for line in table.splitlines()[2:]]
+        seconds = {key.strip(): float(value) for key, value in rows}
+        assert {"zensus_cells", "cell_regions", "sozialraeume_gpkg"} <= set(seconds), county
+        assert all(v >= 0 for v in seconds.values())
+        assert list(seconds.values()) == sorted(seconds.values(), reverse=True)
+        assert seconds["cell_regions"] > 0
 
 
 def test_regions_are_a_real_partition(runs):
