@@ -127,7 +127,7 @@ def cell_level(cells: pd.DataFrame, cell_layer, sr_index: np.ndarray, view,
     return out
 
 
-def comparisons(history: pd.DataFrame | None, sr_ids, layers) -> list[dict]:
+def comparisons(history: pd.DataFrame | None, regions: pd.DataFrame, layers) -> list[dict]:
     """Earlier published runs and, per number layer, the change of each social space.
 
     Parameters
@@ -135,10 +135,10 @@ def comparisons(history: pd.DataFrame | None, sr_ids, layers) -> list[dict]:
     history : DataFrame or None
         Profiles of earlier published runs in long form: ``run_id``, ``published_at``,
         ``sr_id``, ``indicator``, ``value`` (raw values as in the profiles, shares 0-1).
-    sr_ids : sequence of str
-        The social spaces of the atlas, in its order.
+    regions : DataFrame
+        The social spaces of the atlas, in its order (``sr_id`` and the indicators).
     layers : list of dict
-        The atlas's number layers (``key``, ``factor``).
+        The atlas's indicator layers (``key``, ``factor``: shares in percent).
 
     Returns
     -------
@@ -156,7 +156,7 @@ def comparisons(history: pd.DataFrame | None, sr_ids, layers) -> list[dict]:
     runs = (history[["run_id", "published_at"]].drop_duplicates("run_id")
             .sort_values(["published_at", "run_id"], ascending=False)
             .head(MAX_COMPARISONS))
-    ids = pd.Index([str(s) for s in sr_ids])
+    ids = pd.Index(regions["sr_id"].astype(str))
     out = []
     for run_id, when in zip(runs["run_id"], runs["published_at"], strict=True):
         rows = history.loc[history["run_id"] == run_id]
@@ -169,8 +169,7 @@ def comparisons(history: pd.DataFrame | None, sr_ids, layers) -> list[dict]:
             if key not in wide.columns:
                 continue
             before = wide[key].to_numpy(np.float64) * layer["factor"]
-            now = np.array([np.nan if v is None else v for v in layer["values"]], np.float64)
-            delta = now - before
+            delta = regions[key].to_numpy(np.float64) * layer["factor"] - before
             changes[key] = {"before": [_r(v) for v in before], "delta": [_r(v) for v in delta]}
         stamp = pd.Timestamp(when)
         out.append({"run": str(run_id), "date": stamp.strftime("%d.%m.%Y"),

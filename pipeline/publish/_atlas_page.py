@@ -80,6 +80,8 @@ ERRORS_JS = """
 window.__atlasErrors=[];
 window.addEventListener('error',function(e){window.__atlasErrors.push(String(e.message||
 (e.target&&(e.target.src||e.target.href))||'error'));},true);
+document.addEventListener('securitypolicyviolation',function(e){window.__atlasErrors.push(
+'blocked by the content security policy: '+e.blockedURI);});
 window.addEventListener('unhandledrejection',function(e){window.__atlasErrors.push(
 'unhandled rejection: '+String(e.reason));});
 (function(){var orig=console.error;console.error=function(){window.__atlasErrors.push(

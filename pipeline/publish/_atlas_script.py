@@ -604,6 +604,7 @@ function selftest(){
     if(ftog){ftog.click();out.facilities.hidden=getComputedStyle(
       document.getElementById('facilities')).display==='none';ftog.click();}
   }catch(err){out.exception=String(err&&err.stack||err);}
+  out.resources=performance.getEntriesByType('resource').map(function(e){return e.name;});
   out.errors=window.__atlasErrors.slice();
   var res=document.getElementById('selftest-result');
   res.textContent=JSON.stringify(out);

@@ -65,6 +65,9 @@ THEME_LABELS = {"age": "Alter", "social_structure": "Sozialstruktur",
                 "income": "Einkommen und Grundsicherung", "housing": "Wohnen"}
 #: Fill colours of the quantile classes, light to dark (ColorBrewer OrRd, 5 classes).
 CLASS_COLORS = ("#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000")
+#: The page's content security policy: nothing but its own inline script and style, so
+#: the browser fetches nothing when the file is opened (not even by mistake).
+CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:"
 #: Width of the map's view box in screen units.
 VIEW_WIDTH = 1000
 #: Colours of the types when the styles have none (ColorBrewer Dark2).
@@ -150,6 +153,7 @@ def build_atlas(
     title = f"Sozialraumatlas {county_name}" + (" (öffentliche Ausgabe)" if public else "")
     return (
         '<!DOCTYPE html>\n<html lang="de"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
         f"<title>{_e(title)}</title>"
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
         f"<style>{CSS}</style><script>{ERRORS_JS}</script></head><body>\n"
@@ -435,7 +439,7 @@ def _extras(data, publication, catalog, indicators, munis, view, hidden, *, cell
         data["levels"].append({"key": "cell", "count": len(zellen),
                                "label": "Baublöcke" if units else "100-m-Gitterzellen"})
     data["compare"] = ([] if "vergleich" in hidden else comparisons(
-        history, [s["id"] for s in data["spaces"]],
+        history, publication.regions.reset_index(drop=True),
         [layer for layer in data["layers"] if "factor" in layer]))
     groups, points = [], []
     if facilities is not None and len(facilities) and "einrichtungen" not in hidden:

@@ -23,9 +23,28 @@ Test matrix
     caught. This is more robust than driving the DevTools protocol over a websocket (no
     port, no timing between processes, no extra dependency): one Chromium process per
     test that exits when the page has loaded.
-  * a screenshot shows the map in colour.
+  * a screenshot shows the map in colour;
+  * levels, time comparison and facilities in one ``?selftest`` run on a grid county
+    (about 3,600 cells in EPSG:3035 over the six spaces, two municipalities): at the
+    municipal level the spaces are hidden and the municipal outlines are filled, two
+    indicators fill them differently, a hit-tested click opens the municipality's
+    profile; at the cell level the canvas is drawn, the pixel at a cell's centre has the
+    colour of the cell's class (computed here from the data) and changes with the
+    indicator, a click on a cell opens its social space; the comparison with an earlier
+    run recolours the spaces; the facility points are drawn and can be hidden;
+  * no external request: Chromium's network log of the full atlas holds no http(s) URL.
+- Data, checked against direct computations: cell values encoded as uint16 steps decode
+  to the published cell layer's values, blank exactly under the disclosure floor (3
+  residents), grid indices and the affine map place a cell's corner where it projects;
+  municipal values are ratios of the sums of the municipality's cells; the comparison
+  is now minus then, for the spaces whose ID the earlier run had; facility counts per
+  space equal a point-in-polygon count, per 1,000 children under 6 from the cells' age
+  groups.
+- The public edition also leaves out what the county marks internal (an indicator, the
+  facilities, the municipal level).
 """
 
+import base64
 import dataclasses
 import json
 import re
@@ -33,13 +52,17 @@ from html import unescape
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
+from pyproj import Transformer
 
+from pipeline.crs import GRID_CRS
 from pipeline.errors import CatalogError
 from pipeline.indicators.catalog import load_catalog
-from pipeline.publish.atlas import build_atlas, write_atlas
-from pipeline.publish.publication import Publication
+from pipeline.publish._atlas_levels import BLANK
+from pipeline.publish.atlas import CLASS_COLORS, _View, build_atlas, write_atlas
+from pipeline.publish.publication import MIN_CELL_RESIDENTS, Publication, _cell_layer
 from pipeline.publish.styles import region_colors
 from pipeline.publish.tiling import TilingReport
 from tests.helpers import run_chromium
@@ -172,8 +195,8 @@ def _fills(dom: str) -> list[str]:
     return re.findall(r'<path data-i="\d+"[^>]*? fill="(#[0-9a-f]{6})"', dom)
 
 
-def _selftest(binary, tmp_path, uri: str) -> dict:
-    dom = _chromium(binary, tmp_path, "--dump-dom", uri + "?selftest")
+def _selftest(binary, tmp_path, uri: str, *args) -> dict:
+    dom = _chromium(binary, tmp_path, *args, "--dump-dom", uri + "?selftest")
     assert 'data-selftest="done"' in dom, dom[-3000:]
     found = re.search(r'<pre id="selftest-result"[^>]*>(.*?)</pre>', dom, re.S)
     return json.loads(unescape(found.group(1)))
@@ -233,3 +256,273 @@ def test_screenshot_shows_the_map(chromium, atlas, tmp_path):
     area = image[80:880, 320:1380]  # right of the side bar, below the header
     coloured = (area.max(axis=2) - area.min(axis=2)) > 40
     assert coloured.mean() > 0.15, coloured.mean()
+
+
+# --- levels, time comparison, facilities --------------------------------------------------
+
+AGE_GROUPS = ("unter5", "a5bis9", "a10bis14", "a15bis19", "a20bis24")
+
+
+@pytest.fixture(scope="module")
+def grid():
+    """The six spaces on 100 m cells of EPSG:3035, two municipalities, earlier runs, points.
+
+    Returns (publication, municipalities, county, inputs) with ``inputs`` the keyword
+    arguments of :func:`build_atlas`: cells, cell indicators, history and facilities.
+    """
+    pub, _, county = _publication()
+    munis = gpd.GeoDataFrame(
+        {"ags": ["05399001", "05399002"], "name": ["Rurstadt", "Nideck"]},
+        geometry=[shapely.box(320_000, 5_620_000, 324_000, 5_626_000),
+                  shapely.box(324_000, 5_620_000, 326_000, 5_626_000)], crs="EPSG:25832")
+    to_grid = Transformer.from_crs("EPSG:25832", GRID_CRS, always_xy=True)
+    to_county = Transformer.from_crs(GRID_CRS, "EPSG:25832", always_xy=True)
+    gx, gy = to_grid.transform([320_000, 326_000, 320_000, 326_000],
+                               [5_620_000, 5_620_000, 5_626_000, 5_626_000])
+    xs = np.arange(np.floor(min(gx) / 100) * 100, max(gx), 100.0)
+    ys = np.arange(np.floor(min(gy) / 100) * 100, max(gy), 100.0)
+    x, y = (a.ravel() for a in np.meshgrid(xs, ys))
+    cx, cy = to_county.transform(x + 50, y + 50)
+    cx, cy = np.asarray(cx), np.asarray(cy)
+    inside = (cx > 320_000) & (cx < 326_000) & (cy > 5_620_000) & (cy < 5_626_000)
+    x, y, cx, cy = x[inside], y[inside], cx[inside], cy[inside]
+    label = ((cx - 320_000) // 2000).astype(int) + 3 * ((cy - 5_620_000) // 3000).astype(int)
+    n = len(x)
+    rng = np.random.default_rng(7)
+    residents = rng.integers(1, 40, n).astype(float)
+    cells = pd.DataFrame({"cell_id": [f"c{i}" for i in range(n)], "x": x, "y": y,
+                          "ags": np.where(cx < 324_000, "05399001", "05399002"),
+                          "Einwohner": residents})
+    for group in AGE_GROUPS:
+        cells[group] = rng.binomial(residents.astype(int), 0.06).astype(float)
+    table = cells[["cell_id", "x", "y", "ags", "Einwohner"]].copy()
+    for key in KEYS:
+        den = residents.copy()
+        share = 0.3 - 0.1 * label / 5 if key == "anteil_65plus" else 0.1 + 0.1 * label / 5
+        num = (rng.uniform(38, 48, n) * den if key == "durchschnittsalter"
+               else rng.binomial(residents.astype(int), share).astype(float))
+        table[f"{key}_num"], table[f"{key}_den"] = num, den
+        table[key] = num / den
+    ids = pub.regions["sr_id"].to_numpy()
+    cell_layer = _cell_layer(ids, cells, label, table, _catalog())
+    pub = dataclasses.replace(pub, layers={"zellen": cell_layer})
+    regions = pub.regions
+    history = []
+    for run, when, shift, keep in (("alt", "2025-03-01", 0.02, 5), ("neu", "2026-01-15", 0.01, 6)):
+        for key in ("anteil_unter18", "durchschnittsalter"):
+            history.append(pd.DataFrame({
+                "run_id": run, "published_at": pd.Timestamp(when),
+                "sr_id": regions["sr_id"].iloc[:keep], "indicator": key,
+                "value": regions[key].iloc[:keep] - shift}))
+    # facilities: kita counts 3, 0, 1, 2, 0, 1 in the six boxes, two schools, one centre
+    kitas = {0: 3, 2: 1, 3: 2, 5: 1}
+    points, kinds = [], []
+    for space, count in kitas.items():
+        x0, y0 = 320_000 + (space % 3) * 2000, 5_620_000 + (space // 3) * 3000
+        for j in range(count):
+            points.append(shapely.Point(x0 + 300 + 400 * j, y0 + 500))
+            kinds.append("kita")
+    points += [shapely.Point(321_000, 5_624_000), shapely.Point(325_500, 5_621_000),
+               shapely.Point(323_000, 5_625_500)]
+    kinds += ["schule", "schule", "jugend"]
+    facilities = gpd.GeoDataFrame({"art": kinds, "art_text": kinds,
+                                   "name": [f"Einrichtung {i}" for i in range(len(kinds))]},
+                                  geometry=points, crs="EPSG:25832")
+    inputs = {"cells": cells, "cell_indicators": table,
+              "history": pd.concat(history, ignore_index=True), "facilities": facilities}
+    return pub, munis, county, inputs
+
+
+def _data(text: str) -> dict:
+    return json.loads(unescape(re.search(
+        r'<script type="application/json" id="atlas-data">(.*?)</script>', text).group(1)))
+
+
+def _grid_atlas(grid, **kwargs) -> str:
+    pub, munis, county, inputs = grid
+    return build_atlas(pub, _catalog(), munis, county, county_name="Kreis Rurtal",
+                       **(inputs | kwargs))
+
+
+@pytest.fixture(scope="module")
+def grid_text(grid):
+    return _grid_atlas(grid)
+
+
+def _u16(text: str, dtype: str = "<u2") -> np.ndarray:
+    return np.frombuffer(base64.b64decode(text), dtype=dtype)
+
+
+def test_cells_decode_to_the_cell_layer_and_are_blank_under_the_floor(grid, grid_text):
+    pub, munis, county, inputs = grid
+    data = _data(grid_text)
+    assert [lv["key"] for lv in data["levels"]] == ["sr", "gem", "cell"]
+    layer = pub.layers["zellen"]
+    small = inputs["cells"]["Einwohner"].to_numpy() < MIN_CELL_RESIDENTS
+    assert small.any() and not small.all()
+    by_key = {lr["key"]: lr for lr in data["layers"]}
+    assert "cell" not in by_key["sgb2_quote_gem"]  # municipal values have no cell level
+    for key, factor in (("anteil_unter18", 100.0), ("durchschnittsalter", 1.0)):
+        cell = by_key[key]["cell"]
+        codes = _u16(cell["q"])
+        assert len(codes) == len(layer)
+        np.testing.assert_array_equal(codes == BLANK, small)
+        decoded = cell["offset"] + codes[~small] * cell["step"]
+        expected = layer[key].to_numpy()[~small] * factor
+        assert np.abs(decoded - expected).max() <= cell["step"] / 2 + 1e-9
+    cells = data["cells"]
+    ix, iy = _u16(cells["ix"], "<i2"), _u16(cells["iy"], "<i2")
+    x, y = inputs["cells"]["x"].to_numpy(), inputs["cells"]["y"].to_numpy()
+    np.testing.assert_array_equal(ix, (x - x.min()) / 100)
+    np.testing.assert_array_equal(iy, (y - y.min()) / 100)
+    # the affine map puts a cell's upper-right corner where it projects
+    view = _View.around(pub.regions, county)
+    k = len(x) // 2
+    ex, ey = Transformer.from_crs(GRID_CRS, "EPSG:25832", always_xy=True).transform(
+        x[k] + 100, y[k] + 100)
+    a, b, c, d, e, f = cells["affine"]
+    gx, gy = ix[k] + 1, iy[k] + 1
+    assert abs(a * gx + c * gy + e - (ex - view.x0) * view.scale) < 0.01
+    assert abs(b * gx + d * gy + f - (view.y1 - ey) * view.scale) < 0.01
+    sr = _u16(cells["sr"])
+    assert [data["spaces"][i]["id"] for i in sr[:5]] == layer["sr_id"].iloc[:5].tolist()
+
+
+def test_municipal_values_are_ratios_of_the_cells_sums(grid, grid_text):
+    _, munis, _, inputs = grid
+    data = _data(grid_text)
+    table = inputs["cell_indicators"]
+    assert [m["name"] for m in data["munis"]] == ["Rurstadt", "Nideck"]
+    by_key = {lr["key"]: lr for lr in data["layers"]}
+    for m, ags in enumerate(munis["ags"]):
+        mine = table["ags"] == ags
+        assert data["munis"][m]["einwohner"] == table.loc[mine, "Einwohner"].sum()
+        share = table.loc[mine, "anteil_65plus_num"].sum() / table.loc[mine, "anteil_65plus_den"].sum()
+        assert by_key["anteil_65plus"]["gem"]["values"][m] == pytest.approx(100 * share, abs=1e-4)
+    assert '<path data-m="1"' in grid_text
+
+
+def test_time_comparison_is_now_minus_then_for_persisting_ids(grid, grid_text):
+    pub = grid[0]
+    data = _data(grid_text)
+    runs = data["compare"]
+    assert [(r["run"], r["date"], r["matched"]) for r in runs] == [
+        ("neu", "15.01.2026", 6), ("alt", "01.03.2025", 5)]
+    delta = runs[1]["changes"]["anteil_unter18"]["delta"]
+    assert delta[:5] == pytest.approx([2.0] * 5) and delta[5] is None  # percentage points
+    assert runs[0]["changes"]["durchschnittsalter"]["delta"] == pytest.approx([0.01] * 6)
+    assert "anteil_65plus" not in runs[0]["changes"]  # not in that history
+    start = grid_text.index('<select id="compare">')
+    select = grid_text[start:grid_text.index("</select>", start)]
+    assert select.count("<option") == 3 and "Veränderung seit 01.03.2025" in select
+    alone = _grid_atlas(grid, history=None)
+    assert '<select id="compare">' not in alone and "nichts zu vergleichen" in alone
+    assert pub.regions["sr_id"].iloc[5] == "SR-05399-006"
+
+
+def test_facilities_per_space_against_a_direct_count(grid, grid_text):
+    pub, _, _, inputs = grid
+    data = _data(grid_text)
+    facilities, cells = inputs["facilities"], inputs["cells"]
+    kinds = {k["key"]: k for k in data["facilities"]["kinds"]}
+    assert list(kinds) == ["kita", "schule", "jugend"]
+    polygons = pub.regions.geometry.values
+    for key, kind in kinds.items():
+        points = facilities.geometry.values[facilities["art"].to_numpy() == key]
+        direct = [int(shapely.contains(poly, points).sum()) for poly in polygons]
+        assert kind["count"] == direct
+    assert kinds["kita"]["count"] == [3, 0, 1, 2, 0, 1]
+    # per 1,000 children under 6: unter5 + a5bis9 / 5 of the space's cells
+    label = pub.layers["zellen"]["sr_id"].to_numpy()
+    under6 = cells["unter5"] + cells["a5bis9"] / 5
+    for i, sr in enumerate(pub.regions["sr_id"]):
+        target = under6[label == sr].sum()
+        assert kinds["kita"]["rate"][i] == pytest.approx(1000 * direct_kita(i) / target, abs=0.01)
+    assert grid_text.count("<circle data-f=") == len(facilities)
+    assert "je 1.000 Kinder unter 6 Jahren" in grid_text
+
+
+def direct_kita(i: int) -> int:
+    return {0: 3, 2: 1, 3: 2, 5: 1}.get(i, 0)
+
+
+def test_public_edition_leaves_out_what_the_county_marks_internal(grid, grid_text):
+    label = _catalog()["anteil_65plus"].label_de
+    internal = ("anteil_65plus", "einrichtungen", "gemeinden")
+    full = _grid_atlas(grid, internal=internal)
+    public = _grid_atlas(grid, internal=internal, public=True)
+    assert full == grid_text  # internal only matters for the public edition
+    assert "anteil_65plus" in full and label in full and "<circle" in full
+    page = public[:public.index('<script type="application/json"')]  # before data, script
+    assert "anteil_65plus" not in public and label not in public
+    assert "<circle" not in page and "Einrichtungen" not in page and "je1000_" not in page
+    data = _data(public)
+    assert "facilities" not in data and [lv["key"] for lv in data["levels"]] == ["sr", "cell"]
+
+
+@pytest.fixture(scope="module")
+def grid_atlas(grid, tmp_path_factory):
+    pub, munis, county, inputs = grid
+    path = tmp_path_factory.mktemp("grid") / "sozialraumatlas.html"
+    return write_atlas(path, pub, _catalog(), munis, county, county_name="Kreis Rurtal",
+                       **inputs)
+
+
+def _class_color(layer_cell: dict, value: float) -> str:
+    k = sum(value >= b for b in layer_cell["breaks"])
+    return layer_cell["colors"][k]
+
+
+def test_levels_comparison_and_facilities_in_the_page(chromium, grid, grid_atlas, tmp_path):
+    result = _selftest(chromium, tmp_path, grid_atlas.as_uri())
+    assert "exception" not in result, result["exception"]
+    assert result["errors"] == []
+    levels = result["levels"]
+    assert list(levels) == ["sr", "gem", "cell"]
+    assert levels["sr"]["spaces_shown"] and not levels["sr"]["canvas_shown"]
+    gem = levels["gem"]
+    assert not gem["spaces_shown"] and not gem["canvas_shown"]
+    assert all(len(d["fills"]) == 2 for d in gem["draws"])
+    assert gem["draws"][0]["fills"] != gem["draws"][1]["fills"]  # indicator switch
+    assert gem["profile"]["level"] == "gem" and gem["profile"]["title"] in ("Rurstadt", "Nideck")
+    assert "Gemeinden" in gem["draws"][0]["legend"]
+    cell = levels["cell"]
+    assert cell["canvas_shown"] and not cell["spaces_shown"]
+    data = _data(grid_atlas.read_text(encoding="utf-8"))
+    by_key = {lr["key"]: lr for lr in data["layers"]}
+    seen = []
+    for draw in cell["draws"]:
+        layer = by_key[draw["key"]]["cell"]
+        codes = _u16(layer["q"])
+        for i, color in draw["pixels"]:
+            value = None if codes[i] == BLANK else layer["offset"] + codes[i] * layer["step"]
+            assert color == (data["missing"] if value is None
+                             else _class_color(layer, value)), (draw["key"], i)
+        seen.append([c for _, c in draw["pixels"]])
+    assert len(seen) == 2 and seen[0] != seen[1]  # the indicator changes the cells' colours
+    assert set(seen[0]) <= set(CLASS_COLORS) | {data["missing"]}
+    sr_of_cell = grid[0].layers["zellen"]["sr_id"].iloc[cell["cell"]]
+    assert cell["profile"]["sr"] == sr_of_cell and cell["tooltip"].startswith("Zelle in ")
+    compare = result["compare"][0]
+    assert compare["fills"] != compare["now"] and "Veränderung seit 15.01.2026" in compare["legend"]
+    assert result["facilities"]["dots"] == len(grid[3]["facilities"])
+    assert "Kitas (7)" in result["facilities"]["legend"] and result["facilities"]["hidden"]
+
+
+def test_no_external_request(chromium, grid_atlas, tmp_path):
+    text = grid_atlas.read_text(encoding="utf-8")
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", text, re.I)
+    assert "https://" not in text and "http://" not in text.replace(SVG_NS, "")
+    assert "Content-Security-Policy" in text and "default-src 'none'" in text
+    rules = "--host-resolver-rules=MAP * ~NOTFOUND"
+    result = _selftest(chromium, tmp_path, grid_atlas.as_uri(), rules)
+    assert result["resources"] == [] and result["errors"] == []
+    # a reference slipped into the page is blocked by its policy, and reported
+    broken = text.replace('<pre id="selftest-result"',
+                          '<img src="https://example.invalid/logo.png" alt="">'
+                          '<pre id="selftest-result"')
+    path = tmp_path / "external.html"
+    path.write_text(broken, encoding="utf-8")
+    result = _selftest(chromium, tmp_path, path.as_uri(), rules)
+    assert any("content security policy: https://example.invalid/logo.png" in e
+               for e in result["errors"]), result["errors"]
