@@ -82,8 +82,10 @@ function comparison(l){
   var c=D.compare[cmp-1].changes[l.key];
   if(!c){return null;}
   if(!c.view){
-    var m=0;c.delta.forEach(function(v){if(v!==null&&Math.abs(v)>m){m=Math.abs(v);}});
-    m=m||1;
+    // the scale reaches the largest change, at least one step of the shown precision
+    // (changes below it read as none)
+    var m=Math.pow(10,-l.digits);
+    c.delta.forEach(function(v){if(v!==null&&Math.abs(v)>m){m=Math.abs(v);}});
     c.view={values:c.delta,before:c.before,breaks:[-0.6*m,-0.2*m,0.2*m,0.6*m],
       colors:DIVERGING,min:-m,max:m,delta:true};
   }
@@ -490,6 +492,7 @@ setLayer(q.get('ind')||(byKey.status_class?'status_class':D.layers[0]&&D.layers[
 if(q.get('sr')){
   D.spaces.forEach(function(s,i){if(s.id===q.get('sr')){openProfile(i);}});
 }
+document.body.setAttribute('data-ready-ms',String(Math.round(performance.now())));
 if(q.has('selftest')){  // after load: failed loads of resources are reported by then
   if(document.readyState==='complete'){selftest();}
   else{window.addEventListener('load',selftest);}

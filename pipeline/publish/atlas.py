@@ -304,8 +304,8 @@ def _compare(runs, hidden) -> str:
         return ('<label>Zeitvergleich</label><p class="hint" id="compare-none">Keine frühere '
                 "Veröffentlichung im Verlauf: nichts zu vergleichen.</p>")
     options = "".join(
-        f'<option value="{j + 1}">Veränderung seit {_e(r["date"])} ({r["matched"]} '
-        "Sozialräume mit gleicher Kennung)</option>" for j, r in enumerate(runs))
+        f'<option value="{j + 1}">seit {_e(r["date"])} ({r["matched"]} mit gleicher '
+        "Kennung)</option>" for j, r in enumerate(runs))
     return ('<label for="compare">Zeitvergleich</label><select id="compare">'
             f'<option value="0">aktueller Stand</option>{options}</select>')
 

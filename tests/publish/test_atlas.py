@@ -414,7 +414,7 @@ def test_time_comparison_is_now_minus_then_for_persisting_ids(grid, grid_text):
     assert "anteil_65plus" not in runs[0]["changes"]  # not in that history
     start = grid_text.index('<select id="compare">')
     select = grid_text[start:grid_text.index("</select>", start)]
-    assert select.count("<option") == 3 and "Veränderung seit 01.03.2025" in select
+    assert select.count("<option") == 3 and "seit 01.03.2025 (5 mit gleicher Kennung)" in select
     alone = _grid_atlas(grid, history=None)
     assert '<select id="compare">' not in alone and "nichts zu vergleichen" in alone
     assert pub.regions["sr_id"].iloc[5] == "SR-05399-006"
