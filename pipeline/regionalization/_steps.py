@@ -14,6 +14,7 @@ import numpy as np
 from scipy.sparse.csgraph import connected_components
 
 from pipeline.graph.base import Graph
+from pipeline.regionalization._grow import grow_kernel
 from pipeline.regionalization._localsearch import (
     local_search_kernel,
     objective_terms,
@@ -32,6 +33,11 @@ from pipeline.regionalization._ward import (
 WEIGHT_EPS = 1e-9
 #: Largest merge of two regions below the floor during construction, in floors.
 OPEN_CAP = np.inf
+#: Tight region growths tried by each construction (besides the Ward agglomeration):
+#: ``GROW_UNITS / n``, at least ``GROW_MIN`` and at most ``GROW_MAX`` (they are cheap).
+GROW_UNITS = 40_000
+GROW_MIN = 2
+GROW_MAX = 16
 #: Alternations of merge-split rounds and local search.
 IMPROVE_ROUNDS = 6
 #: Rounds over the region pairs in one merge-split call.
@@ -130,13 +136,56 @@ def region_locks(problem: Problem, labels: np.ndarray, k: int) -> np.ndarray:
 
 
 def construct(
-    problem: Problem, settings: Settings, noise: float = 0.0, salt: int = 0
+    problem: Problem, settings: Settings, noise: float = 0.0, salt: int = 0,
+    starts: int | None = None,
 ) -> tuple[np.ndarray, int]:
-    """Ward agglomeration from single units: floor, enclaves, then the target count."""
-    phases = [PHASE_OPEN, PHASE_ABSORB] + ([PHASE_COUNT] if settings.n_regions else [])
-    n = problem.graph.n
-    return agglomerate(problem, settings, np.arange(n, dtype=np.int64), n, phases,
-                        noise=noise, salt=salt)
+    """Several constructions from single units, then splits; the best one is kept.
+
+    The candidates are the Ward agglomeration (floor, enclaves, then the target count) and
+    ``starts`` (default :func:`grow_starts`) tight region growths
+    (:mod:`pipeline.regionalization._grow`) with seeds in
+    memory order, in reverse order and in random orders drawn from ``salt``, each with its
+    enclaves absorbed (and merged down to the target count). Every candidate then has its
+    regions of twice the floor split (:func:`split_regions`). Best is the most regions in
+    max-p mode (closest to the target otherwise), then the lowest objective.
+    """
+    phases = [PHASE_ABSORB] + ([PHASE_COUNT] if settings.n_regions else [])
+    g = problem.graph
+    n = g.n
+    labels, k = agglomerate(problem, settings, np.arange(n, dtype=np.int64), n,
+                            [PHASE_OPEN] + phases, noise=noise, salt=salt)
+    best = _scored(problem, settings, *split_regions(problem, settings, labels, k, warm=False))
+    rng = np.random.default_rng(salt)
+    for start in range(grow_starts(n) if starts is None else starts):
+        if start == 0:
+            order = np.arange(n, dtype=np.int64)
+        elif start == 1:
+            order = np.arange(n - 1, -1, -1, dtype=np.int64)
+        else:
+            order = rng.permutation(n).astype(np.int64)
+        lab0, _ = grow_kernel(g.indptr, g.indices, problem.features, problem.weight,
+                              problem.population, order, settings.floor, settings.cap)
+        labels, k = agglomerate(problem, settings, lab0, int(lab0.max()) + 1, phases)
+        trial = _scored(problem, settings, *split_regions(problem, settings, labels, k,
+                                                          warm=False))
+        if trial[0] > best[0]:
+            best = trial
+    return best[1], best[2]
+
+
+def grow_starts(n: int) -> int:
+    """Region growths per construction for ``n`` units: many for small problems."""
+    return int(np.clip(GROW_UNITS // max(n, 1), GROW_MIN, GROW_MAX))
+
+
+def count_score(settings: Settings, k: int) -> int:
+    """How good a region count is: more is better (max-p), else closer to the target."""
+    return k if settings.n_regions == 0 else -abs(k - settings.n_regions)
+
+
+def _scored(problem, settings, labels, k) -> tuple[tuple[int, float], np.ndarray, int]:
+    """A candidate partition with its score (count score, then minus the objective)."""
+    return (count_score(settings, k), -objective(problem, labels)), labels, k
 
 
 def agglomerate(

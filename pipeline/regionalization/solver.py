@@ -83,6 +83,7 @@ from pipeline.regionalization._steps import (
     Problem,
     Settings,
     construct,
+    count_score,
     improve,
     local_search,
     number_regions,
@@ -98,6 +99,8 @@ __all__ = ["Regionalization", "check_feasible", "regionalize"]
 #: ``_MAX_RESTARTS``), the best kept.
 _RESTART_UNITS = 5_000
 _MAX_RESTARTS = 16
+#: Extra tries from other seeds while a target count is not met.
+_TARGET_TRIES = 8
 #: Spread of the random factor on merge costs in restarts after the first.
 _RESTART_NOISE = 0.5
 #: Annealing after the restarts (as many runs as restarts): steps per unit (half as many
@@ -377,10 +380,31 @@ def regionalize(
     if n_regions is not None and result.n_regions != n_regions:
         warnings.warn(
             f"found {result.n_regions} regions, not the n_regions={n_regions} asked for: "
-            f"the floor of {min_population} (or the cap) allows no other count here",
+            + _why_not(graph, population, n_regions, min_population, max_population),
             stacklevel=2,
         )
     return result
+
+
+def _why_not(graph: Graph, population: np.ndarray, k: int, floor: float,
+             cap: float | None) -> str:
+    """Why a target count was missed: a proof that it is impossible, or that none was found.
+
+    ``k`` regions are impossible when the residents fill fewer than ``k`` floors, when the
+    graph has more than ``k`` separate parts, or when ``k`` caps hold fewer than all
+    residents; otherwise a partition may exist that the search did not find.
+    """
+    total = float(population.sum())
+    if total < k * floor:
+        return (f"{total:.0f} residents fill fewer than {k} floors of {floor:g}, so the "
+                "floor allows no such count")
+    if graph.n_components > k:
+        return f"the graph has {graph.n_components} separate parts, each one region at least"
+    if cap is not None and total > k * cap:
+        return f"{total:.0f} residents do not fit into {k} regions of at most {cap:g}"
+    return ("the engine did not find such a partition within the floor"
+            + (" and the cap" if cap is not None else "")
+            + " (another seed may; the count is not proven impossible)")
 
 
 @contextmanager
@@ -404,14 +428,21 @@ def _best_of_restarts(
     """
     best = None
     passes = moves = 0
-    for attempt in range(_restarts(problem.graph.n, settings)):
+    tries = _restarts(problem.graph.n, settings)
+    attempt = 0
+    while attempt < tries or (
+        settings.n_regions and settings.max_passes and best[0][0] < 0
+        and attempt < tries + _TARGET_TRIES
+    ):
+        # a target count not met: more tries from other seeds (never in max-p mode)
         noise = 0.0 if attempt == 0 else _RESTART_NOISE
         salt = int(rng.integers(2**62))
         labels, p, m = _solve_cold(problem, settings, rng, timings, noise, salt)
         passes, moves = passes + p, moves + m
-        score = (_count_score(settings, int(labels.max()) + 1), -objective(problem, labels))
+        score = (count_score(settings, int(labels.max()) + 1), -objective(problem, labels))
         if best is None or score > best[0]:
             best = (score, labels)
+        attempt += 1
     labels = best[1]
     if settings.max_passes:
         with _timer(timings, "anneal"):
@@ -443,15 +474,10 @@ def _anneal(problem, settings, labels, rng, t0) -> tuple[np.ndarray, int, int]:
     )
     passes, moves = local_search(problem, settings, trial, k, rng)
     trial, k2, p, m = improve(problem, settings, trial, k, rng)
-    better = (_count_score(settings, k2), -objective(problem, trial)) > (
-        _count_score(settings, k), -objective(problem, labels)
+    better = (count_score(settings, k2), -objective(problem, trial)) > (
+        count_score(settings, k), -objective(problem, labels)
     )
     return (trial if better else labels), passes + p, moves + m
-
-
-def _count_score(settings: Settings, k: int) -> int:
-    """How good a region count is: more is better (max-p), else closer to the target."""
-    return k if settings.n_regions == 0 else -abs(k - settings.n_regions)
 
 
 def _restarts(n: int, settings: Settings) -> int:
@@ -465,8 +491,6 @@ def _solve_cold(problem, settings, rng, timings, noise, salt) -> tuple[np.ndarra
     """Construction, splits, local search and merge-split from single units."""
     with _timer(timings, "construct"):
         labels, k = construct(problem, settings, noise, salt)
-    with _timer(timings, "split"):
-        labels, k = split_regions(problem, settings, labels, k, warm=False)
     with _timer(timings, "local_search"):
         passes, moves = local_search(problem, settings, labels, k, rng)
     with _timer(timings, "merge_split"):
