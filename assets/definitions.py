@@ -23,6 +23,7 @@ from dagster import (
 from assets import history, indicators, ingest, publish, regions, scenarios
 from assets.io_manager import ParquetIOManager
 from assets.jobs import sozialraum_job
+from assets.metadata import markdown_descriptions
 from assets.resources import CountiesResource
 from assets.schedules import nightly_refresh
 from assets.sensors import input_change_sensor
@@ -58,7 +59,7 @@ def _resources(deployment: str) -> dict:
 
 
 defs = Definitions(
-    assets=load_assets_from_modules([*ASSET_MODULES, *SCENARIO_MODULES]),
+    assets=markdown_descriptions(load_assets_from_modules([*ASSET_MODULES, *SCENARIO_MODULES])),
     asset_checks=load_asset_checks_from_modules([*ASSET_MODULES, *SCENARIO_MODULES]),
     resources=_resources(os.environ.get("DAGSTER_DEPLOYMENT", "local")),
     jobs=[sozialraum_job],

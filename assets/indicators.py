@@ -65,7 +65,7 @@ def cell_indicators(
     values = value_summary(result.table, list(summary.index))
     for problem in indicator_gaps(result.table, catalog):
         context.log.warning(f"cell_indicators: {problem}")
-    meta = frame_metadata(result.table) | {
+    meta = frame_metadata(result.table, catalog) | {
         "summary": MetadataValue.md(stabilized_markdown(summary, values)),
         "indicators": len(summary),
         "missing_values": int(summary["missing"].sum()),
@@ -140,7 +140,7 @@ def clustering_matrix(
     matrix = build_clustering_matrix(cell_indicators, catalog, params=options.clustering)
     frame = matrix.to_frame(cell_indicators["cell_id"])
     imputed = pd.Series(dict(matrix.imputed), name="imputed", dtype="int64")
-    meta = frame_metadata(frame) | {
+    meta = frame_metadata(frame, catalog, plain="standardisiert und gewichtet") | {
         "columns": len(matrix.columns),
         "imputed_values": int(imputed.sum()),
         "imputed": MetadataValue.md(imputed.to_frame().to_markdown()),

@@ -52,9 +52,7 @@ from pipeline.publish import (
     editing,
     measure_tiling,
     measure_unit_tiling,
-    preview_markdown,
     publish_geopackage,
-    render_map,
     social_space_polygons,
     switch_release,
     write_atlas,
@@ -65,6 +63,11 @@ from pipeline.publish import (
     write_report,
 )
 from pipeline.publish.facilities import FACILITY_LAYER
+from pipeline.publish.previews import (
+    spaces_preview_markdown,
+    status_preview_markdown,
+    types_preview_markdown,
+)
 from pipeline.publish.qgis_project import write_project
 
 GROUP = "publish"
@@ -142,6 +145,8 @@ def sozialraum_polygons(
     meta = frame_metadata(polygons.drop(columns="geometry")) | {
         f"tiling/{k}": float(v) for k, v in tiling.as_dict().items()}
     meta["tiling_problems"] = MetadataValue.json(tiling.problems())
+    meta["map"] = MetadataValue.md(spaces_preview_markdown(
+        polygons, outlines=[municipalities, county_boundary]))
     meta["names_kept"] = names_kept
     meta["shapes_kept"] = len(shapes)
     meta["named_after"] = "places" if len(places) else "municipalities"
@@ -323,18 +328,20 @@ def _write(pub: Publication, layout: CountyLayout, catalog, municipalities, coun
 
 def _metadata(pub: Publication, written: dict) -> dict:
     regions = pub.regions
-    preview = render_map(regions, colors=regions["farbe"], width_px=480, dpi=80)
+    outlines = [pub.layers[k] for k in ("gemeinden", "kreis") if k in pub.layers]
     table = regions[[c for c in ("sr_id", "name", "einwohner", "flaeche_km2", "social_index",
                                  "status", "typ", "typ_name") if c in regions.columns]]
     meta = {f"path/{k}": MetadataValue.path(str(v)) for k, v in written.items()}
     meta |= {f"size_kb/{k}": round(Path(v).stat().st_size / 1024, 1) for k, v in written.items()}
     meta |= {
         "dagster/row_count": len(regions),
-        "map": MetadataValue.md(preview_markdown(preview, "Sozialräume")),
+        "map": MetadataValue.md(status_preview_markdown(regions, outlines)),
         "profiles": MetadataValue.md(table.to_markdown(index=False, floatfmt=".2f")),
         "regions": len(regions),
         "residents": float(regions["einwohner"].sum()),
     }
+    if {"typ", "typ_name"} <= set(regions.columns) and regions["typ"].notna().any():
+        meta["types_map"] = MetadataValue.md(types_preview_markdown(regions, outlines))
     meta |= {f"tiling/{k}": float(v) for k, v in pub.tiling.as_dict().items()}
     meta |= {f"quality/{k}": float(v) for k, v in pub.metadata["qualitaet"].items()
              if isinstance(v, int | float | bool)}

@@ -44,7 +44,7 @@ from pipeline.indicators import (
 )
 from pipeline.operations import CountyRegions, draw_county_regions, load_published
 from pipeline.operations.changes import change_summary
-from pipeline.publish.maps import regions_preview_markdown
+from pipeline.publish.previews import regions_preview_markdown
 from pipeline.readers import unit_shapes
 from pipeline.regionalization import (
     RegionParameters,
@@ -180,8 +180,8 @@ def cell_regions(
         changed[["sr_id", "aenderung", "einwohner_abgegeben", "einwohner_aufgenommen", "an",
                  "von", "grund"]].to_markdown(index=False, floatfmt=".0f")
         if len(changed) else "Alle Sozialräume unverändert.")
-    meta["map"] = MetadataValue.md(regions_preview_markdown(zensus_cells, regions.labels,
-                                                            polygons=shapes))
+    meta["map"] = MetadataValue.md(regions_preview_markdown(
+        zensus_cells, regions.labels, polygons=shapes, sr_ids=regions.sr_ids()))
     yield Output(frame, output_name="cell_regions", metadata=meta)
     edges = graph_table(graph)
     yield Output(edges, output_name="cell_graph", metadata={
@@ -326,7 +326,7 @@ def region_profiles(
     keys = [k for k in catalog.keys if k in profiles.columns]
     summary = _profile_summary(profiles, keys, catalog)
     status = profiles["status"].value_counts().reindex(list(STATUS_CLASSES), fill_value=0)
-    meta = frame_metadata(profiles) | {
+    meta = frame_metadata(profiles, catalog) | {
         "summary": MetadataValue.md(summary_markdown(summary)),
         "status_classes": MetadataValue.json({k: int(v) for k, v in status.items()}),
         "regions": len(profiles),
@@ -334,8 +334,8 @@ def region_profiles(
             profiles[["sr_id", "residents", "social_index", "status", "typ", "typ_name",
                       *keys[:4]]]),
         "types": MetadataValue.md(typology.table[
-            ["typ", "typ_name", "sozialraeume", "einwohner", "merkmale"]].to_markdown(
-                index=False, floatfmt=".0f")),
+            ["typ", "typ_name", "sozialraeume", "einwohner", "beschreibung", "merkmale"]]
+            .to_markdown(index=False, floatfmt=".0f")),
         "typology/k": typology.k,
         "typology/silhouettes": MetadataValue.json(
             {str(k): round(v, 4) for k, v in typology.silhouettes.items()}),

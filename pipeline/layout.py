@@ -46,6 +46,8 @@ __all__ = [
     "REPO_ROOT",
     "REPORT",
     "SCENARIOS",
+    "COLUMN_DESCRIPTIONS",
+    "INDICATOR_COLUMN_SUFFIXES",
     "CountyLayout",
     "processed_root",
 ]
@@ -77,6 +79,67 @@ PUBLISHED_FILES = (GEOPACKAGE, QGIS_PROJECT, REPORT, ATLAS, PROFILES_CSV, GEOJSO
 SCENARIOS = "szenarien"
 COMPARISON_CSV = "vergleich.csv"
 COMPARISON_MAP = "vergleich.png"
+
+
+#: What the columns of the steps and the published layers hold, in German, for the Dagster
+#: UI's column schemas (``assets.metadata.frame_metadata``) and anyone reading the tables.
+#: Indicator columns are described from the catalog (label and unit), with the suffixes
+#: below; the social index is the Sozialindex everywhere.
+COLUMN_DESCRIPTIONS = {
+    "cell_id": "ID der Zensus-Gitterzelle (100 m) oder der Einheit",
+    "x": "Rechtswert der linken unteren Zellecke (EPSG:3035, m)",
+    "y": "Hochwert der linken unteren Zellecke (EPSG:3035, m)",
+    "ags": "Amtlicher Gemeindeschlüssel",
+    "Einwohner": "Einwohnerinnen und Einwohner (Zensus 2022)",
+    "region": "Laufende Nummer des Sozialraums in diesem Lauf (0 bis k-1)",
+    "sr_id": "Stabile ID des Sozialraums (SR-<Kreisschlüssel>-<Nummer>)",
+    "fixiert": "Zelle durch eine Fixierung oder ein Einfrieren festgehalten",
+    "name": "Name",
+    "gemeinde": "Gemeinde mit den meisten Einwohnern im Sozialraum",
+    "gemeinden": "Gemeinden, die der Sozialraum berührt",
+    "n_gemeinden": "Zahl der berührten Gemeinden",
+    "anteil_hauptgemeinde": "Anteil der Einwohner in der Hauptgemeinde (0-1)",
+    "einwohner": "Einwohnerinnen und Einwohner",
+    "residents": "Einwohnerinnen und Einwohner",
+    "cells": "Bewohnte Zellen bzw. Einheiten",
+    "zellen": "Bewohnte Zellen bzw. Einheiten",
+    "rasterzellen": "Gitterzellen der Fläche (bewohnt und unbewohnt)",
+    "area_km2": "Fläche der bewohnten Zellen (km²)",
+    "flaeche_km2": "Fläche (km²)",
+    "besiedelt_km2": "Fläche der bewohnten Zellen (km²)",
+    "kompaktheit": "Kompaktheit der Fläche (Polsby-Popper 4πA/U², 1 = Kreis)",
+    "teile": "Zahl der Teilflächen des Polygons",
+    "municipalities": "Gemeinden (AGS), die der Sozialraum berührt",
+    "social_index": "Sozialindex: standardisiert, höher = mehr Bedarf",
+    "status": "Klasse des Sozialindex (gering, mittel, hoch, sehr hoch)",
+    "status_class": "Klasse des Sozialindex als Zahl (1 gering bis 4 sehr hoch)",
+    "typ": "Typ des Sozialraums (Typologie, 1 bis k)",
+    "typ_name": "Name des Typs",
+    "farbe": "Füllfarbe der Karte",
+    "geometry": "Geometrie (EPSG:25832)",
+    "kind": "Art der Barriere",
+    "head": "Einheit am einen Ende der Kante",
+    "tail": "Einheit am anderen Ende der Kante",
+    "cost": "Gewicht der Kante (höher über Barrieren)",
+    "bridge": "Kante verbindet einen abgesetzten Ortsteil",
+    "bez": "Bezeichnung der Gemeinde (VG250)",
+    "ewz": "Einwohnerzahl der Gemeinde (VG250)",
+    "lock": "Art der Fixierung",
+    "gruppe": "Gruppe von Zellen, die zusammenbleiben",
+    "bemerkung": "Bemerkung",
+    "art": "Art der Einrichtung",
+    "art_text": "Art der Einrichtung (Text)",
+    "year": "Berichtsjahr",
+}
+#: Suffixes of the columns an indicator ``<key>`` brings, and what they hold.
+INDICATOR_COLUMN_SUFFIXES = {
+    "": "stabilisiert",
+    "_raw": "Rohwert vor der Stabilisierung",
+    "_num": "Zähler",
+    "_den": "Nenner bzw. Basis",
+    "_z": "z-Wert über die Sozialräume",
+    "_rank": "Rang (1 = höchster Wert)",
+}
 
 
 def processed_root(root: str | os.PathLike | None = None) -> Path:

@@ -9,6 +9,9 @@ pyplot backend is never touched.
 - :func:`render_side_by_side`: several partitions of one territory next to each other, one
   titled panel each on the same extent (the scenarios of a county).
 - :func:`data_uri`: a PNG as ``data:image/png;base64,...`` for HTML and markdown.
+
+The legible previews of the Dagster UI (outlined, numbered, with a legend) are in
+:mod:`pipeline.publish.previews`; :func:`regions_preview_markdown` is one of them.
 """
 
 from __future__ import annotations
@@ -219,33 +222,13 @@ def preview_markdown(png: bytes, title: str = "Karte") -> str:
     return f"![{title}]({data_uri(png)})"
 
 
-def regions_preview_markdown(cells, labels, width_px: int = 480, polygons=None) -> str:
-    """A small map of the populated cells dissolved by region, as inline markdown.
+def regions_preview_markdown(cells, labels, width_px: int = 480, polygons=None,
+                             sr_ids=None) -> str:
+    """The preview of ``cell_regions`` (:func:`pipeline.publish.previews.regions_preview_markdown`).
 
-    Parameters
-    ----------
-    cells : DataFrame
-        ``x``, ``y`` (EPSG:3035 lower-left corners) and ``Einwohner``.
-    labels : ndarray of int
-        Region per cell, ``0..k-1``.
-    width_px : int, default 480
-        Keeps the PNG to some tens of KB.
-    polygons : GeoSeries, optional
-        Polygon units in row order (census blocks) instead of grid cells.
-
-    Returns
-    -------
-    str
+    Kept here for callers of this module; the previews live in :mod:`pipeline.publish.previews`.
     """
-    from pipeline.publish.styles import region_colors
-    from pipeline.publish.tiling import region_polygons
+    from pipeline.publish import previews
 
-    labels = np.asarray(labels, dtype=np.int64)
-    if polygons is not None:
-        polygons = gpd.GeoDataFrame({"region": labels}, geometry=polygons.to_numpy(),
-                                    crs=polygons.crs).dissolve("region").reset_index()
-    else:
-        polygons = region_polygons(cells, labels)
-    png = render_map(polygons, colors=region_colors(polygons.geometry.values),
-                     width_px=width_px, dpi=80)
-    return preview_markdown(png, "Sozialräume (bewohnte Zellen)")
+    return previews.regions_preview_markdown(cells, labels, width_px=width_px,
+                                             polygons=polygons, sr_ids=sr_ids)
