@@ -62,7 +62,7 @@ from pipeline.publish import (
     write_release_record,
     write_report,
 )
-from pipeline.publish.facilities import FACILITY_LAYER
+from pipeline.publish.facilities import FACILITY_LAYER, facility_qml
 from pipeline.publish.previews import (
     spaces_preview_markdown,
     status_preview_markdown,
@@ -302,18 +302,19 @@ def _write(pub: Publication, layout: CountyLayout, catalog, municipalities, coun
            atlas_public: bool = False, atlas_inputs: dict | None = None) -> dict[str, Path]:
     """Every published file into ``layout`` (a release folder); their paths by kind."""
     atlas_inputs = atlas_inputs or {}
-    layers, descriptions = dict(pub.layers), dict(pub.descriptions)
+    layers, descriptions, qmls = dict(pub.layers), dict(pub.descriptions), dict(pub.qml)
     facilities = atlas_inputs.get("facilities")
     if facilities is not None and len(facilities):
         layers[FACILITY_LAYER] = facilities[["art", "art_text", "name", "geometry"]]
         descriptions[FACILITY_LAYER] = ("Einrichtungen (Kitas, Schulen, Jugendeinrichtungen) "
                                         "des Kreises als Punkte, Art vereinheitlicht")
+        qmls[FACILITY_LAYER] = facility_qml()
     written = {"gpkg": publish_geopackage(
         layout.geopackage, layers, descriptions=descriptions,
-        styles={name: LayerStyle(name, qml, "Standardstil") for name, qml in pub.qml.items()},
+        styles={name: LayerStyle(name, qml, "Standardstil") for name, qml in qmls.items()},
     )}
     written["qgz"] = write_project(layout.qgis_project, pub, geopackage=layout.geopackage.name)
-    written |= {f"qml_{name}": write_qml(qml, layout.qml(name)) for name, qml in pub.qml.items()}
+    written |= {f"qml_{name}": write_qml(qml, layout.qml(name)) for name, qml in qmls.items()}
     written["csv"] = write_profiles_csv(pub.regions, layout.profiles_csv)
     written["geojson"] = write_geojson(
         pub.regions[[c for c in GEOJSON_COLUMNS if c in pub.regions.columns]], layout.geojson)

@@ -23,10 +23,11 @@ import pandas as pd
 
 from pipeline.crs import COUNTY_CRS
 from pipeline.layout import FACILITY_LAYER
-from pipeline.readers.facilities import FACILITY_KINDS
+from pipeline.publish.styles import point_categorized_qml
+from pipeline.readers.facilities import FACILITY_KINDS, FACILITY_LABELS
 
 __all__ = ["FACILITY_COLORS", "FACILITY_LAYER", "TARGET_GROUPS", "facility_counts",
-           "target_residents"]
+           "facility_qml", "target_residents"]
 
 #: Point colours of the kinds, in the order of ``FACILITY_KINDS`` (ColorBrewer Paired/Set1).
 FACILITY_COLORS = ("#1f78b4", "#33a02c", "#6a3d9a", "#636363")
@@ -39,6 +40,12 @@ TARGET_GROUPS: dict[str, tuple[str, dict[str, float]]] = {
     "jugend": ("Jugendliche von 12 bis 20 Jahren",
                {"a10bis14": 0.6, "a15bis19": 1.0, "a20bis24": 0.2}),
 }
+
+
+def facility_qml() -> str:
+    """The QGIS style of the layer ``einrichtungen``: a coloured circle per kind."""
+    return point_categorized_qml("art", [(k, FACILITY_LABELS[k][1], c) for k, c in
+                                         zip(FACILITY_KINDS, FACILITY_COLORS, strict=True)])
 
 
 def target_residents(cells: pd.DataFrame, kind: str) -> np.ndarray | None:

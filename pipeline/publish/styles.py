@@ -193,6 +193,33 @@ def lock_qml(color: str = "#d7191c", width: float = 0.8) -> str:
     return _document(renderer, "name")
 
 
+def point_categorized_qml(field: str, categories: Sequence[tuple[str, str, str]], *,
+                          size: float = 2.4) -> str:
+    """A categorized point style: one circle colour per value of ``field`` (facilities).
+
+    ``categories`` are (value, label, hex colour); ``size`` is the diameter in millimetres.
+    """
+    cats = "\n".join(
+        f'      <category value={quoteattr(str(v))} symbol="{i}" label={quoteattr(str(lab))} '
+        f'render="true"/>' for i, (v, lab, _) in enumerate(categories))
+    symbols = []
+    for i, (_, _, color) in enumerate(categories):
+        props = {"name": "circle", "color": _rgba(color), "outline_color": _rgba("#ffffff"),
+                 "outline_style": "solid", "outline_width": "0.3",
+                 "outline_width_unit": "MM", "size": str(size), "size_unit": "MM"}
+        symbols.append(
+            f'      <symbol type="marker" name="{i}" alpha="1" clip_to_extent="1" '
+            'force_rhr="0">\n'
+            '        <layer class="SimpleMarker" enabled="1" locked="0" pass="0">\n'
+            f"{_properties(props)}        </layer>\n      </symbol>")
+    renderer = (
+        f'  <renderer-v2 type="categorizedSymbol" attr={quoteattr(field)} symbollevels="0" '
+        f'enableorderby="0" forceraster="0" referencescale="-1">\n'
+        f"    <categories>\n{cats}\n    </categories>\n"
+        f"    <symbols>\n{chr(10).join(symbols)}\n    </symbols>\n  </renderer-v2>")
+    return _document(renderer, None)
+
+
 def line_qml(color: str = "#2b83ba", width: float = 0.6) -> str:
     """A single-symbol line style (barriers)."""
     props = {"line_color": _rgba(color), "line_width": str(width), "line_width_unit": "MM",

@@ -34,7 +34,7 @@ from pipeline.publish.geopackage import read_layer_styles
 from tests.helpers import copy_county, editor, materialize_county
 
 SPATIAL = ("sozialraeume", "sozialraeume_status", "sozialraeume_typen", "zellen", "gemeinden",
-           "kreis", "barrieren", "fixierungen")
+           "kreis", "barrieren", "fixierungen", "einrichtungen")
 
 
 def _run(config_path, out, selection=None, checks=True):
