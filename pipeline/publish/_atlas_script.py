@@ -384,7 +384,7 @@ function openProfile(i,cell){
   }
   if(F){
     F.kinds.forEach(function(k){
-      kv(t,k.plural,String(k.count[i])+(k.rate&&k.rate[i]!==null?' ('+num(k.rate[i],2)+
+      kv(t,k.plural,String(k.count[i])+(k.rate&&k.rate[i]!==null?' ('+num(k.rate[i],1)+
         ' je 1.000 '+k.target+')':''));
     });
   }

@@ -461,18 +461,20 @@ def _extras(data, publication, catalog, indicators, munis, view, hidden, *, cell
         [layer for layer in data["layers"] if "factor" in layer]))
     groups, points = [], []
     if facilities is not None and len(facilities) and "einrichtungen" not in hidden:
-        layers, points = _facilities(data, publication, facilities, cells, view)
+        layers, points = _facilities(data, publication, facilities, cells, cell_indicators,
+                                     view)
         groups.append(("Einrichtungen", layers))
     return {"groups": groups, "points": points}
 
 
-def _facilities(data, publication, facilities, cells, view):
+def _facilities(data, publication, facilities, cells, cell_indicators, view):
     """Facility points, their kinds, counts per social space and the rate layers."""
     regions = publication.regions.reset_index(drop=True)
     zellen = publication.layers.get("zellen")
     have_cells = cells is not None and zellen is not None and len(zellen) == len(cells)
     counts = facility_counts(facilities, regions, cells if have_cells else pd.DataFrame(),
-                             zellen["sr_id"].to_numpy() if have_cells else np.array([]))
+                             zellen["sr_id"].to_numpy() if have_cells else np.array([]),
+                             cell_indicators if have_cells else None)
     points = facilities.to_crs(regions.crs)
     xy = view.xy(shapely.get_coordinates(points.geometry.values))
     kinds = [k for k in FACILITY_KINDS if f"anzahl_{k}" in counts]

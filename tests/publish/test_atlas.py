@@ -303,6 +303,7 @@ def grid():
                else rng.binomial(residents.astype(int), share).astype(float))
         table[f"{key}_num"], table[f"{key}_den"] = num, den
         table[key] = num / den
+    table["anteil_unter6_num"] = rng.binomial(residents.astype(int), 0.06).astype(float)
     ids = pub.regions["sr_id"].to_numpy()
     cell_layer = _cell_layer(ids, cells, label, table, _catalog())
     pub = dataclasses.replace(pub, layers={"zellen": cell_layer})
@@ -432,12 +433,22 @@ def test_facilities_per_space_against_a_direct_count(grid, grid_text):
         direct = [int(shapely.contains(poly, points).sum()) for poly in polygons]
         assert kind["count"] == direct
     assert kinds["kita"]["count"] == [3, 0, 1, 2, 0, 1]
-    # per 1,000 children under 6: unter5 + a5bis9 / 5 of the space's cells
+    # per 1,000 children under 6: the stabilised numerator of anteil_unter6 of its cells;
+    # youth centres per 1,000 of 12-20 (five-year groups) scaled by stabilised/published
+    # under-18s of the space
     label = pub.layers["zellen"]["sr_id"].to_numpy()
-    under6 = cells["unter5"] + cells["a5bis9"] / 5
+    table = inputs["cell_indicators"]
+    youth = 0.6 * cells["a10bis14"] + cells["a15bis19"] + 0.2 * cells["a20bis24"]
+    shown = cells["unter5"] + cells["a5bis9"] + cells["a10bis14"] + 0.6 * cells["a15bis19"]
     for i, sr in enumerate(pub.regions["sr_id"]):
-        target = under6[label == sr].sum()
-        assert kinds["kita"]["rate"][i] == pytest.approx(1000 * direct_kita(i) / target, abs=0.01)
+        mine = label == sr
+        under6 = table.loc[mine, "anteil_unter6_num"].sum()
+        assert kinds["kita"]["rate"][i] == pytest.approx(1000 * direct_kita(i) / under6,
+                                                         abs=0.01)
+        group = youth[mine].sum() * table.loc[mine, "anteil_unter18_num"].sum() / shown[mine].sum()
+        assert kinds["jugend"]["rate"][i] == pytest.approx(
+            1000 * kinds["jugend"]["count"][i] / group, abs=0.01)
+    assert sum(kinds["jugend"]["count"]) == 1
     assert grid_text.count("<circle data-f=") == len(facilities)
     assert "je 1.000 Kinder unter 6 Jahren" in grid_text
 
