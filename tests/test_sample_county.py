@@ -95,7 +95,7 @@ def population(sample: dict[str, Path], municipalities) -> dict[str, np.ndarray]
 
 def test_returns_every_role(sample):
     expected = {f"zensus:{t}" for t in ZENSUS_TOPICS} | {
-        "vg250", "income", "sgb2", "barriers", "places", "readme"}
+        "vg250", "income", "sgb2", "barriers", "places", "facilities", "readme"}
     assert set(sample) == expected
     assert all(p.is_file() and p.stat().st_size > 0 for p in sample.values())
 
