@@ -537,3 +537,25 @@ def test_no_external_request(chromium, grid_atlas, tmp_path):
     result = _selftest(chromium, tmp_path, path.as_uri(), rules)
     assert any("content security policy: https://example.invalid/logo.png" in e
                for e in result["errors"]), result["errors"]
+
+
+def test_history_from_duckdb_feeds_the_comparison(grid, tmp_path):
+    from datetime import datetime
+
+    from assets.publish import _history
+    from pipeline.layout import CountyLayout
+    from pipeline.operations import append_run
+
+    pub = grid[0]
+    layout = CountyLayout(tmp_path, "sample")
+    assert _history(layout, "jetzt") is None  # no database yet: nothing to compare
+    profiles = pub.regions[["sr_id", "anteil_unter18", "durchschnittsalter"]].copy()
+    for run, when, shift in (("r1", datetime(2025, 6, 1), 0.05), ("jetzt", None, 0.0)):
+        earlier = profiles.assign(anteil_unter18=profiles["anteil_unter18"] - shift)
+        append_run(layout.history, run_id=run, county="sample", parameters={}, quality={},
+                   stability={}, profiles=earlier, published_at=when)
+    history = _history(layout, "jetzt")  # the run being published is left out
+    assert set(history["run_id"]) == {"r1"}
+    runs = _data(_grid_atlas(grid, history=history))["compare"]
+    assert [(r["run"], r["date"], r["matched"]) for r in runs] == [("r1", "01.06.2025", 6)]
+    assert runs[0]["changes"]["anteil_unter18"]["delta"] == pytest.approx([5.0] * 6)
