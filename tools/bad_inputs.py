@@ -117,6 +117,16 @@ def _cases(tmp: Path) -> list[tuple[str, Callable[[], object]]]:
                          ).to_file(path, layer="ortsteile", driver="GPKG")
         return read_places(path)
 
+    def facilities(text: str) -> Callable[[], object]:
+        def build() -> object:
+            from pipeline.readers import read_facilities
+
+            path = tmp / "einrichtungen.csv"
+            path.write_text(text, encoding="utf-8")
+            return read_facilities(path)
+
+        return build
+
     def lock(**fields) -> Callable[[], object]:
         def build() -> object:
             import geopandas as gpd
@@ -176,6 +186,10 @@ def _cases(tmp: Path) -> list[tuple[str, Callable[[], object]]]:
          lambda: read_sgb2(_zensus(tmp, BA, "sgb2.csv"),
                            columns={"unemployed": "Arbeitsuchende"})),
         ("Places: a layer without a name field", places_without_name),
+        ("Facilities: a table without a kind column",
+         facilities("Einrichtung;Lon;Lat\nKita Mitte;6,48;50,80\n")),
+        ("Facilities: a coordinate that is not a number",
+         facilities("Art;Name;Lon;Lat\nKita;Kita Mitte;6,48;50,80\nSchule;GS Nord;6.49 E;50,81\n")),
         ("Locks: a lock with neither `sr_id` nor `gruppe`",
          lock(sr_id=None, gruppe=None, name="Schulweg")),
         ("Locks: an `sr_id` that is not an ID", lock(sr_id="Birkesdorf", name="Am Bahnhof")),
