@@ -454,7 +454,8 @@ document.getElementById('reset').addEventListener('click',function(){vb=full.sli
 svg.addEventListener('click',function(e){
   if(dragged){dragged=false;return;}
   var h=hit(e);
-  if(!h||h.kind==='f'){return;}
+  if(!h){return;}
+  if(h.kind==='f'){var sr=F.points[h.i][3];if(sr>=0){openProfile(sr);}return;}
   if(h.kind==='gem'){openMuni(h.i);}
   else if(h.kind==='cell'){if(cellSr[h.i]<D.spaces.length){openProfile(cellSr[h.i],h.i);}}
   else{openProfile(h.i);}

@@ -116,6 +116,12 @@ function selftest(){
       change(sel,first);
     }
     out.facilities={dots:dots.length,legend:flegend.textContent};
+    if(dots.length){  // a click on a facility opens the profile of its social space
+      var fb=dots[0].getBoundingClientRect(), fx=fb.left+fb.width/2, fy=fb.top+fb.height/2;
+      var ft=document.elementFromPoint(fx,fy);
+      if(ft===dots[0]){out.facilities.tooltip=clickAt(ft,fx,fy);
+        out.facilities.profile=profileState();closeProfile();}
+    }
     if(ftog){ftog.click();out.facilities.hidden=getComputedStyle(
       document.getElementById('facilities')).display==='none';ftog.click();}
   }catch(err){out.exception=String(err&&err.stack||err);}

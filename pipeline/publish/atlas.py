@@ -486,8 +486,9 @@ def _facilities(data, publication, facilities, cells, cell_indicators, view):
                    "count": [int(c) for c in counts[f"anzahl_{k}"]],
                    "rate": ([_round(v, 2) for v in counts[f"je1000_{k}"]]
                             if f"je1000_{k}" in counts else None)} for k in kinds],
-        "points": [[float(x), float(y), kinds.index(a)]
-                   for (x, y), a in zip(xy, points["art"], strict=True)],
+        "points": [[float(x), float(y), kinds.index(a), int(sr)]
+                   for (x, y), a, sr in zip(xy, points["art"], counts.attrs["space_of_point"],
+                                            strict=True)],
         "names": [str(n) for n in points["name"]],
         "outside": counts.attrs["outside"],
     }

@@ -127,7 +127,8 @@ def facility_counts(facilities: gpd.GeoDataFrame, regions: gpd.GeoDataFrame,
         One row per social space in the order of ``regions``: ``sr_id``, per kind present
         ``anzahl_<art>``, and for kinds with a target group ``zielgruppe_<art>`` (residents)
         and ``je1000_<art>`` (NaN where the group is empty). ``attrs['outside']`` counts
-        the points in no social space.
+        the points in no social space, ``attrs['space_of_point']`` holds each point's
+        space (its row, -1 outside).
     """
     ids = regions["sr_id"].astype(str).to_numpy()
     out = pd.DataFrame({"sr_id": ids})
@@ -150,4 +151,5 @@ def facility_counts(facilities: gpd.GeoDataFrame, regions: gpd.GeoDataFrame,
             with np.errstate(divide="ignore", invalid="ignore"):
                 out[f"je1000_{kind}"] = np.where(target > 0, 1000.0 * counts / target, np.nan)
     out.attrs["outside"] = int((where < 0).sum())
+    out.attrs["space_of_point"] = where
     return out

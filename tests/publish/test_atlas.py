@@ -518,6 +518,9 @@ def test_levels_comparison_and_facilities_in_the_page(chromium, grid, grid_atlas
     assert compare["fills"] != compare["now"] and "Veränderung seit 15.01.2026" in compare["legend"]
     assert result["facilities"]["dots"] == len(grid[3]["facilities"])
     assert "Kitas (7)" in result["facilities"]["legend"] and result["facilities"]["hidden"]
+    first = grid[3]["facilities"].iloc[0]  # a kita in the first space
+    assert result["facilities"]["tooltip"] == f"Kita: {first['name']}"
+    assert result["facilities"]["profile"]["sr"] == "SR-05399-001"
 
 
 def test_no_external_request(chromium, grid_atlas, tmp_path):
