@@ -40,7 +40,7 @@ from pipeline.readers import (
     read_places,
     read_sgb2,
     read_unit_layer,
-    read_zensus,
+    read_zensus_topics,
     unit_cells,
 )
 
@@ -116,7 +116,7 @@ def zensus_cells(
         return Output(cells, metadata=frame_metadata(cells) | {
             "residents": float(cells["Einwohner"].sum()), "topics": 0, "grid": False})
     area = county_boundary.to_crs(GRID_CRS).geometry.union_all()
-    topics = {topic: read_zensus(path, area=area) for topic, path in county.zensus.items()}
+    topics = read_zensus_topics(county.zensus, area=area)
     cells = join_topics(topics)
     cells.insert(3, "ags", assign_municipality(cells["x"], cells["y"], municipalities))
     meta = frame_metadata(cells) | {

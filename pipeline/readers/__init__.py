@@ -77,6 +77,7 @@ from pipeline.readers.zensus import (
     VALUE_KINDS,
     cell_polygons,
     read_zensus,
+    read_zensus_topics,
     zensus_topic,
 )
 
@@ -124,6 +125,7 @@ __all__ = [
     "read_unit_table",
     "read_units",
     "read_zensus",
+    "read_zensus_topics",
     "unit_cells",
     "unit_shapes",
     "zensus_topic",

@@ -37,6 +37,7 @@ import re
 import tempfile
 import warnings
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 
 import geopandas as gpd
@@ -100,6 +101,26 @@ SOURCE_2011 = "Statistisches Bundesamt (Destatis), Zensus 2011, Gitterzellen"
 _RATE_HINTS = ("anteil", "durchschn", "quote")  # unknown columns whose name holds these are rates
 _RATE_SUFFIX = re.compile(r"_[AD]$")  # Zensus 2011: Alter_D (mean), unter18_A (share)
 Area = BaseGeometry | tuple[float, float, float, float] | gpd.GeoSeries | gpd.GeoDataFrame
+
+#: Topics read at once: DuckDB and Arrow release the GIL, so two threads use both cores.
+TOPIC_THREADS = 2
+
+
+def read_zensus_topics(
+    sources: Mapping[str, str | os.PathLike],
+    *,
+    area: Area | None = None,
+    threads: int = TOPIC_THREADS,
+) -> dict[str, pd.DataFrame]:
+    """Read several topics (:func:`read_zensus` each) in threads, as a dict in the given order.
+
+    The first topic in order whose file is bad raises its error, as a loop would.
+    """
+    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+        futures = {topic: pool.submit(read_zensus, path, area=area)
+                   for topic, path in sources.items()}
+        return {topic: future.result() for topic, future in futures.items()}
+
 
 def read_zensus(
     source: str | os.PathLike,
