@@ -98,6 +98,17 @@ function selftest(){
           if(t2&&attr(t2,'data-f')<0&&cellAt(pt.x,pt.y)===j2){target=t2;at=[pt.x,pt.y];r.cell=j2;}
         }
       }
+      else if(lv.key==='cell'&&C){  // units: the mean of a unit's vertices (convex units)
+        var m2=svg.getScreenCTM();
+        for(var j3=0;j3<C.n&&!target;j3+=37){
+          var v=(C.paths[j3].match(/-?\d+(?:\.\d+)?/g)||[]).map(Number), sx=0, sy=0;
+          for(var k3=0;k3<v.length;k3+=2){sx+=v[k3];sy+=v[k3+1];}
+          var p3=svg.createSVGPoint();p3.x=2*sx/v.length;p3.y=2*sy/v.length;
+          p3=p3.matrixTransform(m2);
+          var t3=document.elementFromPoint(p3.x,p3.y);
+          if(t3&&attr(t3,'data-f')<0&&cellAt(p3.x,p3.y)===j3){target=t3;at=[p3.x,p3.y];r.cell=j3;}
+        }
+      }
       if(target){r.tooltip=clickAt(target,at[0],at[1]);r.profile=profileState();}
       closeProfile();
       out.levels[lv.key]=r;

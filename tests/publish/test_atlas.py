@@ -562,3 +562,25 @@ def test_history_from_duckdb_feeds_the_comparison(grid, tmp_path):
     runs = _data(_grid_atlas(grid, history=history))["compare"]
     assert [(r["run"], r["date"], r["matched"]) for r in runs] == [("r1", "01.06.2025", 6)]
     assert runs[0]["changes"]["anteil_unter18"]["delta"] == pytest.approx([5.0] * 6)
+
+
+def test_blocks_level_on_polygon_units(chromium, grid, tmp_path):
+    """A county on polygon units: the cell level is its units (blocks), drawn as paths."""
+    pub, munis, county, inputs = grid
+    units = pub.layers["zellen"].to_crs("EPSG:25832")
+    shifted = dataclasses.replace(pub, layers={"zellen": units},
+                                  metadata={"einheiten": "polygone"})
+    text = build_atlas(shifted, _catalog(), munis, county, county_name="Kreis Rurtal",
+                       **inputs)
+    data = _data(text)
+    assert data["cells"]["kind"] == "units" and len(data["cells"]["paths"]) == len(units)
+    assert data["levels"][-1]["label"] == "Baublöcke"
+    path = tmp_path / "bloecke.html"
+    path.write_text(text, encoding="utf-8")
+    result = _selftest(chromium, tmp_path, path.as_uri())
+    assert "exception" not in result, result["exception"]
+    assert result["errors"] == []
+    cell = result["levels"]["cell"]
+    assert cell["canvas_shown"] and not cell["spaces_shown"]
+    assert cell["tooltip"].startswith("Baublock in ")
+    assert cell["profile"]["sr"] == units["sr_id"].iloc[cell["cell"]]
