@@ -26,7 +26,7 @@ import pytest
 import shapely
 
 from pipeline.errors import InputError
-from pipeline.readers.zensus import cell_polygons, read_zensus, zensus_topic
+from pipeline.readers.zensus import cell_polygons, read_zensus, read_zensus_topics, zensus_topic
 
 HEADER = "GITTER_ID_100m;x_mp_100m;y_mp_100m"
 
@@ -513,3 +513,23 @@ def test_error_utf16_file_says_how_to_save_it(tmp_path, encoding):
     with pytest.raises(InputError, match=r"_100m-Gitter\.csv: the file is UTF-16 .*CSV UTF-8") as err:
         read_zensus(path)
     assert "\\x00" not in str(err.value) and "\0" not in str(err.value)
+
+
+def test_topics_read_together_keep_order_and_the_first_bad_file_raises(tmp_path):
+    """Several topics read in threads give the same frames as one by one, in the given
+    order; with two bad files the error is the first one's, as a loop would raise."""
+    folders = [tmp_path / n for n in ("a", "b", "c")]
+    for folder in folders:
+        folder.mkdir()
+    good = {"alter": write(folders[0], AGE, "Zensus2022_Durchschnittsalter_100m-Gitter.csv"),
+            "bevoelkerung": write(folders[1], POPULATION),
+            "energie": write(folders[2], ENERGY, "Zensus2022_Energietraeger_100m-Gitter.csv")}
+    together = read_zensus_topics(good, threads=3)
+    assert list(together) == ["alter", "bevoelkerung", "energie"]
+    for topic, path in good.items():
+        pd.testing.assert_frame_equal(together[topic], read_zensus(path))
+    bad_first = write(folders[0], POPULATION.replace(";17;", ";17a;"), "Zensus2022_X_100m-Gitter.csv")
+    bad_later = write(folders[2], AGE.replace("36,75", "x"),
+                      "Zensus2022_Durchschnittsalter_100m-Gitter.csv")
+    with pytest.raises(InputError, match=re.escape(str(bad_first))):
+        read_zensus_topics({"eins": bad_first, "zwei": good["bevoelkerung"], "drei": bad_later})
