@@ -32,7 +32,11 @@ Test matrix
     colour of the cell's class (computed here from the data) and changes with the
     indicator, a click on a cell opens its social space; the comparison with an earlier
     run recolours the spaces; the facility points are drawn and can be hidden;
-  * no external request: Chromium's network log of the full atlas holds no http(s) URL.
+  * a click on a facility opens its space; the blocks level of a county on polygon
+    units draws and hit-tests the unit paths;
+  * no external request: the page's content security policy forbids every fetch, its
+    resource timing lists none (Chromium run with every host name unresolvable), and an
+    image slipped into the page is blocked and reported.
 - Data, checked against direct computations: cell values encoded as uint16 steps decode
   to the published cell layer's values, blank exactly under the disclosure floor (3
   residents), grid indices and the affine map place a cell's corner where it projects;
