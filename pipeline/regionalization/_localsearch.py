@@ -27,10 +27,12 @@ grids, where it is the simple-point test), then, for regions of at most ``bfs_li
 by a breadth-first search through the whole region; a move that neither check proves safe
 is not made, so contiguity never breaks.
 
-Units are visited from a queue seeded in a random order (from the caller's seed); a move
-puts the moved unit and its neighbours back on the queue. When the queue runs dry, every
-unit is visited again, until a full sweep moves nothing: the result is a local optimum for
-single moves. Every move lowers the objective by more than a tolerance, so the search ends.
+Units are visited from a queue seeded with the caller's units in memory order (all units,
+or after a merge-split round only the regions it changed and their neighbours); a move
+puts the moved unit and its neighbours back on the queue. When the queue runs dry, the
+caller's units are visited again, until a full sweep of them moves nothing: the result is
+a local optimum for single moves of those units. Every move lowers the objective by more
+than a tolerance, so the search ends.
 """
 
 from __future__ import annotations
@@ -204,8 +206,11 @@ def local_search_kernel(
     stick : float
         Cost of a unit leaving its anchor region (0 for a fresh run), so that a warm start
         moves a unit only for a clear gain.
-    visit_order : ndarray of int64, shape (n,)
-        A permutation of the units: the order of the first pass.
+    visit_order : ndarray of int64, shape (m,)
+        Distinct units to visit, in this order (memory order: neighbours sit close in
+        memory): the first pass, and every sweep after the queue runs dry. Units outside
+        it are visited only when a move next to them queues them (a frontier search after
+        a change of a few regions).
     max_passes : int
         Most passes over the queue (a pass handles the units queued by the previous one).
     bfs_limit : int
@@ -230,7 +235,8 @@ def local_search_kernel(
     current = np.empty(n, np.int64)
     nxt = np.empty(n, np.int64)
     n_cur = 0
-    for t in range(n):
+    n_visit = visit_order.size
+    for t in range(n_visit):
         u = visit_order[t]
         current[n_cur] = u
         queued[u] = True
@@ -247,11 +253,11 @@ def local_search_kernel(
             if moves == moves_at_sweep:
                 break
             moves_at_sweep = moves
-            for t in range(n):
+            for t in range(n_visit):
                 u = visit_order[t]
                 current[t] = u
                 queued[u] = True
-            n_cur = n
+            n_cur = n_visit
         passes += 1
         n_nxt = 0
         for t in range(n_cur):

@@ -33,8 +33,9 @@ The solver has five steps, each a compiled kernel with memory linear in units pl
    regions in max-p mode, then the lowest objective).
 
 The same inputs and ``seed`` give the same labels byte for byte: randomness enters only
-through ``np.random.default_rng(seed)``, converted once (visiting orders, the salts of the
-merge-cost factors, the annealing seed), and the kernels are compiled without fastmath. A
+through ``np.random.default_rng(seed)``, converted once (the salts of the merge-cost
+factors and of the growth orders, the annealing seed); local searches visit units in
+memory order, and the kernels are compiled without fastmath. A
 warm start begins from last run's labels, repairs only what violates the constraints and
 runs a local search in which leaving the previous region costs extra, so small data
 changes move few boundaries.
@@ -372,7 +373,7 @@ def regionalize(
     if warm_start is None:
         labels, passes, moves = _best_of_restarts(problem, settings, rng, timings)
     else:
-        labels, passes, moves = _from_warm_start(problem, settings, warm_start, rng, timings)
+        labels, passes, moves = _from_warm_start(problem, settings, warm_start, timings)
     if fixed is not None:
         check_locks_held(problem, settings, labels)
     labels = number_regions(labels, warm_start)
@@ -437,7 +438,7 @@ def _best_of_restarts(
         # a target count not met: more tries from other seeds (never in max-p mode)
         noise = 0.0 if attempt == 0 else _RESTART_NOISE
         salt = int(rng.integers(2**62))
-        labels, p, m = _solve_cold(problem, settings, rng, timings, noise, salt)
+        labels, p, m = _solve_cold(problem, settings, timings, noise, salt)
         passes, moves = passes + p, moves + m
         score = (count_score(settings, int(labels.max()) + 1), -objective(problem, labels))
         if best is None or score > best[0]:
@@ -472,8 +473,9 @@ def _anneal(problem, settings, labels, rng, t0) -> tuple[np.ndarray, int, int]:
         problem.lam_inertia, steps, t0 * per_unit, _ANNEAL_T1 * per_unit, BFS_LIMIT,
         int(rng.integers(2**62)),
     )
-    passes, moves = local_search(problem, settings, trial, k, rng)
-    trial, k2, p, m = improve(problem, settings, trial, k, rng)
+    seed = int(rng.integers(2**62))
+    passes, moves = local_search(problem, settings, trial, k, seed=seed)
+    trial, k2, p, m = improve(problem, settings, trial, k, seed)
     better = (count_score(settings, k2), -objective(problem, trial)) > (
         count_score(settings, k), -objective(problem, labels)
     )
@@ -487,25 +489,25 @@ def _restarts(n: int, settings: Settings) -> int:
     return int(np.clip(_RESTART_UNITS // max(n, 1), 1, _MAX_RESTARTS))
 
 
-def _solve_cold(problem, settings, rng, timings, noise, salt) -> tuple[np.ndarray, int, int]:
+def _solve_cold(problem, settings, timings, noise, salt) -> tuple[np.ndarray, int, int]:
     """Construction, splits, local search and merge-split from single units."""
     with _timer(timings, "construct"):
         labels, k = construct(problem, settings, noise, salt)
     with _timer(timings, "local_search"):
-        passes, moves = local_search(problem, settings, labels, k, rng)
+        passes, moves = local_search(problem, settings, labels, k, seed=salt)
     with _timer(timings, "merge_split"):
-        labels, k, more_passes, more_moves = improve(problem, settings, labels, k, rng)
+        labels, k, more_passes, more_moves = improve(problem, settings, labels, k, salt)
     return labels, passes + more_passes, moves + more_moves
 
 
-def _from_warm_start(problem, settings, warm_start, rng, timings) -> tuple[np.ndarray, int, int]:
+def _from_warm_start(problem, settings, warm_start, timings) -> tuple[np.ndarray, int, int]:
     """Repair the previous labels, then a sticky local search (no merge-split, no restarts)."""
     with _timer(timings, "construct"):
-        labels, k = repair_warm_start(problem, settings, np.asarray(warm_start), rng)
+        labels, k = repair_warm_start(problem, settings, np.asarray(warm_start))
     with _timer(timings, "split"):
         labels, k = split_regions(problem, settings, labels, k, warm=True)
     with _timer(timings, "local_search"):
-        passes, moves = local_search(problem, settings, labels, k, rng, labels.copy())
+        passes, moves = local_search(problem, settings, labels, k, labels.copy())
     return labels, passes, moves
 
 
