@@ -42,7 +42,7 @@ import pandas as pd
 from pipeline.indicators.catalog import Catalog
 
 __all__ = ["TYPOLOGY_METHODS", "Typology", "TypologyParams", "add_types", "build_typology",
-           "describe_types"]
+           "describe_types", "silhouette"]
 
 #: Clustering methods of the typology.
 TYPOLOGY_METHODS = ("ward", "kmeans")
@@ -271,9 +271,12 @@ def _check(profiles, catalog, params):
 
 
 def _cluster(features: np.ndarray, params: TypologyParams) -> tuple[dict, np.ndarray]:
-    """Labels 0..k-1 of the best silhouette over the k tried, and every k's silhouette."""
-    from sklearn.cluster import AgglomerativeClustering, KMeans
-    from sklearn.metrics import silhouette_score
+    """Labels 0..k-1 of the best silhouette over the k tried, and every k's silhouette.
+
+    Ward's tree is built once (SciPy) and cut at every k; scikit-learn is imported only for
+    k-means (its import alone takes longer than the whole typology of a county).
+    """
+    from scipy.cluster.hierarchy import fcluster, linkage
 
     n = len(features)
     distinct = len(np.unique(features.round(12), axis=0))
@@ -283,18 +286,54 @@ def _cluster(features: np.ndarray, params: TypologyParams) -> tuple[dict, np.nda
     if not ks:
         return {}, np.zeros(n, np.int64)
     scores, best = {}, None
+    tree = linkage(features, method="ward") if params.method == "ward" else None
+    distances = _distances(features)
     for k in ks:
-        if params.method == "ward":
-            labels = AgglomerativeClustering(n_clusters=k, linkage="ward").fit_predict(features)
+        if tree is not None:
+            labels = fcluster(tree, k, criterion="maxclust") - 1
         else:
+            from sklearn.cluster import KMeans
+
             labels = KMeans(n_clusters=k, n_init=10,
                             random_state=params.random_state).fit_predict(features)
         if len(np.unique(labels)) < 2:
             continue
-        scores[k] = float(silhouette_score(features, labels))
+        scores[k] = silhouette(distances, labels)
         if best is None or scores[k] > scores[best[0]] + 1e-12:
             best = (k, labels)
     return scores, (np.zeros(n, np.int64) if best is None else best[1].astype(np.int64))
+
+
+def _distances(features: np.ndarray) -> np.ndarray:
+    """Euclidean distances between all rows (a county has at most a few hundred spaces)."""
+    squared = (features ** 2).sum(axis=1)
+    d2 = squared[:, None] + squared[None, :] - 2.0 * features @ features.T
+    np.fill_diagonal(d2, 0.0)
+    return np.sqrt(np.maximum(d2, 0.0))
+
+
+def silhouette(distances: np.ndarray, labels: np.ndarray) -> float:
+    """Mean silhouette (Rousseeuw 1987) of a labelling from the distance matrix.
+
+    For each item ``(b - a) / max(a, b)``, with ``a`` its mean distance to the others of its
+    type and ``b`` the smallest mean distance to another type; 0 for a type of one, as in
+    scikit-learn's ``silhouette_score``.
+    """
+    _, labels = np.unique(labels, return_inverse=True)
+    k = int(labels.max()) + 1
+    member = np.zeros((len(labels), k))
+    member[np.arange(len(labels)), labels] = 1.0
+    sizes = member.sum(axis=0)
+    sums = distances @ member  # distance of each item to all items of each type
+    own = sizes[labels]
+    a = np.divide(sums[np.arange(len(labels)), labels], own - 1,
+                  out=np.zeros(len(labels)), where=own > 1)
+    others = sums / sizes
+    others[np.arange(len(labels)), labels] = np.inf
+    b = others.min(axis=1)
+    top = np.maximum(a, b)
+    s = np.divide(b - a, top, out=np.zeros(len(labels)), where=top > 0)
+    return float(np.where(own > 1, s, 0.0).mean())
 
 
 def _order(labels: np.ndarray, profiles: pd.DataFrame) -> np.ndarray:

@@ -19,6 +19,8 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.cluster import AgglomerativeClustering
 from sklearn.metrics import silhouette_score
 
@@ -231,3 +233,23 @@ def test_bad_inputs(catalog):
         build_typology([1, 2], catalog)
     with pytest.raises(ValueError, match="no '<key>_z' column"):
         build_typology(pd.DataFrame({"x": [1.0, 2.0]}), catalog)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000), st.integers(6, 90), st.integers(2, 9))
+def test_ward_cut_and_silhouette_agree_with_scikit_learn(seed, n, dims):
+    """The typology's Ward tree cut at k and its silhouette are scikit-learn's, computed
+    without importing scikit-learn into the run."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from sklearn.metrics import adjusted_rand_score
+
+    from pipeline.indicators.typology import _distances, silhouette
+
+    features = np.random.default_rng(seed).normal(size=(n, dims))
+    tree = linkage(features, method="ward")
+    for k in (2, 4, min(7, n - 1)):
+        ours = fcluster(tree, k, criterion="maxclust") - 1
+        theirs = AgglomerativeClustering(n_clusters=k, linkage="ward").fit_predict(features)
+        assert adjusted_rand_score(ours, theirs) == 1.0
+        assert silhouette(_distances(features), ours) == pytest.approx(
+            silhouette_score(features, ours), abs=1e-9)
