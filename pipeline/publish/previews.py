@@ -138,8 +138,12 @@ def render_preview(
     width_px: int = PREVIEW_WIDTH_PX,
     dpi: int = 100,
     quantize: bool = True,
+    inset: bool = True,
 ) -> bytes:
     """A small map for the Dagster UI: outlined spaces, fitting labels, a legend below.
+
+    Where labels do not fit (the small spaces of a town), an enlarged inset of that part
+    follows the map, marked on it by a dashed frame, with the labels that fit there.
 
     Parameters
     ----------
@@ -160,6 +164,8 @@ def render_preview(
     width_px : int, default :data:`PREVIEW_WIDTH_PX`
     dpi : int, default 100
     quantize : bool, default True
+    inset : bool, default True
+        Draw the enlarged inset where labels are missing.
 
     Returns
     -------
@@ -175,34 +181,49 @@ def render_preview(
     minx, miny, maxx, maxy = minx - pad, miny - pad, maxx + pad, maxy + pad
     map_w = width_px
     map_h = int(round(map_w * (maxy - miny) / max(maxx - minx, 1.0)))
+    units_per_px = (maxx - minx) / map_w
+    geoms = polygons.geometry.values
+    layout = window = None
+    if labels is not None:
+        layout = layout_labels(geoms, labels, units_per_px=units_per_px)
+        window = _inset_window(geoms, layout, (minx, miny, maxx, maxy)) if inset else None
+    inset_h = 0
+    if window is not None:
+        inset_h = int(round(width_px * (window[3] - window[1]) / (window[2] - window[0])))
+    title_h = int(round(1.6 * _LEGEND_PX)) if window is not None else 0
     entries = _wrap_legend(legend, width_px)
     rows = len(entries) + (1 if legend_title else 0)
     line = 1.45 * _LEGEND_PX
     note_lines = note.count("\n") + 1 if note else 0
     legend_h = int(round((rows + note_lines) * line + (14 if rows or note_lines else 0)))
-    height = map_h + legend_h
+    height = map_h + title_h + inset_h + legend_h
     fig = Figure(figsize=(width_px / dpi, height / dpi), dpi=dpi)
     FigureCanvasAgg(fig)
-    ax = fig.add_axes((0, legend_h / height, 1, map_h / height))
-    ax.set_axis_off()
-    polygons.plot(ax=ax, color=list(colors), edgecolor="#303030", linewidth=0.7)
-    for i, frame in enumerate(outlines):
-        last = i == len(outlines) - 1
-        frame.boundary.plot(ax=ax, color="#111111" if last else "#8a8a8a",
-                            linewidth=1.4 if last else 0.5)
-    ax.set_xlim(minx, maxx)
-    ax.set_ylim(miny, maxy)
-    ax.set_aspect("equal")
-    placed = 0
-    if labels is not None:
-        units_per_px = (maxx - minx) / map_w
-        layout = layout_labels(polygons.geometry.values, labels, units_per_px=units_per_px)
-        placed = int(layout.placed.sum())
-        for i in np.flatnonzero(layout.placed):
-            ax.text(layout.x[i], layout.y[i], str(labels[i]), ha="center", va="center",
-                    fontsize=_pt(_LABEL_PX, dpi), fontweight="bold", color="#111111",
-                    bbox={"boxstyle": "square,pad=0.12", "fc": "white", "ec": "none",
-                          "alpha": 0.8})
+    ax = fig.add_axes((0, (legend_h + inset_h + title_h) / height, 1, map_h / height))
+    _draw(ax, polygons, colors, outlines, (minx, miny, maxx, maxy))
+    placed = np.zeros(len(polygons), dtype=bool)
+    if layout is not None:
+        placed = layout.placed.copy()
+        _draw_labels(ax, layout, labels, dpi)
+    if window is not None:
+        from matplotlib.patches import Rectangle
+
+        ax.add_patch(Rectangle((window[0], window[1]), window[2] - window[0],
+                               window[3] - window[1], fill=False, edgecolor="#111111",
+                               linewidth=1.2, linestyle="--"))
+        zoom = (maxx - minx) / (window[2] - window[0])
+        fig.text(8 / width_px, (legend_h + inset_h + title_h / 2) / height,
+                 f"Ausschnitt (gestrichelt), {german_number(zoom, 1)}-fach vergrößert",
+                 fontsize=_pt(_LEGEND_PX, dpi), fontweight="bold", va="center")
+        sub = fig.add_axes((0, legend_h / height, 1, inset_h / height))
+        _draw(sub, polygons, colors, outlines, window)
+        for side in sub.spines.values():
+            side.set_visible(True)
+        clipped = shapely.intersection(geoms, shapely.box(*window))
+        zoomed = layout_labels(clipped, labels, units_per_px=units_per_px / zoom)
+        _draw_labels(sub, zoomed, labels, dpi)
+        placed |= zoomed.placed
+    placed = int(placed.sum())
     if note:
         note = note.replace("{placed}", str(placed)).replace("{total}", str(len(polygons)))
     _legend(fig, entries, legend_title, note, top=legend_h, height=height, width=width_px,
@@ -210,6 +231,53 @@ def render_preview(
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, facecolor="white")
     return _quantize(buffer.getvalue()) if quantize else buffer.getvalue()
+
+
+def _draw(ax, polygons, colors, outlines, bounds) -> None:
+    """Fill and outline the polygons on ``ax`` within ``bounds``."""
+    ax.set_axis_off()
+    polygons.plot(ax=ax, color=list(colors), edgecolor="#303030", linewidth=0.7)
+    for i, frame in enumerate(outlines):
+        last = i == len(outlines) - 1
+        frame.boundary.plot(ax=ax, color="#111111" if last else "#8a8a8a",
+                            linewidth=1.4 if last else 0.5)
+    ax.set_xlim(bounds[0], bounds[2])
+    ax.set_ylim(bounds[1], bounds[3])
+    ax.set_aspect("equal")
+
+
+def _draw_labels(ax, layout: LabelLayout, labels, dpi: int) -> None:
+    for i in np.flatnonzero(layout.placed):
+        ax.text(layout.x[i], layout.y[i], str(labels[i]), ha="center", va="center",
+                fontsize=_pt(_LABEL_PX, dpi), fontweight="bold", color="#111111",
+                bbox={"boxstyle": "square,pad=0.12", "fc": "white", "ec": "none",
+                      "alpha": 0.8})
+
+
+def _inset_window(geoms, layout: LabelLayout, bounds) -> tuple | None:
+    """The part of the map to enlarge: around the anchors of the labels that did not fit.
+
+    The missing labels near their median anchor (within 15 % of the map's extent) span the
+    window, padded by 4 % of the extent and made at least half as high as wide and at most
+    as high as wide; no window when fewer than three labels are missing there or it would
+    enlarge less than twice.
+    """
+    missing = ~layout.placed & np.isfinite(layout.x)
+    if missing.sum() < 3:
+        return None
+    extent = max(bounds[2] - bounds[0], bounds[3] - bounds[1])
+    cx, cy = np.median(layout.x[missing]), np.median(layout.y[missing])
+    near = missing & (np.hypot(layout.x - cx, layout.y - cy) <= 0.15 * extent)
+    if near.sum() < 3:
+        return None
+    x0, x1 = layout.x[near].min(), layout.x[near].max()
+    y0, y1 = layout.y[near].min(), layout.y[near].max()
+    w, h = x1 - x0 + 0.08 * extent, y1 - y0 + 0.08 * extent
+    w, h = max(w, h), min(max(h, w / 2), max(w, h))
+    if (bounds[2] - bounds[0]) / w < 2.0:
+        return None
+    mx, my = (x0 + x1) / 2, (y0 + y1) / 2
+    return (mx - w / 2, my - h / 2, mx + w / 2, my + h / 2)
 
 
 def _legend(fig, legend, title, note, *, top, height, width, dpi) -> None:

@@ -95,10 +95,11 @@ def test_rendered_preview_has_legend_and_labels(squares):
     numbers = space_numbers(squares["sr_id"])
     assert numbers[:2] == ["1", "2"]
     bare = _image(render_preview(squares, colors, quantize=False))
-    labelled = _image(render_preview(squares, colors, labels=numbers, quantize=False))
+    labelled = _image(render_preview(squares, colors, labels=numbers, quantize=False,
+                                     inset=False))
     full_png = render_preview(squares, colors, labels=numbers, legend=legend,
                               legend_title="Einwohner je Sozialraum",
-                              note="Zahl: {placed} von {total}")
+                              note="Zahl: {placed} von {total}", inset=False)
     full = _image(full_png)
     assert bare.shape[1] == labelled.shape[1] == full.shape[1] == PREVIEW_WIDTH_PX
     # the labels change the map only around the placed labels
@@ -179,3 +180,30 @@ def test_status_and_type_previews(squares):
     for colour in TYPE_COLORS[:3]:
         assert _has_colour(types, colour) > 50, colour
     assert not _has_colour(types, TYPE_COLORS[3])
+
+
+def test_inset_enlarges_where_labels_are_missing():
+    """A county of large spaces around a town of small ones: the town gets an inset."""
+    big = [shapely.box(x, y, x + 10000, y + 10000) for x in (0, 10000, 20000)
+           for y in (0, 10000, 20000) if (x, y) != (10000, 10000)]
+    town = [shapely.box(12000 + x, 12000 + y, 12000 + x + 600, 12000 + y + 600)
+            for x in np.arange(8) * 600.0 for y in np.arange(8) * 600.0]
+    frame = gpd.GeoDataFrame({"n": np.arange(len(big) + len(town))},
+                             geometry=[*big, *town], crs=COUNTY_CRS)
+    frame = frame.translate(300000, 5600000).to_frame("geometry").set_crs(COUNTY_CRS)
+    colours = ["#cccccc"] * len(big) + ["#ffcc00", "#66aaff"] * (len(town) // 2)
+    numbers = [str(i + 1) for i in range(len(frame))]
+    layout = layout_labels(frame.geometry.values, numbers, units_per_px=31000 / 480)
+    assert layout.placed[:len(big)].all() and not layout.placed[len(big):].any()
+    plain = _image(render_preview(frame, colours, labels=numbers, inset=False, quantize=False))
+    framed = _image(render_preview(frame, colours, labels=numbers, quantize=False))
+    assert plain.shape[0] == pytest.approx(480, abs=2)
+    # the inset below the map: as wide as the map, the town's colours fill much of it
+    assert framed.shape[0] > plain.shape[0] + 240
+    below = framed[plain.shape[0] + 20:]
+    town_px = _has_colour(below, "#ffcc00") + _has_colour(below, "#66aaff")
+    assert town_px > 0.3 * below[..., 0].size
+    # with the town's labels (dark text) inside the squares; none without labels
+    assert (below < 60).all(axis=2).sum() > 64 * 20
+    bare = _image(render_preview(frame, colours, quantize=False))
+    assert bare.shape[0] == plain.shape[0]
