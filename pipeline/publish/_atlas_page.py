@@ -27,7 +27,7 @@ aside select,aside input{width:100%;font-size:1em;padding:.25em}
 #legend .row{display:flex;align-items:center;gap:.5em;margin:.15em 0}
 #legend .sw{width:1.4em;height:1em;border:1px solid #999;flex:none}
 #legend .county{margin-top:.5em;font-weight:600}
-main{flex:1;position:relative;min-width:0;background:#f4f6f8}
+main{flex:1;position:relative;min-width:0;overflow:hidden;background:#f4f6f8}
 #map{width:100%;height:100%;display:block;cursor:grab}
 #spaces path{stroke:#fff;stroke-width:.6;stroke-linejoin:round;fill-rule:evenodd}
 #spaces path:hover{stroke:#222;stroke-width:1.2}

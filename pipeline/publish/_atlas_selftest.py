@@ -94,6 +94,7 @@ function selftest(){
         for(var j2=0;j2<C.n&&!target;j2+=97){
           var gx=C.ixs[j2]+0.5, gy=C.iys[j2]+0.5, ux=A[0]*gx+A[2]*gy+A[4], uy=A[1]*gx+A[3]*gy+A[5];
           var pt=svg.createSVGPoint();pt.x=ux;pt.y=uy;pt=pt.matrixTransform(mm);
+          pt={x:Math.round(pt.x),y:Math.round(pt.y)};  // mouse events carry whole pixels
           var t2=document.elementFromPoint(pt.x,pt.y);
           if(t2&&attr(t2,'data-f')<0&&cellAt(pt.x,pt.y)===j2){target=t2;at=[pt.x,pt.y];r.cell=j2;}
         }
@@ -104,7 +105,7 @@ function selftest(){
           var v=(C.paths[j3].match(/-?\d+(?:\.\d+)?/g)||[]).map(Number), sx=0, sy=0;
           for(var k3=0;k3<v.length;k3+=2){sx+=v[k3];sy+=v[k3+1];}
           var p3=svg.createSVGPoint();p3.x=2*sx/v.length;p3.y=2*sy/v.length;
-          p3=p3.matrixTransform(m2);
+          p3=p3.matrixTransform(m2);p3={x:Math.round(p3.x),y:Math.round(p3.y)};
           var t3=document.elementFromPoint(p3.x,p3.y);
           if(t3&&attr(t3,'data-f')<0&&cellAt(p3.x,p3.y)===j3){target=t3;at=[p3.x,p3.y];r.cell=j3;}
         }
