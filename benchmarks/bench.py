@@ -4,8 +4,9 @@ Runs, on the same inputs (graph, standardized features, population) with the sam
 this engine and the peers (spopt MaxPHeuristic, Skater and WardSpatial; pygeoda
 maxp_greedy, skater, redcap and schc; scikit-learn's Ward with a connectivity graph) on:
 
-- synthetic lattices of 2,500 to 1,000,000 cells with spatially autocorrelated indicators
-  and clustered population, floor = 100 x mean cell population;
+- synthetic lattices of 2,500 to 3,101,121 cells (the last as many as all populated 100 m
+  cells of Germany, whose grid file is not in the checkout) with spatially autocorrelated
+  indicators and clustered population, floor = 100 x mean cell population;
 - the sample county from ``counties.yaml`` (if its files exist and the readers are there);
 - the small-area maps bundled inside libpysal's wheel (no downloads).
 
@@ -43,6 +44,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.data import (
+    GERMANY_CELLS,
     LATTICE_SIDES,
     LIBPYSAL_MAPS,
     BenchData,
@@ -54,7 +56,7 @@ from benchmarks.tools import THREADS, TOOLS, peak_rss_mb
 from pipeline.layout import REPO_ROOT
 from pipeline.regionalization.quality import partition_report, ssw_sst
 
-__all__ = ["DATA_SETS", "main"]
+__all__ = ["DATA_SETS", "main", "scaling_rows", "summary_rows"]
 
 #: Data set groups the ``--datasets`` flag accepts.
 DATA_SETS = ("lattice", "county", "libpysal")
@@ -296,7 +298,29 @@ def _print_tables(runs: list[Run]) -> None:
 
     print("\n" + tabulate([_cells(r) for r in runs], headers=_HEADERS, tablefmt="github",
                           disable_numparse=True))
-    summary = []
+    print("\nagainst the best floor-respecting peer (highest R2) in this run:\n")
+    print(tabulate(summary_rows(runs), headers=SUMMARY_HEADERS, tablefmt="github",
+                   disable_numparse=True))
+    scaling = scaling_rows(runs)
+    if scaling:
+        print("\nscaling of this engine (targets: 1,000,000 cells under 20 s; 3,101,121 "
+              "under 90 s and 2 GB; 0 regions below the floor):\n")
+        print(tabulate(scaling, headers=SCALING_HEADERS, tablefmt="github",
+                       disable_numparse=True))
+
+
+SUMMARY_HEADERS = ("data set", "regions ours", "regions maxp_greedy", "R2 ours",
+                   "best peer", "R2 best peer", "R2 diff", "R2 unw. diff", "our speed-up",
+                   "speed-up vs maxp_greedy")
+
+
+def summary_rows(runs: list[Run]) -> list[list[str]]:
+    """Per data set: our regions beside maxp_greedy's, our R2 beside the best peer's.
+
+    The best peer is the floor-respecting one (every region at or above the floor,
+    connected, nothing unassigned) with the highest R2.
+    """
+    rows = []
     for name in dict.fromkeys(r.data for r in runs):
         ours = next((r for r in runs if r.data == name and r.tool == "ours"), None)
         if ours is None or ours.status != "ok":
@@ -304,20 +328,43 @@ def _print_tables(runs: list[Run]) -> None:
         peers = [r for r in runs if r.data == name and r.tool != "ours" and r.respects_floor]
         maxp = next((r for r in runs if r.data == name and r.tool == "pygeoda-maxp_greedy"
                      and r.status == "ok"), None)
-        versus_maxp = _ratio(maxp.seconds / ours.seconds) if maxp else ""
-        if not peers:
-            summary.append([name, "none finished within the floor", "", "", "", versus_maxp])
+        row = [name, str(ours.regions), str(maxp.regions) if maxp else "",
+               f"{ours.r2:.4f}"]
+        if peers:
+            best = max(peers, key=lambda r: (r.r2, -r.seconds))
+            row += [best.tool, f"{best.r2:.4f}", f"{ours.r2 - best.r2:+.4f}",
+                    f"{ours.r2_unweighted - best.r2_unweighted:+.4f}",
+                    _ratio(best.seconds / ours.seconds)]
+        else:
+            row += ["none finished within the floor", "", "", "", ""]
+        rows.append(row + [_ratio(maxp.seconds / ours.seconds) if maxp else ""])
+    return rows
+
+
+SCALING_HEADERS = ("lattice", "cells", "s", "peak MB", "regions", "below floor", "R2")
+#: Lattices of the scaling rows, in cells.
+SCALING_CELLS = (160_000, 1_000_000, GERMANY_CELLS)
+
+
+def scaling_rows(runs: list[Run]) -> list[list[str]]:
+    """Our runs on the scaling lattices (160,000, 1,000,000 and 3,101,121 cells)."""
+    rows = []
+    for cells in SCALING_CELLS:
+        name = f"lattice {cells:,}"
+        ours = next((r for r in runs if r.data == name and r.tool == "ours"), None)
+        if ours is None:
             continue
-        best = max(peers, key=lambda r: (r.r2, -r.seconds))
-        summary.append([
-            name, best.tool, _ratio(best.seconds / ours.seconds),
-            f"{ours.r2 - best.r2:+.4f}", f"{ours.r2_unweighted - best.r2_unweighted:+.4f}",
-            versus_maxp,
-        ])
-    print("\nagainst the best floor-respecting peer (highest R2) in this run:\n")
-    print(tabulate(summary, headers=("data set", "best peer", "our speed-up", "R2 diff",
-                                     "R2 unw. diff", "speed-up vs maxp_greedy"),
-                   tablefmt="github", disable_numparse=True))
+        if ours.status != "ok":
+            rows.append([name, f"{cells:,}", "", _num(ours.peak_mb, ".0f"), "", "",
+                         ours.status])
+            continue
+        rows.append([name, f"{cells:,}", _num(ours.seconds, ".3g"), _num(ours.peak_mb, ".0f"),
+                     str(ours.regions), str(ours.below_floor), f"{ours.r2:.4f}"])
+    return rows
+
+
+def _num(v: float, fmt: str) -> str:
+    return "" if not np.isfinite(v) else format(v, fmt)
 
 
 def _ratio(value: float) -> str:

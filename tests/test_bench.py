@@ -23,3 +23,39 @@ def test_bench_runs_our_engine_on_a_small_lattice():
     # data set, tool, s, total s, peak MB, regions, below floor, contiguous, R2, ..., status
     assert cells[-1] == "ok", row
     assert int(cells[5]) > 10 and cells[6] == "0" and cells[7] == "100 %", row
+
+
+def test_summary_puts_our_regions_beside_maxp_greedy_and_r2_beside_the_best_peer():
+    from benchmarks.bench import Run, scaling_rows, summary_rows
+
+    runs = [
+        Run("lattice 160,000", "ours", "ok", 2.0, 3.0, 300.0, 1500, 0, 0, 0, 0.90, 0.85),
+        Run("lattice 160,000", "pygeoda-maxp_greedy", "ok", 200.0, 201.0, 900.0, 1400, 0, 0,
+            0, 0.70, 0.60),
+        Run("lattice 160,000", "pygeoda-redcap", "ok", 20.0, 21.0, 900.0, 1500, 0, 0, 0,
+            0.80, 0.70),
+        # the best R2, but regions below the floor: not a peer to compare with
+        Run("lattice 160,000", "sklearn-ward", "ok", 1.0, 2.0, 400.0, 1500, 900, 0, 0,
+            0.95, 0.90),
+        Run("lattice 1,000,000", "ours", "timeout 300 s", peak_mb=700.0),
+    ]
+    (row,) = summary_rows(runs)
+    assert row[:7] == ["lattice 160,000", "1500", "1400", "0.9000", "pygeoda-redcap",
+                       "0.8000", "+0.1000"]
+    assert row[-2:] == ["10.0 x", "100.0 x"]
+    scaling = scaling_rows(runs)
+    assert scaling[0] == ["lattice 160,000", "160,000", "2", "300", "1500", "0", "0.9000"]
+    assert scaling[1][0] == "lattice 1,000,000" and scaling[1][-1] == "timeout 300 s"
+
+
+def test_compare_p_builds_every_population_pattern():
+    import numpy as np
+
+    from benchmarks.compare_p import FLOOR, PATTERNS, case
+
+    for pattern in PATTERNS:
+        c = case(2_500, pattern, 1_000)
+        assert c.graph.n == 2_500 and c.floor == FLOOR
+        assert np.all(c.population >= 0) and 20 < c.population.sum() / FLOOR < 30
+    assert not np.array_equal(case(2_500, "uniform", 1).population,
+                              case(2_500, "uniform", 2).population)
