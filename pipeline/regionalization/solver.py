@@ -10,13 +10,18 @@ allows (the max-p-regions problem of Duque, Anselin and Rey 2012) or with a targ
 The solver has five steps, each a compiled kernel with memory linear in units plus edges
 (no ``n x n`` matrix anywhere) in a private module of :mod:`pipeline.regionalization`:
 
-1. **Construction** (``_ward``): a sparse Ward (1963) agglomeration along graph
-   edges with running sums. Two regions merge only while both are below the floor, so
-   regions stop growing once they reach it; regions left below it are absorbed by their
-   cheapest neighbour; with a target count the cheapest pairs keep merging down to it. The
-   merge cost is scaled by the mean cost of the shared edges, so regions meet along
-   barriers. Like the efficient max-p construction of Wei, Rey and Knaap (2021) it needs no
-   dense distances.
+1. **Construction** (``_grow``, ``_ward``): several candidates, the best kept by count
+   (most regions in max-p mode, closest to the target otherwise), then objective. Tight
+   region growths (``_grow``) grow one region at a time from a seed until it reaches the
+   floor, taking the free neighbour with the most edges into the region and, for the last
+   step, the one that overshoots least, with seeds packed on the boundary of the regions
+   grown so far (memory order, reverse order and random orders); their enclaves are
+   absorbed by the cheapest neighbour. A sparse Ward (1963) agglomeration along graph
+   edges with running sums (on small problems, and always with a target count) merges
+   two regions only while both are below the floor; with a target count the cheapest
+   pairs keep merging down to it. The merge cost is scaled by the mean cost of the shared
+   edges, so regions meet along barriers. Like the efficient max-p construction of Wei,
+   Rey and Knaap (2021) neither needs dense distances.
 2. **Repair and split** (``_split``): regions above the cap, and in max-p mode
    every region with twice the floor, are split at the best cut of their minimum spanning
    tree, as in SKATER (Assunção, Neves, Câmara and da Costa Freitas 2006).
@@ -26,7 +31,8 @@ The solver has five steps, each a compiled kernel with memory linear in units pl
 4. **Merge-split** (``_mergesplit``): adjacent pairs are merged and cut again
    at the best spanning-tree cut when that lowers SSW; in max-p mode pairs with three
    floors of residents become three regions. Local search and merge-split alternate until
-   neither changes anything.
+   neither changes anything; after a merge-split round the local search revisits only the
+   regions it changed and their neighbours.
 5. **Restarts and annealing**, for small problems only (effort scales as ``1 / n``): the
    steps above run again with random factors on the Ward merge costs, and simulated
    annealing perturbs the best partition before another descent; the best is kept (most
