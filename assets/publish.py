@@ -99,10 +99,14 @@ class PublishConfig(Config):
     atlas_public : bool, default False
         Publish the public edition of the atlas (``sozialraumatlas.html`` without the
         indicators the catalog marks ``internal: true``).
+    report_pdf : bool, default True
+        Write the report as an A4 PDF too (``sozialraumbericht.pdf``, WeasyPrint; about a
+        second per social space on 2 cores).
     """
 
     language: str = "de"
     atlas_public: bool = False
+    report_pdf: bool = True
 
 
 @asset(group_name=GROUP, partitions_def=county_partitions, kinds={"geopandas"})
@@ -245,7 +249,8 @@ def sozialraeume_gpkg(
                     "internal": county.internal}
     written = _write(pub, release, catalog, municipalities, county_boundary,
                      county_name=county.name, language=config.language,
-                     atlas_public=config.atlas_public, atlas_inputs=atlas_inputs)
+                     atlas_public=config.atlas_public, atlas_inputs=atlas_inputs,
+                     report_pdf=config.report_pdf)
     previous = load_published(layout.published)
     save_published(
         release.published, regions.cells, fingerprint=regions.fingerprint,
@@ -299,7 +304,8 @@ def _refuse_while_edited(layout: CountyLayout) -> None:
 
 def _write(pub: Publication, layout: CountyLayout, catalog, municipalities, county_boundary,
            *, county_name: str, language: str,
-           atlas_public: bool = False, atlas_inputs: dict | None = None) -> dict[str, Path]:
+           atlas_public: bool = False, atlas_inputs: dict | None = None,
+           report_pdf: bool = True) -> dict[str, Path]:
     """Every published file into ``layout`` (a release folder); their paths by kind."""
     atlas_inputs = atlas_inputs or {}
     layers, descriptions, qmls = dict(pub.layers), dict(pub.descriptions), dict(pub.qml)
@@ -320,7 +326,10 @@ def _write(pub: Publication, layout: CountyLayout, catalog, municipalities, coun
         pub.regions[[c for c in GEOJSON_COLUMNS if c in pub.regions.columns]], layout.geojson)
     written["report"] = write_report(
         layout.report, pub, catalog, municipalities, county_boundary,
-        county_name=county_name, language=language)
+        county_name=county_name, language=language,
+        pdf_path=layout.report_pdf if report_pdf else None)
+    if report_pdf:
+        written["report_pdf"] = layout.report_pdf
     written["atlas"] = write_atlas(
         layout.atlas, pub, catalog, municipalities, county_boundary,
         county_name=county_name, public=atlas_public, **atlas_inputs)

@@ -8,6 +8,7 @@
             sozialraeume.gpkg      the publication: GeoPackage, QGIS project, report, CSV,
             sozialraeume.qgz         GeoJSON, atlas and a QML style per layer, each a link
             sozialraumbericht.html   through releases/current (pipeline.publish.release)
+            sozialraumbericht.pdf
             sozialraumatlas.html
             profile.csv
             sozialraeume.geojson
@@ -45,6 +46,7 @@ __all__ = [
     "QGIS_PROJECT",
     "REPO_ROOT",
     "REPORT",
+    "REPORT_PDF",
     "SCENARIOS",
     "COLUMN_DESCRIPTIONS",
     "INDICATOR_COLUMN_SUFFIXES",
@@ -71,10 +73,12 @@ GEOPACKAGE = "sozialraeume.gpkg"
 #: The QGIS project beside the GeoPackage (:mod:`pipeline.publish.qgis_project`).
 QGIS_PROJECT = "sozialraeume.qgz"
 REPORT = "sozialraumbericht.html"
+#: The same report as a print-ready A4 PDF (:mod:`pipeline.publish.pdf`).
+REPORT_PDF = "sozialraumbericht.pdf"
 ATLAS = "sozialraumatlas.html"
 PROFILES_CSV = "profile.csv"
 GEOJSON = "sozialraeume.geojson"
-PUBLISHED_FILES = (GEOPACKAGE, QGIS_PROJECT, REPORT, ATLAS, PROFILES_CSV, GEOJSON)
+PUBLISHED_FILES = (GEOPACKAGE, QGIS_PROJECT, REPORT, REPORT_PDF, ATLAS, PROFILES_CSV, GEOJSON)
 #: Folder of a county's scenarios, and the comparison's files in it.
 SCENARIOS = "szenarien"
 COMPARISON_CSV = "vergleich.csv"
@@ -229,6 +233,11 @@ class CountyLayout:
     def report(self) -> Path:
         """The HTML Sozialraumbericht."""
         return self.folder / REPORT
+
+    @property
+    def report_pdf(self) -> Path:
+        """The Sozialraumbericht as an A4 PDF."""
+        return self.folder / REPORT_PDF
 
     @property
     def atlas(self) -> Path:

@@ -1,8 +1,8 @@
 """A county's publication as one unit: written into a release folder, switched by one rename.
 
-Every run writes its whole publication (GeoPackage, QML, CSV, GeoJSON, report, the published
-state the next run starts from, and a ``release.json`` for the history) into
-``<county>/releases/<run_id>/``, where nobody looks. Publishing is then one
+Every run writes its whole publication (GeoPackage, QML, CSV, GeoJSON, report as HTML and
+PDF, the published state the next run starts from, and a ``release.json`` for the history)
+into ``<county>/releases/<run_id>/``, where nobody looks. Publishing is then one
 :func:`os.replace` of the symbolic link ``releases/current`` onto that folder; the files users
 open (``<county>/sozialraeume.gpkg``, ...) are links through ``releases/current``, so they
 all change at the same instant, and a run killed at any point leaves the last release
