@@ -34,9 +34,10 @@ The solver has five steps, each a compiled kernel with memory linear in units pl
    neither changes anything; after a merge-split round the local search revisits only the
    regions it changed and their neighbours.
 5. **Restarts and annealing**, for small problems only (effort scales as ``1 / n``): the
-   steps above run again with random factors on the Ward merge costs, and simulated
-   annealing perturbs the best partition before another descent; the best is kept (most
-   regions in max-p mode, then the lowest objective).
+   steps above run again with random factors on the Ward merge costs and other growth
+   orders, and simulated annealing (up to 400,000 units, where it pays for its time)
+   perturbs the best partition before another descent; the best is kept (most regions in
+   max-p mode, then the lowest objective).
 
 The same inputs and ``seed`` give the same labels byte for byte: randomness enters only
 through ``np.random.default_rng(seed)``, converted once (the salts of the merge-cost
@@ -115,6 +116,9 @@ _RESTART_NOISE = 0.5
 #: turn and the end temperature, in units of the mean sum of squares per unit.
 _ANNEAL_STEPS = 200
 _ANNEAL_MAX_STEPS = 5_000_000
+#: No annealing above this many units: on a lattice of 1,000,000 cells it lowered the sum of
+#: squares by 6 % (about +0.005 R2) for 40 % of the time; at 160,000 cells by 14 %.
+_ANNEAL_UNITS = 400_000
 _ANNEAL_T0 = (1.0, 0.1)
 _ANNEAL_T1 = 0.001
 #: Passes of the local search when ``max_iterations`` is not given.
@@ -451,7 +455,7 @@ def _best_of_restarts(
             best = (score, labels)
         attempt += 1
     labels = best[1]
-    if settings.max_passes:
+    if settings.max_passes and problem.graph.n <= _ANNEAL_UNITS:
         with _timer(timings, "anneal"):
             for attempt in range(_restarts(problem.graph.n, settings)):
                 t0 = _ANNEAL_T0[attempt % len(_ANNEAL_T0)]
