@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from dagster import (
     AssetCheckResult,
@@ -355,4 +356,10 @@ def _metadata(pub: Publication, written: dict) -> dict:
     meta |= {f"tiling/{k}": float(v) for k, v in pub.tiling.as_dict().items()}
     meta |= {f"quality/{k}": float(v) for k, v in pub.metadata["qualitaet"].items()
              if isinstance(v, int | float | bool)}
+    if "kompaktheit" in regions.columns:
+        # the GeoPackage's column (Polsby-Popper of the mapped polygon), as the report names
+        # it; quality/compactness_* is the same quotient of the populated cells alone
+        compact = regions["kompaktheit"].to_numpy(float)
+        meta |= {"kompaktheit/mittel": float(np.nanmean(compact)),
+                 "kompaktheit/min": float(np.nanmin(compact))}
     return meta

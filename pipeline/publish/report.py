@@ -102,8 +102,9 @@ border:1px solid #777;margin-right:.3em}
 #: before its second page).
 PRINT_CSS = """
 @page{size:A4;margin:16mm 15mm 18mm 15mm;
-@bottom-center{content:"Seite " counter(page) " von " counter(pages);font-size:8pt;color:#555}
-@bottom-left{content:string(doctitle);font-size:8pt;color:#555}}
+@bottom-right{content:"Seite " counter(page) " von " counter(pages);font-size:8pt;color:#555;
+font-family:'DejaVu Sans'}
+@bottom-left{content:string(doctitle);font-size:8pt;color:#555;font-family:'DejaVu Sans'}}
 @media print{
 body{font-size:9.5pt;line-height:1.35}
 header{background:none;color:#22435e;padding:0;border-bottom:2px solid #22435e}
@@ -114,6 +115,8 @@ h2{break-before:page;margin-top:0;font-size:15pt}
 h2#summary{break-before:avoid}
 h3{break-after:avoid}
 figure,tr,table.facts,svg{break-inside:avoid}
+#overview svg,#inset svg,#type-map,#smoothing-map{max-height:160mm;width:auto;margin:auto}
+figure.theme svg{max-height:100mm;width:auto}
 table{font-size:8.2pt}
 thead{display:table-header-group}
 section.sr{break-before:page;border-top:none;margin-top:0}
@@ -676,6 +679,8 @@ def _changes(changes, t) -> str:
     summary = "; ".join(f"{_e(k)}: {int(v)}" for k, v in counts.items())
     if changed.empty:
         return head + f'<p>{_e(t["changes_none"])} ({summary})</p>'
+    if changed["aenderung"].eq("neu").all():  # the first publication: every space is new
+        return head + f"<p>{summary}</p>"
     cols = ("sr_id", "aenderung", "einwohner_abgegeben", "einwohner_aufgenommen", "an", "von",
             "grund")
     rows = "".join(
