@@ -218,8 +218,16 @@ def build_report(
     return (f'<!DOCTYPE html>\n<html lang="{language}"><head><meta charset="utf-8">'
             f"<title>{_e(t['title'])} {_e(county_name)}</title>"
             f'<meta name="viewport" content="width=device-width,initial-scale=1">'
-            f"<style>{_CSS}{PRINT_CSS}</style></head><body>\n{body}\n<script>{_JS}</script>"
+            f"<style>{_CSS}{_print_css(language)}</style></head><body>\n{body}\n"
+            f"<script>{_JS}</script>"
             "</body></html>\n")
+
+
+def _print_css(language: str) -> str:
+    """The print stylesheet with the page footer in the report's language."""
+    if language == "de":
+        return PRINT_CSS
+    return PRINT_CSS.replace('"Seite " counter(page) " von "', '"Page " counter(page) " of "')
 
 
 def write_report(path: str | os.PathLike, publication, catalog,

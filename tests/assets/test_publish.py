@@ -233,7 +233,8 @@ def test_report_is_self_contained(published):
         assert f'id="{sr_id}"' in text
     assert "Statistisches Bundesamt (Destatis), Zensus 2022, Gitterzellen" in text
     assert "GeoBasis-DE / BKG" in text
-    assert text.count("data:image/png;base64,") >= 2
+    assert 'id="index-map"' in text and "data:image/png" not in text  # vector maps (SVG)
+    assert (folder / "sozialraumbericht.pdf").read_bytes().startswith(b"%PDF")
 
 
 def test_polygon_check_passed_with_figures(published):
