@@ -44,7 +44,6 @@ from pipeline.publish.styles import STATUS_COLORS, TYPE_COLORS
 from pipeline.publish.svg import (
     LABEL_RADIUS,
     Frame,
-    bar_chart_svg,
     german_number,
     label_points,
     map_svg,
@@ -94,6 +93,16 @@ section.sr h3{font-size:1.25em;margin-top:.5em}
 table.facts td{border:none;padding:.1em .4em .1em 0}
 table.facts td:first-child{color:#555;width:38%}table.facts td+td{font-weight:bold}
 .note{font-size:.85em;color:#555}
+table.chart{font-size:.8em;table-layout:fixed}
+table.chart td{border:none;padding:1px 4px}
+table.chart td.zl{text-align:right;width:48%}table.chart td.first{font-weight:bold}
+table.chart .track{position:relative;height:11px}
+table.chart .track i{position:absolute;top:-2px;bottom:-2px;border-left:1px solid #ddd}
+table.chart .track i.zero{border-left-color:#555}
+table.chart .bar{position:absolute;top:1px;height:9px}
+table.chart .ticks{position:relative;height:1.2em;color:#444}
+table.chart .ticks span{position:absolute;transform:translateX(-50%);white-space:nowrap}
+table.chart .axis{text-align:center;color:#444}
 .swatch{display:inline-block;width:.9em;height:.9em;vertical-align:-.1em;
 border:1px solid #777;margin-right:.3em}
 """
@@ -662,8 +671,13 @@ def _steckbrief(ctx: _Context, i: int, tree) -> str:
         "</section>")
 
 
-def _z_chart(ctx: _Context, i: int) -> str:
-    """Bars of the space's z-values (Sozialindex first), coloured by what they mean for need."""
+def _z_chart(ctx: _Context, i: int, limit: float = 3.0) -> str:
+    """Bars of the space's z-values (Sozialindex first), coloured by what they mean for need.
+
+    An HTML table with CSS bars rather than SVG: WeasyPrint lays out SVG text letter by
+    letter, so 23 long labels per Steckbrief cost seconds in the PDF; table cells cost a
+    fraction. Values beyond ``±limit`` are drawn to the edge.
+    """
     row = ctx.regions.iloc[i]
     keys = [k for k in ctx.keys if f"{k}_z" in ctx.regions.columns]
     labels = [ctx.t["index"], *(ctx.label[k] for k in keys)]
@@ -672,9 +686,27 @@ def _z_chart(ctx: _Context, i: int) -> str:
     need = signs * values
     colours = [_NEUTRAL if s == 0 else _NEED if v > 0 else _LESS
                for s, v in zip(signs, need, strict=True)]
-    return bar_chart_svg(labels, values, colours, bold=[True] + [False] * len(keys),
-                         title=ctx.t["chart"], axis_label=ctx.t["chart_axis"],
-                         values_shown=False)
+    zero = ' class="zero"'
+    grid = "".join(f'<i style="left:{50 + 50 * g / limit:.2f}%"{zero if g == 0 else ""}></i>'
+                   for g in range(-int(limit) + 1, int(limit)))
+    rows = []
+    for k, (text, v, colour) in enumerate(zip(labels, values, colours, strict=True)):
+        bar = ""
+        if np.isfinite(v):
+            shown = float(np.clip(v, -limit, limit))
+            left = 50 + 50 * min(shown, 0.0) / limit
+            width = 50 * abs(shown) / limit
+            bar = (f'<span class="bar" style="left:{left:.2f}%;width:{width:.2f}%;'
+                   f'background:{colour}"></span>')
+        head = ' class="zl first"' if k == 0 else ' class="zl"'
+        rows.append(f"<tr><td{head}>{_e(text)}</td><td class='zb'><div class='track'>{grid}"
+                    f"{bar}</div></td></tr>")
+    ticks = "".join(f'<span style="left:{50 + 50 * g / limit:.2f}%">'
+                    f"{german_number(g, 0, sign=True)}</span>"
+                    for g in range(-int(limit), int(limit) + 1))
+    rows.append(f"<tr><td class='zl'></td><td class='zb'><div class='ticks'>{ticks}</div>"
+                f"<div class='axis'>{_e(ctx.t['chart_axis'])}</div></td></tr>")
+    return f'<table class="chart" title="{_e(ctx.t["chart"])}">{"".join(rows)}</table>'
 
 
 def _changes(changes, t) -> str:

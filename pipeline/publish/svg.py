@@ -11,8 +11,10 @@ labels stay legible when printed or zoomed:
   on rings around it (then drawn with a leader line), else not at all (the caller shows it
   elsewhere, e.g. in an inset);
 - :func:`map_svg` composes a map: filled polygons, outlines, number labels, a rectangle
-  marking an inset, a scale bar and a legend below the map;
-- :func:`bar_chart_svg`: horizontal bars of z-values around 0 with their labels.
+  marking an inset, a scale bar and a legend below the map.
+
+Text in SVG is kept short (numbers, legend rows): WeasyPrint lays SVG text out letter by
+letter, so long labels (the Steckbrief's bar chart) are HTML in the report.
 
 Numbers are written in German format (decimal comma, narrow no-break space as thousands
 separator), text in DejaVu Sans/Liberation Sans, fonts every Debian machine has.
@@ -30,7 +32,6 @@ import shapely
 __all__ = [
     "FONT",
     "Frame",
-    "bar_chart_svg",
     "german_number",
     "label_points",
     "map_svg",
@@ -310,53 +311,3 @@ def _scale_bar(frame: Frame) -> str:
             f'<path d="M{x1 - px:.1f},{y - 4:.1f}V{y:.1f}H{x1:.1f}V{y - 4:.1f}" fill="none" '
             f'stroke="#111" stroke-width="1.2"/><text x="{x1 - px / 2:.1f}" y="{y - 6:.1f}" '
             f'font-size="9" text-anchor="middle">{text}</text></g>')
-
-
-def bar_chart_svg(labels: Sequence[str], values: Sequence[float], colours: Sequence[str], *,
-                  width: float = 640.0, label_width: float = 330.0, limit: float = 3.0,
-                  bold: Sequence[bool] | None = None, title: str = "",
-                  axis_label: str = "", values_shown: bool = True) -> str:
-    """Horizontal bars of z-values around 0, one row per label, values written beside.
-
-    Values beyond ``±limit`` are drawn to the limit (the written value is exact); missing
-    values get a dash and no bar. Gridlines at every whole z-value. ``values_shown=False``
-    leaves the numbers out (when a table beside the chart gives them: every SVG text costs
-    layout time in the PDF).
-    """
-    values = np.asarray(values, dtype=np.float64)
-    row, top = 15.0, 18.0
-    x_zero = label_width + (width - label_width - 40) / 2
-    unit = (width - label_width - 40) / (2 * limit)
-    height = top + row * len(labels) + 22
-    bold = [False] * len(labels) if bold is None else list(bold)
-    grid = []
-    for g in range(-int(limit), int(limit) + 1):
-        x = x_zero + g * unit
-        grid.append(f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" '
-                    f'y2="{top + row * len(labels):.1f}" stroke="{"#555" if g == 0 else "#ddd"}" '
-                    f'stroke-width="{1 if g == 0 else 0.6}"/>'
-                    f'<text x="{x:.1f}" y="{top + row * len(labels) + 11:.1f}" font-size="8.5" '
-                    f'text-anchor="middle" fill="#444">{german_number(g, 0, sign=True)}</text>')
-    rows = []
-    for i, (text, v, colour) in enumerate(zip(labels, values, colours, strict=True)):
-        y = top + i * row
-        weight = ' font-weight="bold"' if bold[i] else ""
-        rows.append(f'<text x="{label_width - 6:.1f}" y="{y + 10.5:.1f}" font-size="9" '
-                    f'text-anchor="end"{weight}>{_e(text)}</text>')
-        if not np.isfinite(v):
-            rows.append(f'<text x="{x_zero + 4:.1f}" y="{y + 10.5:.1f}" font-size="9">–</text>')
-            continue
-        shown = float(np.clip(v, -limit, limit))
-        x0, x1 = sorted((x_zero, x_zero + shown * unit))
-        rows.append(f'<rect class="bar" x="{x0:.1f}" y="{y + 2.5:.1f}" width="{x1 - x0:.1f}" '
-                    f'height="{row - 5:.1f}" fill="{colour}"/>')
-        if values_shown:
-            tx, anchor = (x1 + 3, "start") if v >= 0 else (x0 - 3, "end")
-            rows.append(f'<text x="{tx:.1f}" y="{y + 10.5:.1f}" font-size="8.5" '
-                        f'text-anchor="{anchor}"{weight}>{german_number(v, 1, sign=True)}</text>')
-    axis = (f'<text x="{x_zero:.1f}" y="{height - 1:.1f}" font-size="9" text-anchor="middle" '
-            f'fill="#444">{_e(axis_label)}</text>') if axis_label else ""
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width:.0f} '
-            f'{height:.0f}" width="{width:.0f}" height="{height:.0f}" font-family="{FONT}" '
-            f'role="img"><title>{_e(title)}</title>' + "".join(grid) + "".join(rows) + axis
-            + "</svg>")
