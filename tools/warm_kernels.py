@@ -1,8 +1,9 @@
 """Compile the engine's kernels once at set-up, so that no user run waits for numba.
 
 ``python -m tools.warm_kernels`` (run by ``make setup``) solves small lattices along every
-path of :func:`pipeline.regionalization.regionalize`: max-p with restarts, annealing,
-splits and merge-split; a target count; compactness; a warm start with fixed units. numba
+path of :func:`pipeline.regionalization.regionalize`: max-p with restarts (tight region
+growths and Ward), annealing, splits and merge-split; a target count; compactness; a warm
+start with fixed units. numba
 caches the compiled kernels on disk (``cache=True``, beside the sources in
 ``__pycache__``, which git ignores), with the same argument types a county run uses, so
 the first ``make run`` loads them instead of compiling for 20-60 s.
