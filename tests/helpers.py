@@ -16,7 +16,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
-from dagster import load_asset_checks_from_modules, load_assets_from_modules, materialize
+from dagster import (
+    AssetKey,
+    AssetSelection,
+    load_asset_checks_from_modules,
+    load_assets_from_modules,
+    materialize,
+)
 
 from assets import history
 from assets.definitions import ASSET_MODULES, build_resources
@@ -62,14 +68,26 @@ def copy_county(sample_dir: Path, tmp: Path) -> tuple[Path, Path]:
 
 def materialize_county(
     config_path: Path | str, out: Path | str, *, partition: str = "sample", selection=None,
-    checks: bool = True, with_history: bool = False, **kwargs,
+    checks: bool = True, with_history: bool = False, report_pdf: bool = False, **kwargs,
 ):
     """Materialize one county into ``out`` in process (``kwargs`` to ``materialize``).
 
-    Every asset module with its checks; the history asset only ``with_history``.
+    Every asset module with its checks; the history asset only ``with_history``. The
+    report's PDF only with ``report_pdf`` (about a second per social space: its own tests
+    in ``tests/publish/test_report_pdf.py`` use a small publication).
     """
     modules = [m for m in ASSET_MODULES if with_history or m is not history]
-    definitions = [*load_assets_from_modules(modules)]
+    assets = [*load_assets_from_modules(modules)]
+    selected = (AssetSelection.all() if selection is None
+                else AssetSelection.from_coercible(selection)).resolve(assets)
+    if not report_pdf and AssetKey("sozialraeume_gpkg") in selected:
+        run_config = dict(kwargs.pop("run_config", None) or {})
+        ops = dict(run_config.get("ops", {}))
+        publish = dict(ops.get("sozialraeume_gpkg", {}))
+        publish["config"] = {"report_pdf": False} | dict(publish.get("config", {}))
+        ops["sozialraeume_gpkg"] = publish
+        kwargs["run_config"] = run_config | {"ops": ops}
+    definitions = list(assets)
     if checks:
         definitions += load_asset_checks_from_modules(modules)
     return materialize(definitions, selection=selection,
