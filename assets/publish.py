@@ -50,6 +50,7 @@ from pipeline.publish import (
     PublishError,
     begin_release,
     build_publication,
+    current_release,
     editing,
     measure_tiling,
     measure_unit_tiling,
@@ -251,7 +252,7 @@ def sozialraeume_gpkg(
     written = _write(pub, release, catalog, municipalities, county_boundary,
                      county_name=county.name, language=config.language,
                      atlas_public=config.atlas_public, atlas_inputs=atlas_inputs,
-                     report_pdf=config.report_pdf)
+                     report_pdf=config.report_pdf, previous=_current_folder(layout))
     previous = load_published(layout.published)
     save_published(
         release.published, regions.cells, fingerprint=regions.fingerprint,
@@ -274,6 +275,12 @@ def sozialraeume_gpkg(
     published = {k: layout.folder / Path(v).name for k, v in written.items()}
     return MaterializeResult(metadata=_metadata(pub, published) | {
         "release": MetadataValue.path(str(release.folder))})
+
+
+def _current_folder(layout: CountyLayout) -> Path | None:
+    """The folder of the county's current release, None before the first publish."""
+    current = current_release(layout)
+    return None if current is None else layout.release(current).folder
 
 
 def _history(layout: CountyLayout, run_id: str) -> pd.DataFrame | None:
@@ -306,8 +313,11 @@ def _refuse_while_edited(layout: CountyLayout) -> None:
 def _write(pub: Publication, layout: CountyLayout, catalog, municipalities, county_boundary,
            *, county_name: str, language: str,
            atlas_public: bool = False, atlas_inputs: dict | None = None,
-           report_pdf: bool = True) -> dict[str, Path]:
-    """Every published file into ``layout`` (a release folder); their paths by kind."""
+           report_pdf: bool = True, previous: Path | None = None) -> dict[str, Path]:
+    """Every published file into ``layout`` (a release folder); their paths by kind.
+
+    ``previous`` is the current release's folder, whose PDF is reused for the same report.
+    """
     atlas_inputs = atlas_inputs or {}
     layers, descriptions, qmls = dict(pub.layers), dict(pub.descriptions), dict(pub.qml)
     facilities = atlas_inputs.get("facilities")
@@ -328,7 +338,7 @@ def _write(pub: Publication, layout: CountyLayout, catalog, municipalities, coun
     written["report"] = write_report(
         layout.report, pub, catalog, municipalities, county_boundary,
         county_name=county_name, language=language,
-        pdf_path=layout.report_pdf if report_pdf else None)
+        pdf_path=layout.report_pdf if report_pdf else None, previous=previous)
     if report_pdf:
         written["report_pdf"] = layout.report_pdf
     written["atlas"] = write_atlas(

@@ -86,3 +86,28 @@ def test_same_input_same_bytes(written, tmp_path):
     pub2, munis, county = _publication()
     assert build_report(pub2, _catalog(), munis, county, county_name="Kreis Rurtal") \
         == html.read_text(encoding="utf-8")
+
+
+def test_the_same_report_reuses_the_last_pdf_and_a_changed_one_is_laid_out(
+        written, tmp_path, monkeypatch):
+    """A publication whose report is the last one's copies that PDF (a nightly refresh with
+    unchanged inputs); another report gets its own PDF."""
+    import pipeline.publish.pdf as pdf_module
+
+    pub, html, pdf = written
+    laid_out = []
+    real = pdf_module.write_pdf
+    monkeypatch.setattr(pdf_module, "write_pdf",
+                        lambda path, text: laid_out.append(path) or real(path, text))
+    same = tmp_path / "same"
+    same.mkdir()
+    write_report(same / html.name, pub, _catalog(), *_publication()[1:],
+                 county_name="Kreis Rurtal", pdf_path=same / pdf.name, previous=html.parent)
+    assert laid_out == []
+    assert (same / pdf.name).read_bytes() == pdf.read_bytes()
+    other = tmp_path / "other"
+    other.mkdir()
+    write_report(other / html.name, pub, _catalog(), *_publication()[1:],
+                 county_name="Kreis Nebental", pdf_path=other / pdf.name, previous=html.parent)
+    assert laid_out == [other / pdf.name]
+    assert "Kreis Nebental" in pypdf.PdfReader(other / pdf.name).pages[0].extract_text()
