@@ -330,7 +330,8 @@ def _write(pub: Publication, layout: CountyLayout, catalog, municipalities, coun
         layout.geopackage, layers, descriptions=descriptions,
         styles={name: LayerStyle(name, qml, "Standardstil") for name, qml in qmls.items()},
     )}
-    written["qgz"] = write_project(layout.qgis_project, pub, geopackage=layout.geopackage.name)
+    written["qgz"] = write_project(layout.qgis_project, pub, geopackage=layout.geopackage.name,
+                                   layers=layers, qml=qmls)
     written |= {f"qml_{name}": write_qml(qml, layout.qml(name)) for name, qml in qmls.items()}
     written["csv"] = write_profiles_csv(pub.regions, layout.profiles_csv)
     written["geojson"] = write_geojson(

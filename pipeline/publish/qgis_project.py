@@ -26,7 +26,7 @@ from pyproj import CRS
 
 from pipeline.crs import COUNTY_CRS
 from pipeline.files import atomic_path
-from pipeline.layout import GEOPACKAGE, LOCK_LAYER
+from pipeline.layout import FACILITY_LAYER, GEOPACKAGE, LOCK_LAYER
 from pipeline.publish.styles import line_qml, outline_qml
 
 __all__ = ["GROUPS", "QGIS_VERSION", "build_project", "layer_id", "write_project"]
@@ -38,7 +38,7 @@ QGIS_VERSION = "3.22.0-Białowieża"
 GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Sozialräume", ("sozialraeume", "sozialraeume_status", "sozialraeume_typen",
                      LOCK_LAYER)),
-    ("Grundlagen", ("zellen", "gemeinden", "kreis", "barrieren")),
+    ("Grundlagen", (FACILITY_LAYER, "zellen", "gemeinden", "kreis", "barrieren")),
 )
 #: Layers shown when the project opens (the others are in the tree, switched off).
 VISIBLE = ("sozialraeume", LOCK_LAYER, "gemeinden", "kreis")
@@ -54,7 +54,8 @@ def layer_id(name: str) -> str:
 
 
 def build_project(publication, *, geopackage: str = GEOPACKAGE, title: str = "Sozialräume",
-                  crs: str = COUNTY_CRS) -> bytes:
+                  crs: str = COUNTY_CRS, layers: Mapping[str, object] | None = None,
+                  qml: Mapping[str, str] | None = None) -> bytes:
     """The ``.qgz`` bytes of a project opening every spatial layer of ``publication``.
 
     Parameters
@@ -68,10 +69,14 @@ def build_project(publication, *, geopackage: str = GEOPACKAGE, title: str = "So
         Project title.
     crs : str
         Project CRS (the layers are written in it).
+    layers, qml : mapping, optional
+        The layers and styles written to the GeoPackage when they are more than the
+        publication's own (the county's facilities); default the publication's.
     """
-    layers = {name: frame for name, frame in publication.layers.items()
+    layers = {name: frame for name, frame in (layers or publication.layers).items()
               if isinstance(frame, gpd.GeoDataFrame)}
-    qgs = _document(layers, publication.qml, geopackage=geopackage, title=title, crs=crs)
+    qgs = _document(layers, qml or publication.qml, geopackage=geopackage, title=title,
+                    crs=crs)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         info = zipfile.ZipInfo(f"{Path(geopackage).stem}.qgs", date_time=_ZIP_DATE)

@@ -901,8 +901,13 @@ def _smoothing(ctx: _Context) -> str:
         return head + f"<p>{_e(t['smoothing_zero'].format(tol=f'{_num(tol, 0)} m'))}</p>"
     total = float(ctx.regions["einwohner"].sum())
     share = f"{_num(100 * residents / total, 1)} %" if total > 0 else "–"
-    text = t["smoothing_text"].format(tol=f"{_num(tol, 0)} m", cells=_num(cells, 0),
-                                      residents=_num(residents, 0), share=share)
+    def counted(key, n):
+        return t[key][0 if n == 1 else 1].format(n=_num(n, 0))
+
+    text = t["smoothing_text"].format(tol=f"{_num(tol, 0)} m",
+                                      cells=counted("smoothing_cells", cells),
+                                      residents=counted("smoothing_residents", residents),
+                                      share=share)
     out = head + f'<p id="smoothing-text">{_e(text)}</p>'
     if len(moved):
         frame = ctx.frame

@@ -132,12 +132,14 @@ TEXT = {
                         "Indikatorwerte."),
         "smoothing_text": (
             "Für die Karte werden die treppenförmigen Zellgrenzen mit einer Toleranz von "
-            "{tol} geglättet. Dabei geraten {cells} bewohnte Zellen mit {residents} "
-            "Einwohnern ({share} aller Einwohner) ganz oder überwiegend in das Polygon eines "
-            "Nachbarraums. Sie zählen weiter für ihren eigenen Sozialraum; die Karte zeigt, "
-            "wo sie liegen."),
+            "{tol} geglättet. Dabei {cells} mit {residents} "
+            "({share} aller Einwohner) ganz oder überwiegend in das Polygon eines "
+            "Nachbarraums. Ihre Einwohner zählen weiter für ihren eigenen Sozialraum; die "
+            "Karte zeigt, wo sie liegen."),
         "smoothing_none": ("Die Grenzen sind nicht geglättet; jede bewohnte Zelle liegt im "
                            "Polygon ihres Sozialraums."),
+        "smoothing_cells": ("gerät {n} bewohnte Zelle", "geraten {n} bewohnte Zellen"),
+        "smoothing_residents": ("{n} Einwohner", "{n} Einwohnern"),
         "smoothing_zero": ("Die Grenzen sind mit einer Toleranz von {tol} geglättet; dabei "
                            "gerät keine bewohnte Zelle in das Polygon eines Nachbarraums."),
         "smoothing_map": "Zellen, deren Einwohner nach der Glättung im Polygon eines "
@@ -245,9 +247,11 @@ TEXT = {
                         "with fewer than 3 residents carry no indicator values."),
         "smoothing_text": (
             "For the map the staircase cell boundaries are smoothed with a tolerance of {tol}. "
-            "{cells} populated cells with {residents} residents ({share} of all) thereby fall "
-            "into a neighbouring space's polygon. They still count for their own space; the "
-            "map shows where they lie."),
+            "{cells} with {residents} ({share} of all) thereby end up in a neighbouring "
+            "space's polygon. Their residents still count for their own space; the map shows "
+            "where they lie."),
+        "smoothing_cells": ("{n} populated cell", "{n} populated cells"),
+        "smoothing_residents": ("{n} resident", "{n} residents"),
         "smoothing_none": "Boundaries are not smoothed; every cell lies in its space's polygon.",
         "smoothing_zero": ("Boundaries are smoothed with a tolerance of {tol}; no populated "
                            "cell falls into a neighbouring polygon."),

@@ -129,3 +129,25 @@ def test_barriers_lie_within_the_county(tmp_path):
     assert list(barriers["art"]) == ["bahn", "fluss"]
     assert all(county.buffer(1e-6).covers(g) for g in barriers.geometry)
     assert barriers.length.sum() < 8000 + 5100  # the parts outside are gone
+
+
+def test_the_countys_facilities_are_in_the_project_styled(tmp_path):
+    """Layers the GeoPackage gets beside the publication's (the facility points) are in the
+    project too, as points with their style, in the group of the base layers."""
+    from pipeline.publish.facilities import facility_qml
+
+    pub = _publication()
+    points = gpd.GeoDataFrame(
+        {"art": ["kita", "schule"], "art_text": ["Kita", "Schule"], "name": ["A", "B"]},
+        geometry=[shapely.Point(321_000, 5_621_000), shapely.Point(323_000, 5_622_000)],
+        crs=CRS)
+    layers, qml = pub.layers | {"einrichtungen": points}, pub.qml | {
+        "einrichtungen": facility_qml()}
+    project = write_project(tmp_path / "sozialraeume.qgz", pub, layers=layers, qml=qml)
+    root = _qgs(project)
+    by_name = {m.find("layername").text: m for m in root.findall("projectlayers/maplayer")}
+    assert by_name["einrichtungen"].get("geometry") == "Point"
+    assert by_name["einrichtungen"].find("renderer-v2") is not None
+    groups = {g.get("name"): [leaf.get("name") for leaf in g.findall("layer-tree-layer")]
+              for g in root.findall("layer-tree-group/layer-tree-group")}
+    assert groups["Grundlagen"][0] == "einrichtungen"

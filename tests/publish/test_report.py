@@ -313,7 +313,7 @@ def test_smoothing_moves_are_a_map_with_their_count():
     assert moved["sr_id"].tolist() == ["SR-05399-001"]
     assert moved["in_sr_id"].tolist() == ["SR-05399-002"]
     text = build_report(pub, _catalog(), munis, county, county_name="Kreis Rurtal")
-    assert "Dabei geraten 1 bewohnte Zellen mit 12 Einwohnern" in text
+    assert "Dabei gerät 1 bewohnte Zelle mit 12 Einwohnern" in text
     figure = re.search(r'<svg[^>]*id="smoothing-map".*?</svg>', text, re.S).group(0)
     assert figure.count("<circle cx=") - figure.count('class="label"') == 1
     assert "Zelle im Polygon eines Nachbarraums (1)" in figure
