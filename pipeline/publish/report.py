@@ -591,7 +591,9 @@ def _classes(values: np.ndarray, unit: str, t) -> tuple[list[str], list[tuple[st
     if len(breaks) == 1:
         breaks = np.array([breaks[0], breaks[0]])
     cls = np.clip(np.searchsorted(breaks[1:-1], values, side="right"), 0, len(breaks) - 2)
-    colors = THEME_COLORS if len(breaks) == 6 else THEME_COLORS[::2][:len(breaks) - 1]
+    # fewer distinct breaks (many equal values): as many colours, spread over the scale
+    pick = np.linspace(0, len(THEME_COLORS) - 1, len(breaks) - 1).round().astype(int)
+    colors = [THEME_COLORS[i] for i in pick]
     fills = [colors[c] if o else "#cccccc" for c, o in zip(cls, ok, strict=True)]
     legend = [(colors[k], f"{format_value(breaks[k], unit)} – {format_value(breaks[k + 1], unit)}"
                f" ({int(((cls == k) & ok).sum())})") for k in range(len(breaks) - 1)]

@@ -317,3 +317,24 @@ def test_smoothing_moves_are_a_map_with_their_count():
     figure = re.search(r'<svg[^>]*id="smoothing-map".*?</svg>', text, re.S).group(0)
     assert figure.count("<circle cx=") - figure.count('class="label"') == 1
     assert "Zelle im Polygon eines Nachbarraums (1)" in figure
+
+
+@pytest.mark.parametrize("values", [
+    [0.0, 0.0, 0.0, 0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0],   # breaks collapse: 4 classes
+    [1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 3.0, 4.0, 4.0, 4.0],
+    [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 2.0, 3.0],
+    [5.0] * 6 + [np.nan],
+    list(np.arange(20.0)),
+])
+def test_theme_classes_with_few_distinct_values_get_a_colour_each(values):
+    """Quantile breaks collapse where many spaces share a value (a floor of 4,000 gave four
+    classes): every class still gets its own colour from the scale and a legend row."""
+    from pipeline.publish.report import THEME_COLORS, _classes
+    from pipeline.publish.report_text import TEXT
+
+    values = np.asarray(values, dtype=float)
+    fills, legend = _classes(values, "%", TEXT["de"])
+    assert len(fills) == len(values)
+    shown = [c for c, _ in legend if c != "#cccccc"]
+    assert len(set(shown)) == len(shown) and set(shown) <= set(THEME_COLORS)
+    assert {f for f, v in zip(fills, values, strict=True) if np.isfinite(v)} <= set(shown)
