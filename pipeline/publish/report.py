@@ -26,7 +26,6 @@ English with ``language="en"``.
 
 from __future__ import annotations
 
-import html
 import os
 import shutil
 from collections.abc import Sequence
@@ -40,7 +39,27 @@ import shapely
 from pipeline.files import atomic_path
 from pipeline.indicators.profiles import ProfileParams
 from pipeline.indicators.typology import TypologyParams, describe_types
-from pipeline.publish.report_text import PARAMETERS, QUALITY, TEXT, input_role
+from pipeline.publish._report_page import _CSS, _JS, PRINT_CSS, _print_css
+from pipeline.publish.report_format import (
+    _e,
+    _float,
+    _num,
+    _rank,
+    _rank_of,
+    _sort_value,
+    _status_badge,
+    _status_name,
+    _z,
+    format_value,
+)
+from pipeline.publish.report_method import (
+    _base_layers,
+    _changes,
+    _containing,
+    _method,
+    displaced_cells,
+)
+from pipeline.publish.report_text import TEXT
 from pipeline.publish.styles import STATUS_COLORS, TYPE_COLORS
 from pipeline.publish.svg import (
     LABEL_RADIUS,
@@ -68,109 +87,6 @@ _HIGHLIGHT, _NEIGHBOUR = "#f28e2b", "#e8e8e8"
 _NEED, _LESS, _NEUTRAL = "#d7301f", "#1a9850", "#6f8fae"
 _NUM = ' class="n"'
 
-_CSS = """
-body{font-family:'DejaVu Sans','Liberation Sans',Arial,sans-serif;margin:0;color:#222;
-background:#fff;line-height:1.45;font-size:15px}
-header{background:#22435e;color:#fff;padding:1em 2em}
-header h1{margin:.2em 0}
-nav a{color:#fff;margin-right:1em}
-main{max-width:1000px;margin:auto;padding:0 1.5em 3em}
-h2{border-bottom:2px solid #22435e;padding-bottom:.2em;margin-top:2em;color:#22435e}
-h3{color:#22435e;margin-bottom:.3em}
-svg.map,svg.chart{max-width:100%;height:auto;display:block}
-figure{margin:.8em 0}figcaption{font-size:.88em;color:#444;margin-top:.2em}
-table{border-collapse:collapse;font-size:.86em;width:100%;margin:.4em 0}
-th,td{border-bottom:1px solid #ddd;padding:.22em .45em;text-align:left;vertical-align:top}
-th{background:#eef2f6}
-td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-#profiles th{cursor:pointer}
-#profiles th.asc::after{content:" ▲"}#profiles th.desc::after{content:" ▼"}
-.badge{display:inline-block;padding:0 .5em;border-radius:.6em;color:#fff;font-size:.85em}
-.badge.light{color:#222}
-table.two{border:none;table-layout:fixed}
-table.two>tbody>tr>td{border:none;padding:0 .6em 0 0;width:50%;vertical-align:top}
-section.sr{border-top:2px solid #22435e;margin-top:2em}
-section.sr h3{font-size:1.25em;margin-top:.5em}
-table.facts td{border:none;padding:.1em .4em .1em 0}
-table.facts td:first-child{color:#555;width:38%}table.facts td+td{font-weight:bold}
-.note{font-size:.85em;color:#555}
-table.chart{font-size:.8em;table-layout:fixed}
-table.chart td{border:none;padding:1px 4px}
-table.chart td.zl{text-align:right;width:48%}table.chart td.first{font-weight:bold}
-table.chart .track{position:relative;height:11px}
-table.chart .track i{position:absolute;top:-2px;bottom:-2px;border-left:1px solid #ddd}
-table.chart .track i.zero{border-left-color:#555}
-table.chart .bar{position:absolute;top:1px;height:9px}
-table.chart .ticks{position:relative;height:1.2em;color:#444}
-table.chart .ticks span{position:absolute;transform:translateX(-50%);white-space:nowrap}
-table.chart .axis{text-align:center;color:#444}
-.swatch{display:inline-block;width:.9em;height:.9em;vertical-align:-.1em;
-border:1px solid #777;margin-right:.3em}
-"""
-
-#: Print stylesheet of the PDF (A4, page numbers, a page break before each Steckbrief and
-#: before its second page).
-PRINT_CSS = """
-@page{size:A4;margin:16mm 15mm 18mm 15mm;
-@bottom-right{content:"Seite " counter(page) " von " counter(pages);font-size:8pt;color:#555;
-font-family:'DejaVu Sans'}
-@bottom-left{content:string(doctitle);font-size:8pt;color:#555;font-family:'DejaVu Sans'}}
-@media print{
-body{font-size:9.5pt;line-height:1.35}
-header{background:none;color:#22435e;padding:0;border-bottom:2px solid #22435e}
-header h1{string-set:doctitle content();font-size:20pt}
-nav,.screen{display:none}
-main{max-width:none;padding:0}
-h2{break-before:page;margin-top:0;font-size:15pt}
-h2#summary{break-before:avoid}
-h3{break-after:avoid}
-figure,tr,table.facts,svg{break-inside:avoid}
-#overview svg,#inset svg,#type-map,#smoothing-map{max-height:160mm;width:auto;margin:auto}
-figure.theme svg{max-height:100mm;width:auto}
-table{font-size:8.2pt}
-thead{display:table-header-group}
-section.sr{break-before:page;border-top:none;margin-top:0}
-section.sr .page2{break-before:page}
-a{color:inherit;text-decoration:none}
-}
-"""
-
-_JS = """
-(function(){
-  var table=document.getElementById('profiles');
-  if(!table){return;}
-  var heads=table.tHead.rows[0].cells;
-  function sortBy(col,desc){
-    var body=table.tBodies[0];
-    var rows=Array.prototype.slice.call(body.rows);
-    var idx=-1;
-    for(var i=0;i<heads.length;i++){
-      heads[i].classList.remove('asc','desc');
-      if(heads[i].dataset.col===col){idx=i;}
-    }
-    if(idx<0){return;}
-    var numeric=heads[idx].dataset.type==='num';
-    rows.sort(function(a,b){
-      var x=a.cells[idx].dataset.v, y=b.cells[idx].dataset.v;
-      if(numeric){x=parseFloat(x);y=parseFloat(y);
-        if(isNaN(x)){return 1;} if(isNaN(y)){return -1;}
-        return desc? y-x : x-y;}
-      return desc? y.localeCompare(x,'de') : x.localeCompare(y,'de');
-    });
-    rows.forEach(function(r){body.appendChild(r);});
-    heads[idx].classList.add(desc?'desc':'asc');
-    table.dataset.sorted=col+(desc?':desc':':asc');
-  }
-  for(var i=0;i<heads.length;i++){
-    heads[i].addEventListener('click',function(){
-      var d=this.classList.contains('asc');
-      sortBy(this.dataset.col,d);
-    });
-  }
-  var q=new URLSearchParams(window.location.search);
-  if(q.get('sort')){sortBy(q.get('sort'),q.get('dir')==='desc');}
-})();
-"""
 
 
 def build_report(
@@ -232,12 +148,6 @@ def build_report(
             f"<script>{_JS}</script>"
             "</body></html>\n")
 
-
-def _print_css(language: str) -> str:
-    """The print stylesheet with the page footer in the report's language."""
-    if language == "de":
-        return PRINT_CSS
-    return PRINT_CSS.replace('"Seite " counter(page) " von "', '"Page " counter(page) " of "')
 
 
 def write_report(path: str | os.PathLike, publication, catalog,
@@ -354,15 +264,6 @@ class _Context:
         return self._plan
 
 
-def _containing(polygons, points) -> np.ndarray:
-    """Index of the polygon containing each point (the first), -1 for none."""
-    out = np.full(len(points), -1, np.int64)
-    tree = shapely.STRtree(polygons)
-    pt, poly = tree.query(points, predicate="within")
-    first = np.unique(pt, return_index=True)[1]
-    out[pt[first]] = poly[first]
-    return out
-
 
 # --- sections ------------------------------------------------------------------------------
 
@@ -415,14 +316,6 @@ def _class_legend(ctx: _Context) -> list[tuple[str, str]]:
     if not np.isfinite(status).all():
         rows.append(("#cccccc", ctx.t["no_value"]))
     return rows
-
-
-def _base_layers(ctx: _Context, fills) -> list[dict]:
-    return [{"geoms": ctx.geoms, "fill": fills, "stroke": "#ffffff", "width": 0.7},
-            {"geoms": ctx.munis.geometry.values, "lines": True, "stroke": "#444",
-             "width": 0.8, "dash": "3 2"},
-            {"geoms": ctx.outline.geometry.values, "lines": True, "stroke": "#111",
-             "width": 1.3}]
 
 
 def _index_maps(ctx: _Context) -> str:
@@ -721,286 +614,3 @@ def _z_chart(ctx: _Context, i: int, limit: float = 3.0) -> str:
     rows.append(f"<tr><td class='zl'></td><td class='zb'><div class='ticks'>{ticks}</div>"
                 f"<div class='axis'>{_e(ctx.t['chart_axis'])}</div></td></tr>")
     return f'<table class="chart" title="{_e(ctx.t["chart"])}">{"".join(rows)}</table>'
-
-
-def _changes(changes, t) -> str:
-    """The change log: every social space that did not stay as it was, and why."""
-    head = f'<h2 id="changes">{_e(t["changes"])}</h2><p>{_e(t["changes_intro"])}</p>'
-    if changes is None or "aenderung" not in changes:
-        return head + f'<p>{_e(t["changes_none"])}</p>'
-    changed = changes[~changes["aenderung"].isin(["unverändert"])]
-    counts = changes["aenderung"].value_counts().sort_index()
-    summary = "; ".join(f"{_e(k)}: {int(v)}" for k, v in counts.items())
-    if changed.empty:
-        return head + f'<p>{_e(t["changes_none"])} ({summary})</p>'
-    if changed["aenderung"].eq("neu").all():  # the first publication: every space is new
-        return head + f"<p>{summary}</p>"
-    cols = ("sr_id", "aenderung", "einwohner_abgegeben", "einwohner_aufgenommen", "an", "von",
-            "grund")
-    rows = "".join(
-        "<tr>" + "".join(f"<td>{_num(r[c], 0) if c.startswith('einwohner') else _e(r[c])}</td>"
-                         for c in cols) + "</tr>" for _, r in changed.iterrows())
-    heads = "".join(f"<th>{_e(h)}</th>" for h in t["changes_head"])
-    return (head + f"<p>{summary}</p><table><thead><tr>{heads}</tr></thead>"
-            f"<tbody>{rows}</tbody></table>")
-
-
-def _method(ctx: _Context) -> str:
-    t, meta = ctx.t, ctx.pub.metadata
-    de = ctx.language == "de"
-    from pipeline.publish.publication import used_sources
-
-    skipped = meta.get("nicht_berechnet", {})
-    units = meta.get("einheiten") == "polygone"
-    sources = "".join(f"<li>{_e(s)}</li>" for s in used_sources(ctx.catalog, skipped,
-                                                                  units=units))
-    not_computed = "" if not skipped and np.isfinite(ctx.index).any() else (
-        f"<h3>{_e(t['skipped'])}</h3><ul>"
-        + "".join(f"<li><code>{_e(k)}</code>: {_e(v)}</li>" for k, v in skipped.items())
-        + ("" if np.isfinite(ctx.index).any() else f"<li>{_e(t['index_empty'])}</li>")
-        + "</ul>")
-    params = "".join(f"<tr><td>{_e(name)}</td><td class='n'>{_e(value)}</td></tr>"
-                     for name, value in _parameters(meta.get("parameter", {}), de))
-    quality = "".join(f"<tr><td>{_e(name)}</td><td class='n'>{_e(value)}</td>"
-                      f"<td>{_e(meaning)}</td></tr>"
-                      for name, value, meaning in _quality(ctx))
-    qheads = "".join(f"<th>{_e(h)}</th>" for h in t["quality_head"])
-    files = "".join(f"<tr><td>{_e(input_role(role) if de else role)}</td><td>{_e(v['path'])}"
-                    f"</td><td><code>{_e(v['sha256'][:16])}</code></td></tr>"
-                    for role, v in meta.get("eingangsdateien", {}).items())
-    iheads = "".join(f"<th>{_e(h)}</th>" for h in t["inputs_head"])
-    versions = ", ".join(f"{k} {v}" for k, v in meta.get("versionen", {}).items())
-    return (f'<h2 id="method">{_e(t["method"])}</h2>'
-            f"<h3>{_e(t['data'])}</h3><p>{_e(t['intro'])}</p><p>{_e(t['notes'])}</p>"
-            f"<h3>{_e(t['forming'])}</h3><p>{_e(t['parameters_intro'])}</p>"
-            f'<table id="parameters"><tbody>{params}</tbody></table>'
-            f'<h3>{_e(t["quality"])}</h3><table id="quality"><thead><tr>{qheads}</tr></thead>'
-            f"<tbody>{quality}</tbody></table>"
-            + _smoothing(ctx)
-            + f"<h3>{_e(t['inputs'])}</h3><table id='inputs'><thead><tr>{iheads}</tr></thead>"
-            f"<tbody>{files}</tbody></table>"
-            f"<h3>{_e(t['sources'])}</h3><ul>{sources}</ul>{not_computed}"
-            f"<h3>{_e(t['software'])}</h3><p class='note'>{_e(versions)}; "
-            f"SHA-256 {_e(str(meta.get('eingangsdaten_sha256', ''))[:16])}</p>")
-
-
-def _parameters(params: dict, de: bool) -> list[tuple[str, str]]:
-    """The region parameters as (name, value) in words; unknown ones are left out."""
-    rows = []
-    for key, value in params.items():
-        if key not in PARAMETERS:
-            continue
-        name = PARAMETERS[key][0 if de else 1]
-        if key in ("min_population", "max_population"):
-            shown = (_num(value, 0) + (" Einwohner" if de else " residents")) \
-                if value is not None else ("keine" if de else "none")
-        elif key == "n_regions":
-            shown = str(value) if value is not None else (
-                "nicht vorgegeben: so viele, wie die Mindestzahl zulässt" if de
-                else "not set: as many as the minimum allows")
-        elif key == "contiguity":
-            shown = {"rook": "über gemeinsame Kanten" if de else "shared edges",
-                     "queen": "über Kanten und Ecken" if de else "edges and corners"
-                     }.get(value, str(value))
-        elif key in ("bridge_distance", "simplify_m"):
-            shown = f"{_num(value, 0)} m"
-        elif key == "nested":
-            shown = ("werden eingehalten" if value else "dürfen überschritten werden") if de \
-                else ("kept" if value else "may be crossed")
-        elif isinstance(value, float):
-            shown = german_number(value, 1)
-        else:
-            shown = str(value)
-        rows.append((name, shown))
-    return rows
-
-
-def _quality(ctx: _Context) -> list[tuple[str, str, str]]:
-    """The quality figures in words: (name, value with unit, meaning)."""
-    q, k = ctx.pub.metadata.get("qualitaet", {}), ctx.pub.metadata.get("kachelung", {})
-    de = ctx.language == "de"
-    rows = []
-
-    def add(key, value):
-        name, meaning = (QUALITY[key][0], QUALITY[key][1]) if de else (QUALITY[key][2],
-                                                                       QUALITY[key][3])
-        rows.append((name, value, meaning))
-
-    if "n_units" in q:
-        add("n_units", _num(q["n_units"], 0))
-    if "population_min" in q and "population_max" in q:
-        add("population_range", f"{_num(q['population_min'], 0)} bis "
-                                f"{_num(q['population_max'], 0)}")
-    if "population_cv" in q:
-        add("population_cv", f"{_num(100 * _float(q['population_cv']), 0)} %")
-    if "below_min" in q or "above_max" in q:
-        add("bounds", f"{int(q.get('below_min', 0))} / {int(q.get('above_max', 0))}")
-    if "noncontiguous_regions" in q:
-        add("contiguous", f"{ctx.n - int(q['noncontiguous_regions'])} von {ctx.n}")
-    if "r2" in q:
-        add("r2", _num(q["r2"], 2))
-    if "kompaktheit" in ctx.regions:
-        c = ctx.regions["kompaktheit"].to_numpy(np.float64)
-        add("polygon_compactness", f"{_num(np.nanmean(c), 2)} (min. {_num(np.nanmin(c), 2)})")
-    if "compactness_mean" in q:
-        add("cell_compactness", f"{_num(q['compactness_mean'], 2)} "
-                                f"(min. {_num(q.get('compactness_min'), 2)})")
-    if "barrier_edges" in q:
-        add("barriers", f"{_num(q.get('barrier_edges_cut', 0), 0)} von "
-                        f"{_num(q['barrier_edges'], 0)}")
-    if "regions_crossing_parents" in q:
-        add("regions_crossing_parents", f"{int(q['regions_crossing_parents'])} von {ctx.n}")
-    if k:
-        error = sum(_float(k.get(x, 0.0)) for x in ("gap_area", "outside_area", "overlap_area"))
-        ok = bool(k.get("coverage_valid", True)) and int(k.get("invalid", 0)) == 0
-        add("tiling", f"{ctx.t['yes'] if ok else ctx.t['no_']} ({_num(error, 1)} m²)")
-        add("multipart", f"{int(k.get('multipart', 0))} von {ctx.n}")
-    if not de:
-        rows = [(n, v.replace(" bis ", " to ").replace(" von ", " of "), m)
-                for n, v, m in rows]
-    return rows
-
-
-def displaced_cells(publication) -> gpd.GeoDataFrame:
-    """The populated cells whose centre lies in another social space's polygon.
-
-    The boundary smoothing (:func:`shapely.coverage_simplify`) moves polygon edges by up to
-    its tolerance; a cell near an edge can then sit in the neighbour's polygon while it
-    still counts for its own space. From the ``zellen`` layer (``sr_id``, ``einwohner``)
-    and the ``sozialraeume`` polygons; empty without a cell layer.
-    """
-    cells = publication.layers.get("zellen")
-    regions = publication.regions
-    if cells is None or len(cells) == 0:
-        return gpd.GeoDataFrame({"sr_id": [], "in_sr_id": [], "einwohner": []},
-                                geometry=gpd.GeoSeries([], crs=regions.crs))
-    cells = cells.to_crs(regions.crs)
-    points = shapely.point_on_surface(cells.geometry.values)
-    inside = _containing(regions.geometry.values, points)
-    ids = regions["sr_id"].to_numpy()
-    found = inside >= 0
-    other = np.where(found, ids[np.maximum(inside, 0)], None)
-    moved = found & (other != cells["sr_id"].to_numpy())
-    if "einwohner" in cells:
-        moved &= cells["einwohner"].to_numpy(np.float64) > 0
-    return gpd.GeoDataFrame({"sr_id": cells["sr_id"].to_numpy()[moved],
-                             "in_sr_id": other[moved],
-                             "einwohner": cells["einwohner"].to_numpy(np.float64)[moved]},
-                            geometry=points[moved], crs=regions.crs)
-
-
-def _smoothing(ctx: _Context) -> str:
-    """The cells the smoothing puts into a neighbour's polygon: count, share, map."""
-    t, tiling = ctx.t, ctx.pub.metadata.get("kachelung", {})
-    tol = _float(tiling.get("simplify_tolerance", 0.0))
-    head = f'<h3 id="smoothing">{_e(t["smoothing"])}</h3>'
-    if not tol > 0:
-        return head + f"<p>{_e(t['smoothing_none'])}</p>"
-    moved = displaced_cells(ctx.pub)
-    cells = int(tiling.get("cells_displaced", len(moved)))
-    residents = _float(tiling.get("residents_displaced", moved["einwohner"].sum()))
-    if cells == 0:
-        return head + f"<p>{_e(t['smoothing_zero'].format(tol=f'{_num(tol, 0)} m'))}</p>"
-    total = float(ctx.regions["einwohner"].sum())
-    share = f"{_num(100 * residents / total, 1)} %" if total > 0 else "–"
-    def counted(key, n):
-        return t[key][0 if n == 1 else 1].format(n=_num(n, 0))
-
-    text = t["smoothing_text"].format(tol=f"{_num(tol, 0)} m",
-                                      cells=counted("smoothing_cells", cells),
-                                      residents=counted("smoothing_residents", residents),
-                                      share=share)
-    out = head + f'<p id="smoothing-text">{_e(text)}</p>'
-    if len(moved):
-        frame = ctx.frame
-        dots = frame.to_px(shapely.get_coordinates(moved.geometry.values))
-        layers = _base_layers(ctx, ["#f2f2f2"] * ctx.n)
-        layers[0]["stroke"] = "#9a9a9a"
-        svg = map_svg(frame, layers, legend=[("#c51b7d", t["smoothing_legend"].format(
-                          n=_num(len(moved), 0)))], title=t["smoothing_map"],
-                      element_id="smoothing-map")
-        marks = "".join(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.6" fill="#c51b7d" '
-                        'stroke="#ffffff" stroke-width="0.5"/>' for x, y in dots)
-        svg = svg.replace('<g class="scale">', f'<g class="moved">{marks}</g><g class="scale">',
-                          1)
-        out += f"<figure>{svg}<figcaption>{_e(t['smoothing_map'])}</figcaption></figure>"
-    return out
-
-
-# --- formatting ----------------------------------------------------------------------------
-
-
-def format_value(v, unit: str) -> str:
-    """An indicator value with its unit in German notation (``12,3 %``, ``6,03 €/m²``).
-
-    Examples
-    --------
-    >>> format_value(0.123, "Anteil (0-1)"), format_value(6.031, "EUR/m²")
-    ('12,3 %', '6,03 €/m²')
-    >>> format_value(44459.8, "EUR"), format_value(None, "m²")
-    ('44\u202f460 €', '–')
-    """
-    x = _float(v)
-    if not np.isfinite(x):
-        return "–"
-    unit = unit or ""
-    if unit.startswith("Anteil"):
-        return f"{german_number(100 * x, 1)} %"
-    known = {"EUR/m²": (2, "€/m²"), "EUR": (0, "€"), "m²": (1, "m²"), "Jahre": (1, "Jahre"),
-             "Personen": (2, "Personen"), "Einwohner/km²": (0, "Ew./km²"),
-             "je 100 Personen 20-64": (1, "je 100 Pers. 20–64")}
-    if unit in known:
-        digits, suffix = known[unit]
-        return f"{german_number(x, digits)} {suffix}"
-    digits = 0 if abs(x) >= 1000 else 2 if abs(x) < 10 else 1
-    return f"{german_number(x, digits)} {unit}".strip()
-
-
-def _float(v) -> float:
-    try:
-        return float(v)
-    except (TypeError, ValueError):
-        return float("nan")
-
-
-def _num(v, digits: int) -> str:
-    return german_number(_float(v), digits)
-
-
-def _z(v) -> str:
-    return german_number(_float(v), 2, sign=True)
-
-
-def _rank(v) -> str:
-    x = _float(v)
-    return str(int(x)) if np.isfinite(x) else "–"
-
-
-def _rank_of(v, n: int, t) -> str:
-    x = _float(v)
-    return t["rank_of"].format(r=int(x), n=n) if np.isfinite(x) else "–"
-
-
-def _sort_value(v) -> str:
-    x = _float(v)
-    if isinstance(v, str):
-        return v
-    return "" if not np.isfinite(x) else repr(x)
-
-
-def _status_name(v, t) -> str:
-    x = _float(v)
-    return t["status_names"][int(x) - 1] if np.isfinite(x) and 1 <= x <= 4 else "–"
-
-
-def _status_badge(v, t) -> str:
-    x = _float(v)
-    if not (np.isfinite(x) and 1 <= x <= 4):
-        return "–"
-    light = " light" if int(x) in (2, 3) else ""
-    return (f'<span class="badge{light}" style="background:{STATUS_COLORS[int(x) - 1]}">'
-            f"{_e(_status_name(x, t))}</span>")
-
-
-def _e(text) -> str:
-    return html.escape(str(text), quote=True)
