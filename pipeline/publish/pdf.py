@@ -7,8 +7,10 @@ The maps and charts are inline SVG, so they stay vectors in the PDF.
 
 The PDF is deterministic: the same HTML gives the same bytes. WeasyPrint takes creation
 and modification dates only from ``<meta name="dcterms.created">``/``modified`` (the report
-writes none) and the file identifier is derived from the content here
-(``pdf_identifier``), never from the clock. Nothing is fetched while rendering: a URL
+writes none), the file identifier is derived from the content here
+(``pdf_identifier``), and the embedded font subsets get a fixed ``head.modified`` date
+(fontTools stamps them with the clock unless ``SOURCE_DATE_EPOCH`` is set, so it is set
+while rendering): nothing comes from the clock. Nothing is fetched while rendering: a URL
 fetcher refuses everything but ``data:`` URLs, so a stray link fails the write instead of
 reaching the internet.
 """
@@ -23,6 +25,9 @@ from pathlib import Path
 from pipeline.files import atomic_path
 
 __all__ = ["PdfError", "html_to_pdf", "write_pdf"]
+
+#: Date the embedded font subsets carry (2022-05-15, the Zensus reference day), as seconds
+_FONT_EPOCH = "1652572800"
 
 
 class PdfError(RuntimeError):
@@ -60,6 +65,8 @@ def html_to_pdf(text: str) -> bytes:
     identifier = hashlib.sha256(text.encode("utf-8")).hexdigest()[:32].encode("ascii")
     # WeasyPrint warns about CSS it ignores (screen-only properties); not the user's concern
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = _FONT_EPOCH  # fontTools' subsets: no clock in the bytes
     try:
         document = weasyprint.HTML(string=text, base_url=None,
                                    url_fetcher=_fetcher()).render()
@@ -70,6 +77,11 @@ def html_to_pdf(text: str) -> bytes:
         raise
     except Exception as err:  # WeasyPrint raises many kinds; say what failed
         raise PdfError(f"WeasyPrint could not render the report: {err}") from err
+    finally:
+        if epoch is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = epoch
 
 
 def write_pdf(path: str | os.PathLike, text: str) -> Path:
