@@ -66,6 +66,11 @@ def copy_county(sample_dir: Path, tmp: Path) -> tuple[Path, Path]:
     return path, raw
 
 
+#: Run config that leaves the report's PDF out (about a second per social space; the PDF
+#: has its own tests on a small publication): for runs launched through the UI in tests.
+WITHOUT_PDF = {"ops": {"sozialraeume_gpkg": {"config": {"report_pdf": False}}}}
+
+
 def materialize_county(
     config_path: Path | str, out: Path | str, *, partition: str = "sample", selection=None,
     checks: bool = True, with_history: bool = False, report_pdf: bool = False, **kwargs,
@@ -84,7 +89,8 @@ def materialize_county(
         run_config = dict(kwargs.pop("run_config", None) or {})
         ops = dict(run_config.get("ops", {}))
         publish = dict(ops.get("sozialraeume_gpkg", {}))
-        publish["config"] = {"report_pdf": False} | dict(publish.get("config", {}))
+        publish["config"] = WITHOUT_PDF["ops"]["sozialraeume_gpkg"]["config"] | dict(
+            publish.get("config", {}))
         ops["sozialraeume_gpkg"] = publish
         kwargs["run_config"] = run_config | {"ops": ops}
     definitions = list(assets)

@@ -36,7 +36,7 @@ from assets.launcher import run_worker_pid
 from pipeline.layout import REPO_ROOT, CountyLayout
 from pipeline.operations.history import read_runs
 from pipeline.publish import current_release
-from tests.helpers import LAUNCH, STATUS, free_port, graphql, start_ui
+from tests.helpers import LAUNCH, STATUS, WITHOUT_PDF, free_port, graphql, start_ui
 from tools.ui import port_taken
 
 TIMEOUT = 300
@@ -80,8 +80,9 @@ def _processes_of(home: Path) -> list[int]:
 
 def _launch(server: dict, min_population: int | None = None) -> str:
     repo = server["repo"]
-    ops = {"cell_regions": {"config": {"min_population": min_population}}} \
-        if min_population else {}
+    ops = dict(WITHOUT_PDF["ops"])  # the report's PDF has its own tests
+    if min_population:
+        ops["cell_regions"] = {"config": {"min_population": min_population}}
     params = {
         "selector": {"repositoryLocationName": repo["location"]["name"],
                      "repositoryName": repo["name"], "jobName": "sozialraum_job"},
