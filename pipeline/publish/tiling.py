@@ -344,28 +344,52 @@ def keep_shapes(polygons: np.ndarray, keep: Mapping[int, shapely.Geometry]) -> n
     return polygons
 
 
-def _junctions_on_vertices(geoms: np.ndarray, kept: np.ndarray) -> np.ndarray:
-    """Move vertices lying on a kept boundary between two of its vertices onto the nearest.
+def _junctions_on_vertices(geoms: np.ndarray, kept: np.ndarray, tries: int = 6) -> np.ndarray:
+    """Move vertices lying on a kept boundary between two of its vertices onto a kept one.
 
     Cutting the new polygons along the kept ones leaves junctions in the middle of kept
     edges; a valid coverage needs every shared vertex in every polygon, and the kept ones
-    must not change, so the junction moves to the kept vertex nearest to it.
+    must not change, so the junction moves to the nearest kept vertex, or, where that
+    folds a polygon (a long simplified edge), to the next nearest, up to ``tries``.
     """
     from scipy.spatial import cKDTree
 
     vertices = np.unique(shapely.get_coordinates(kept), axis=0)
     boundary = shapely.union_all(shapely.boundary(kept))
-    tree = cKDTree(vertices)
+    coords, owner = shapely.get_coordinates(geoms, return_index=True)
+    dist, _ = cKDTree(vertices).query(coords)
+    on_edge = shapely.distance(shapely.points(coords), boundary) < 1e-6
+    junction = on_edge & (dist > 1e-9)
+    if not junction.any():
+        return shapely.make_valid(geoms)
+    # one junction seen by several polygons moves the same way in all of them
+    points, which = np.unique(np.round(coords[junction], 6), axis=0, return_inverse=True)
+    which = which.ravel()
+    k = min(tries, len(vertices))
+    _, candidates = cKDTree(vertices).query(points, k=k)
+    candidates = candidates.reshape(len(points), k)
+    choice = np.zeros(len(points), dtype=np.int64)
+    rows = np.flatnonzero(junction)
+    geoms = np.asarray(geoms, dtype=object)
 
-    def move(coords: np.ndarray) -> np.ndarray:
-        dist, nearest = tree.query(coords)
-        on_edge = shapely.distance(shapely.points(coords), boundary) < 1e-6
+    def place(subset: np.ndarray) -> np.ndarray:
         out = coords.copy()
-        shift = on_edge & (dist > 1e-9)
-        out[shift] = vertices[nearest[shift]]
-        return out
+        out[rows] = vertices[candidates[np.arange(len(points)), choice]][which]
+        keep = np.isin(owner, subset)
+        return shapely.remove_repeated_points(
+            shapely.set_coordinates(geoms[subset].copy(), out[keep]))
 
-    moved = shapely.remove_repeated_points(shapely.transform(geoms, move))
+    owners = [np.unique(owner[rows[which == j]]) for j in range(len(points))]
+    for j in range(len(points)):
+        if shapely.is_valid(place(owners[j])).all():
+            continue
+        for c in range(1, k):
+            choice[j] = c
+            if shapely.is_valid(place(owners[j])).all():
+                break
+        else:
+            choice[j] = 0  # no candidate keeps them valid: the nearest, make_valid repairs
+    moved = place(np.arange(len(geoms)))
     return shapely.make_valid(moved)
 
 

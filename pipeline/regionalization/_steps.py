@@ -14,7 +14,7 @@ import numpy as np
 from scipy.sparse.csgraph import connected_components
 
 from pipeline.graph.base import Graph
-from pipeline.regionalization._grow import grow_kernel
+from pipeline.regionalization._grow import bfs_kernel, grow_kernel
 from pipeline.regionalization._localsearch import (
     local_search_kernel,
     objective_terms,
@@ -153,7 +153,8 @@ def construct(
     ``starts`` (default :func:`grow_starts`) tight region growths
     (:mod:`pipeline.regionalization._grow`) with seeds in
     memory order, in reverse order and in random orders drawn from ``salt``, each with its
-    enclaves absorbed (and merged down to the target count). Every candidate then has its
+    enclaves absorbed (and merged down to the target count), and one plain breadth-first
+    greedy growth (:func:`pipeline.regionalization._grow.bfs_kernel`). Every candidate then has its
     regions of twice the floor split (:func:`split_regions`). Best is the most regions in
     max-p mode (closest to the target otherwise), then the lowest objective.
     """
@@ -182,6 +183,13 @@ def construct(
                                                           warm=False))
         if best is None or trial[0] > best[0]:
             best = trial
+    # the plain greedy (breadth-first) growth as well: cheap, and now and then one more
+    lab0, _ = bfs_kernel(g.indptr, g.indices, problem.population, settings.floor,
+                         settings.cap)
+    labels, k = agglomerate(problem, settings, lab0, int(lab0.max()) + 1, phases)
+    trial = _scored(problem, settings, *split_regions(problem, settings, labels, k, warm=False))
+    if trial[0] > best[0]:
+        best = trial
     return best[1], best[2]
 
 
