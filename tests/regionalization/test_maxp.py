@@ -17,7 +17,7 @@ from collections import deque
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from pipeline.regionalization._grow import grow_kernel
@@ -58,9 +58,11 @@ def _population(pattern, side, rng, base):
     return np.round(rng.lognormal(1.5, 1.2, side * side))  # heavy-tailed
 
 
-# derandomized: the property is not true everywhere (side 20, 4 cells' floor, seed 0,
-# clustered gives 82 regions against the baseline's 83); these examples hold
+# derandomized, so CI sees the same lattices every run; the example is the lattice CI's
+# random draw once found (the tight growths gave 82 regions, the baseline 83): the plain
+# breadth-first growth is now one of the construction's candidates
 @settings(max_examples=20, deadline=None, derandomize=True)
+@example(side=20, floor_cells=4, seed=0, pattern="clustered")
 @given(side=st.integers(8, 30), floor_cells=st.integers(4, 60), seed=st.integers(0, 10_000),
        pattern=st.sampled_from(["clustered", "uniform", "heavy"]))
 def test_never_fewer_regions_than_a_greedy_baseline(side, floor_cells, seed, pattern):
