@@ -171,19 +171,8 @@ def grow_kernel(indptr, indices, features, weight, population, seed_order, floor
                 boundary[n_boundary] = v
                 n_boundary += 1
         size = 0
-        if pop >= floor:
-            k += 1
-        else:
-            for t in range(m):
-                labels[member[t]] = -1
-                enclave[member[t]] = True
-    # enclave units: one id each after the grown regions
-    nxt_id = k
-    for u in range(n):
-        if labels[u] == -1:
-            labels[u] = nxt_id
-            nxt_id += 1
-    return labels, k
+        k = _close_region(labels, enclave, member, m, pop, floor, k)
+    return _number_enclaves(labels, k), k
 
 
 @njit
@@ -223,15 +212,27 @@ def bfs_kernel(indptr, indices, population, floor, cap):
                 pop += population[v]
                 queue[tail] = v
                 tail += 1
-        if pop >= floor:
-            k += 1
-        else:
-            for t in range(m):
-                labels[member[t]] = -1
-                enclave[member[t]] = True
+        k = _close_region(labels, enclave, member, m, pop, floor, k)
+    return _number_enclaves(labels, k), k
+
+
+@njit
+def _close_region(labels, enclave, member, m, pop, floor, k):
+    """A grown region that reached the floor counts; one that did not is an enclave."""
+    if pop >= floor:
+        return k + 1
+    for t in range(m):
+        labels[member[t]] = -1
+        enclave[member[t]] = True
+    return k
+
+
+@njit
+def _number_enclaves(labels, k):
+    """Enclave units get one id each after the ``k`` grown regions."""
     nxt_id = k
-    for u in range(n):
+    for u in range(len(labels)):
         if labels[u] == -1:
             labels[u] = nxt_id
             nxt_id += 1
-    return labels, k
+    return labels
