@@ -133,3 +133,62 @@ def test_the_warning_does_not_claim_a_proof_it_does_not_have():
         result = regionalize(g, np.array([0.0, 5.0, 10.0]), pop, min_population=2,
                              n_regions=3)
     assert result.n_regions == 2
+
+
+def _row_bands(side, rows):
+    """A lattice of one resident per cell cut into bands of ``rows`` rows (the last wider)."""
+    from pipeline.testing import lattice
+
+    _, _, g = lattice(side, side)
+    band = np.minimum(np.arange(side * side) // (side * rows), side // rows - 1)
+    return g, band.astype(np.int64)
+
+
+def test_draining_turns_spare_residents_into_more_regions():
+    # 30 x 30 cells of one resident, floor 100: seven bands of 120 and 180 residents leave
+    # 200 to spare, scattered over every band (no pair holds three floors); draining
+    # gathers them into more regions, every region still connected and at the floor
+    from pipeline.regionalization._steps import drain
+
+    g, band = _row_bands(30, 4)
+    pop = np.ones(g.n)
+    s = Settings(floor=100.0, cap=np.inf, n_regions=0, compactness_weight=0.0, seed=0,
+                 max_passes=0)
+    problem = prepare(g, np.arange(g.n, dtype=float) % 7, pop, None, s)
+    labels, k = drain(problem, s, band, 7)
+    assert k >= 8 and int(labels.max()) + 1 == k
+    assert_valid_partition(g, labels, pop, 100.0)
+    again, _ = drain(problem, s, band, 7)
+    assert again.tobytes() == labels.tobytes()
+    assert band.max() == 6  # the input is not changed
+
+
+def test_draining_moves_no_fixed_unit_and_stops_at_a_target():
+    from pipeline.regionalization._drain import drain_kernel
+
+    g, band = _row_bands(30, 4)
+    pop = np.ones(g.n)
+    features = np.zeros((g.n, 1))
+    args = (g.indptr, g.indices, features, pop, pop)
+    labels = band.copy()
+    k, _ = drain_kernel(*args, labels, 7, 100.0, np.inf, np.ones(g.n, bool),
+                        np.zeros(7, bool), 1.5, 0.1, 32, 8, 4096, 0)
+    assert k == 7 and np.array_equal(labels, band)
+    k, _ = drain_kernel(*args, labels, 7, 100.0, np.inf, np.zeros(g.n, bool),
+                        np.zeros(7, bool), 1.5, 0.1, 32, 8, 4096, 8)
+    assert k == 8
+    assert_valid_partition(g, labels, pop, 100.0)
+
+
+@pytest.mark.parametrize(("pattern", "seed", "at_least"), [("uniform", 1001, 86),
+                                                          ("towns", 1003, 83)])
+def test_max_p_beats_the_greedy_peer_where_it_lost(pattern, seed, at_least):
+    # benchmarks.compare_p's two 10,000-cell lattices where pygeoda's maxp_greedy found one
+    # region more (86, the bound total // floor, and 83) before the drain phase
+    from benchmarks.compare_p import case
+
+    c = case(10_000, pattern, seed)
+    result = regionalize(c.graph, c.features, c.population, min_population=c.floor)
+    assert result.n_regions >= at_least
+    assert result.n_regions <= c.population.sum() // c.floor
+    assert_valid_partition(c.graph, result.labels, c.population, c.floor)
