@@ -21,7 +21,11 @@ The solver has five steps, each a compiled kernel with memory linear in units pl
    two regions only while both are below the floor; with a target count the cheapest
    pairs keep merging down to it. The merge cost is scaled by the mean cost of the shared
    edges, so regions meet along barriers. Like the efficient max-p construction of Wei,
-   Rey and Knaap (2021) neither needs dense distances.
+   Rey and Knaap (2021) neither needs dense distances. In max-p mode the best candidate
+   then drains (``_drain``): where the residents its regions hold above the floor make
+   another floor, a ball of regions passes them, region by region, to the region with
+   the most to spare, which is split in two (the few residents each region spares are
+   otherwise never in one place).
 2. **Repair and split** (``_split``): regions above the cap, and in max-p mode
    every region with twice the floor, are split at the best cut of their minimum spanning
    tree, as in SKATER (Assunção, Neves, Câmara and da Costa Freitas 2006).
