@@ -8,7 +8,9 @@ maxp_greedy, skater, redcap and schc; scikit-learn's Ward with a connectivity gr
   cells of Germany, whose grid file is not in the checkout) with spatially autocorrelated
   indicators and clustered population, floor = 100 x mean cell population;
 - the sample county from ``counties.yaml`` (if its files exist and the readers are there);
-- the small-area maps bundled inside libpysal's wheel (no downloads).
+- the small-area maps bundled inside libpysal's wheel (no downloads);
+- ``pipeline``: the whole sample county run as ``make run`` starts it, first and warm
+  (:mod:`benchmarks.pipeline_run`; not part of ``--quick``).
 
 Every run is a child process (:mod:`benchmarks.tools`) with a time limit and a memory
 limit; its peak memory is the child's peak resident set size (``VmHWM``, polled by the
@@ -59,7 +61,7 @@ from pipeline.regionalization.quality import partition_report, ssw_sst
 __all__ = ["DATA_SETS", "main", "scaling_rows", "summary_rows"]
 
 #: Data set groups the ``--datasets`` flag accepts.
-DATA_SETS = ("lattice", "county", "libpysal")
+DATA_SETS = ("lattice", "county", "libpysal", "pipeline")
 _QUICK_SIZES = (2_500, 10_000)
 
 
@@ -113,8 +115,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"\n== {data.name}: {data.n:,} units, {data.graph.n_edges:,} edges, floor "
                   f"{data.floor:,.0f} {data.note}", flush=True)
             runs += _run_data_set(data, tools, limits, Path(tmp), given_up)
-    _print_tables(runs)
+    if runs:
+        _print_tables(runs)
+    if "pipeline" in args.datasets:
+        _print_pipeline_runs()
     return 0
+
+
+def _print_pipeline_runs() -> None:
+    """Time the sample county's first and warm run; print them against the targets."""
+    from tabulate import tabulate
+
+    from benchmarks import pipeline_run
+
+    print("\n== the sample county's run, as make run starts it (first, then warm)", flush=True)
+    print(tabulate(pipeline_run.rows(pipeline_run.time_runs()), headers=pipeline_run.HEADERS,
+                   tablefmt="github", disable_numparse=True))
 
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:

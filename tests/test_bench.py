@@ -59,3 +59,20 @@ def test_compare_p_builds_every_population_pattern():
         assert np.all(c.population >= 0) and 20 < c.population.sum() / FLOOR < 30
     assert not np.array_equal(case(2_500, "uniform", 1).population,
                               case(2_500, "uniform", 2).population)
+
+
+def test_pipeline_run_reads_the_steps_tools_run_prints():
+    from benchmarks.pipeline_run import PipelineRun, parse_steps, rows
+
+    # lines as `python -m tools.run sample` printed them on 2026-12-02
+    printed = """  ok      zensus_cells                                            1.8 s
+  ok      cell_regions                                            2.9 s
+  ok      cell_regions_cells_assigned_once                        0.2 s
+  ok      sozialraeume_gpkg                                      34.4 s
+  warning indicator 'x' skipped
+run 3b2faaa9-35d5-4342-b7a5-890f6bcfe494 for 'sample' done in 43 s"""
+    steps = parse_steps(printed)
+    assert steps[:2] == [("sozialraeume_gpkg", 34.4), ("cell_regions", 2.9)]
+    assert len(steps) == 4
+    (row,) = rows([PipelineRun("warm", "ok", 14.4, 11.0, tuple(steps[:1]))])
+    assert row == ["warm", "ok", "14.4", "11", "under 15 s", "sozialraeume_gpkg 34.4 s"]
