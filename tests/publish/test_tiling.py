@@ -109,6 +109,40 @@ def test_tile_county_tiles_the_county(simplify):
     assert shapely.contains(own, centres).all()
 
 
+def _voronoi_county(seed: int):
+    """A jagged county around a 40 x 40 grid, about half the cells populated, 8 Voronoi regions."""
+    rng = np.random.default_rng(seed)
+    ii, jj = (a.ravel() for a in np.meshgrid(np.arange(40), np.arange(40)))
+    populated = rng.random(ii.size) < 0.5
+    angle = np.linspace(0, 2 * np.pi, 60, endpoint=False)
+    radius = 2300 + rng.normal(0, 250, angle.size)
+    outline = shapely.Polygon(np.column_stack([X0 + 2000 + radius * np.cos(angle),
+                                               Y0 + 2000 + radius * np.sin(angle)]))
+    xs, ys = X0 + ii * 100.0, Y0 + jj * 100.0
+    keep = populated & shapely.contains_xy(outline, xs + 50, ys + 50)
+    xs, ys = xs[keep], ys[keep]
+    sx, sy = rng.uniform(X0, X0 + 4000, 8), rng.uniform(Y0, Y0 + 4000, 8)
+    nearest = ((xs[:, None] - sx) ** 2 + (ys[:, None] - sy) ** 2).argmin(axis=1)
+    labels = np.unique(nearest, return_inverse=True)[1]
+    cells = pd.DataFrame({"x": xs, "y": ys,
+                          "Einwohner": rng.integers(1, 30, xs.size).astype(float)})
+    return cells, labels, gpd.GeoDataFrame(geometry=[outline], crs=GRID_CRS)
+
+
+@pytest.mark.parametrize("seed", [11, 19, 23, 30, 41])
+def test_simplified_regions_of_a_jagged_county_stay_a_valid_coverage(seed):
+    """Each of these counties gave an invalid coverage while the simplified polygons were
+    clipped to the outline a second time (the clip put a vertex on one side of a shared
+    edge only); the simplification keeps the outer edge, so no second clip is needed."""
+    cells, labels, county = _voronoi_county(seed)
+    polygons, report = tile_county(cells, labels, county, simplify=100.0)
+    assert shapely.coverage_is_valid(polygons.geometry.values)
+    assert report.coverage_valid and report.invalid == 0 and report.tiling_error < 1.0
+    outline = county.to_crs(COUNTY_CRS).geometry.iloc[0]
+    union = shapely.union_all(polygons.geometry.values)
+    assert shapely.symmetric_difference(union, outline).area < 1.0
+
+
 def test_simplification_removes_vertices():
     cells, labels, county = _lattice()
     raw, _ = tile_county(cells, labels, county, simplify=0)
