@@ -57,14 +57,18 @@ def german_number(value: float, digits: int = 1, sign: bool = False) -> str:
     '1\u202f234,6'
     >>> german_number(-0.8, 1, sign=True), german_number(0.25, 2, sign=True)
     ('−0,8', '+0,25')
+    >>> german_number(-0.001, 2, sign=True), german_number(0.001, 2, sign=True)
+    ('0,00', '0,00')
     """
     x = float(value)
     if not np.isfinite(x):
         return "–"
     text = f"{abs(x):,.{digits}f}".replace(",", "\u202f").replace(".", ",")
-    if x < 0 and text.strip("0,\u202f"):
+    if not text.strip("0,\u202f"):  # rounds to zero: no sign either way
+        return text
+    if x < 0:
         return "−" + text
-    return ("+" + text) if sign and x > 0 else text
+    return ("+" + text) if sign else text
 
 
 @dataclass(frozen=True)

@@ -224,7 +224,8 @@ def test_one_social_index_under_one_name_everywhere(two_runs):
         shown = re.findall(r'data-v="([^"]*)"', row)[col]
         assert float(shown) == pytest.approx(value, rel=1e-12), sr_id
         section = report[report.index(f'<section class="sr" id="{sr_id}">'):]
-        shown = f"{value:+.2f}".replace(".", ",").replace("-", "\u2212")  # German, signed
+        shown = f"{value:+.2f}"  # German, signed, but no sign on what rounds to zero
+        shown = (shown[1:] if float(shown) == 0 else shown).replace(".", ",").replace("-", "\u2212")
         assert f"<td>Sozialindex</td><td>{shown}</td>" in section[:section.index("</section>")]
     meta = results[1].asset_materializations_for_node("region_profiles")[0].metadata
     lines = {line.split("|")[1].strip(): line for line in meta["preview"].value.splitlines()
