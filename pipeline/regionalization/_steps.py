@@ -211,7 +211,8 @@ def drain(problem: Problem, settings: Settings, labels: np.ndarray, k: int
     Max-p mode (or below a target count) only, and only while the residents above the
     floor make at least one more floor. Sinks tried: ``DRAIN_ATTEMPTS`` plus
     ``DRAIN_TRIES`` per region the spare residents would allow, so the cost follows the
-    possible gain (at 160,000 cells 472 sinks, 1.2 CPU s, 21 more regions).
+    possible gain (at 160,000 cells 472 sinks, 0.5 CPU s, 21 more regions; at 1,000,000
+    cells 2,480 sinks, 2.6 CPU s, 100 more).
     """
     if settings.n_regions and k >= settings.n_regions:
         return labels, k
