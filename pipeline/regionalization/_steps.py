@@ -8,7 +8,10 @@ logic in either).
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from scipy.sparse.csgraph import connected_components
@@ -42,6 +45,10 @@ GROW_UNITS = 160_000
 WARD_UNITS = 40_000
 GROW_MIN = 2
 GROW_MAX = 16
+#: From this many units on the construction candidates run on all cores (threads; below,
+#: starting threads costs more than it saves), at most ``MAX_THREADS`` of them.
+PARALLEL_UNITS = 100_000
+MAX_THREADS = 8
 #: Draining (:func:`drain`): residents to spare a ball gathers, in floors (2.5 or 4: one or
 #: two more regions at 40,000-160,000 cells for 2-6 times the cost and 0.01-0.03 less R2);
 #: what the sink collects beyond two floors before a cut is tried, in floors; sinks tried
@@ -180,28 +187,54 @@ def construct(
         best = _scored(problem, settings, *split_regions(problem, settings, labels, k,
                                                          warm=False))
     rng = np.random.default_rng(salt)
+    orders = []
     for start in range(grow_starts(n) if starts is None else starts):
         if start == 0:
-            order = np.arange(n, dtype=np.int64)
+            orders.append(np.arange(n, dtype=np.int64))
         elif start == 1:
-            order = np.arange(n - 1, -1, -1, dtype=np.int64)
+            orders.append(np.arange(n - 1, -1, -1, dtype=np.int64))
         else:
-            order = rng.permutation(n).astype(np.int64)
+            orders.append(rng.permutation(n).astype(np.int64))
+    # the growths and the plain greedy (breadth-first) growth, cheap, now and then one more
+    jobs = [partial(_grown, problem, settings, phases, order) for order in orders]
+    jobs.append(partial(_grown, problem, settings, phases, None))
+    for trial in _each(jobs, threads=construction_threads(n)):
+        if best is None or trial[0] > best[0]:  # ties: the earlier candidate
+            best = trial
+    return drain(problem, settings, best[1], best[2])
+
+
+def _grown(problem: Problem, settings: Settings, phases, order: np.ndarray | None):
+    """One growth candidate scored: a tight growth in ``order`` (plain greedy if None)."""
+    g = problem.graph
+    if order is None:
+        lab0, _ = bfs_kernel(g.indptr, g.indices, problem.population, settings.floor,
+                             settings.cap)
+    else:
         lab0, _ = grow_kernel(g.indptr, g.indices, problem.features, problem.weight,
                               problem.population, order, settings.floor, settings.cap)
-        labels, k = agglomerate(problem, settings, lab0, int(lab0.max()) + 1, phases)
-        trial = _scored(problem, settings, *split_regions(problem, settings, labels, k,
-                                                          warm=False))
-        if best is None or trial[0] > best[0]:
-            best = trial
-    # the plain greedy (breadth-first) growth as well: cheap, and now and then one more
-    lab0, _ = bfs_kernel(g.indptr, g.indices, problem.population, settings.floor,
-                         settings.cap)
     labels, k = agglomerate(problem, settings, lab0, int(lab0.max()) + 1, phases)
-    trial = _scored(problem, settings, *split_regions(problem, settings, labels, k, warm=False))
-    if trial[0] > best[0]:
-        best = trial
-    return drain(problem, settings, best[1], best[2])
+    return _scored(problem, settings, *split_regions(problem, settings, labels, k, warm=False))
+
+
+def construction_threads(n: int) -> int:
+    """Threads for the construction candidates: the cores from ``PARALLEL_UNITS`` units on.
+
+    The candidates are independent (each its own arrays, the kernels release the GIL) and
+    are compared in their fixed order, so the result is the same on any number of cores.
+    """
+    if n < PARALLEL_UNITS:
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(cores or 1, MAX_THREADS))
+
+
+def _each(jobs: list, threads: int):
+    """The results of the calls ``jobs``, in their order, on up to ``threads`` threads."""
+    if threads <= 1 or len(jobs) <= 1:
+        return [job() for job in jobs]
+    with ThreadPoolExecutor(max_workers=min(threads, len(jobs))) as pool:
+        return list(pool.map(lambda job: job(), jobs))
 
 
 def drain(problem: Problem, settings: Settings, labels: np.ndarray, k: int
@@ -381,9 +414,10 @@ def sweep_order(units: np.ndarray, seed: int) -> np.ndarray:
 
 
 def improve(
-    problem: Problem, settings: Settings, labels: np.ndarray, k: int, seed: int = 0
+    problem: Problem, settings: Settings, labels: np.ndarray, k: int, seed: int = 0,
+    rounds: int = IMPROVE_ROUNDS,
 ) -> tuple[np.ndarray, int, int, int]:
-    """Alternate merge-split rounds and local search while they change the partition.
+    """Alternate merge-split rounds (at most ``rounds``) and local search while they change.
 
     In max-p mode (and below a target count) pairs with three floors of residents are
     split into three regions. After each round the local search sweeps only the regions
@@ -396,7 +430,7 @@ def improve(
     tol = 1e-10 * problem.sst / g.n
     raise_p = settings.n_regions == 0 or k < settings.n_regions
     dirty = np.ones(g.n + 1, bool)
-    for round_ in range(IMPROVE_ROUNDS):
+    for round_ in range(rounds):
         before = labels.copy()
         k, changes = merge_split_kernel(
             g.indptr, g.indices, problem.features, problem.weight, problem.population,

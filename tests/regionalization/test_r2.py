@@ -134,3 +134,20 @@ def test_solver_same_seed_same_labels_within_the_floor():
     second = regionalize(g, x, pop, min_population=floor, seed=2)
     assert np.array_equal(first.labels, second.labels)
     assert_valid_partition(g, first.labels, pop, floor)
+
+
+@pytest.mark.parametrize("huge", [False, True])
+def test_refine_on_large_problems_is_one_capped_search(monkeypatch, huge):
+    # the path of problems above REFINE_FULL_UNITS (and REFILL_HUGE_UNITS), on a small one
+    from pipeline.regionalization import _swap
+
+    monkeypatch.setattr(_swap, "REFINE_FULL_UNITS", 0)
+    if huge:
+        monkeypatch.setattr(_swap, "REFILL_HUGE_UNITS", 0)
+    problem, settings, labels, k, g, pop, floor = _at_floor(seed=7)
+    before = objective(problem, labels)
+    out, k2, passes, moves = refine(problem, settings, labels, k, seed=3)
+    most = _swap.REFILL_HUGE[1] if huge else _swap.REFILL_PASSES_LARGE
+    assert k2 == k and 0 < passes <= most and moves > 0
+    assert objective(problem, out) < before
+    assert_valid_partition(g, out, pop, floor)
