@@ -18,9 +18,13 @@ away from ``c``; the union of a connected set and a unit adjacent to it is conne
 
 The candidates ``c`` are the outside neighbours of the first ``walk`` units of ``A``
 reached breadth-first from ``a``, so the work per unit is bounded whatever the region
-size. Units are visited from a queue as in the local search: a move queues the two moved
-units and their neighbours, and the caller's units are swept again until a sweep moves
-nothing (a local optimum for refill moves) or ``max_passes`` passes are done.
+size. Only units that the floor holds back (their region cannot lose them) and whose
+single move would gain are tried (a free move is the local search's, and after it a
+refill of a unit without gain of its own rarely pays), and a unit is not tried again
+until its region or a neighbouring region changes. Units are visited from a queue as in
+the local search: a move queues the two moved units and their neighbours, and the
+caller's units are swept again until a sweep moves nothing (a local optimum for refill
+moves) or ``max_passes`` passes are done.
 """
 
 from __future__ import annotations
