@@ -76,6 +76,21 @@ def _relink(units, m, labels, head, nxt_unit, regions):
 
 
 @njit
+def _mark_touch(r, head, nxt_unit, indptr, indices, labels, dirty, touch):
+    """Mark the regions next to ``r`` if ``r`` is dirty, and ``r`` if one of them is."""
+    u = head[r]
+    while u != -1:
+        for e in range(indptr[u], indptr[u + 1]):
+            z = labels[indices[e]]
+            if z != r:
+                if dirty[r]:
+                    touch[z] = True
+                if dirty[z]:
+                    touch[r] = True
+        u = nxt_unit[u]
+
+
+@njit
 def merge_split_kernel(
     indptr, indices, features, weight, population, labels, k, floor, cap, raise_p, target,
     max_rounds, tol, dirty,
@@ -133,20 +148,37 @@ def merge_split_kernel(
         _region_stats(r, buf, m, features, weight, population, wr, pr, sr, sq)
     loc = np.full(n, -1, np.int64)
     stamps = np.full(n + 1, -1, np.int64)
+    visit = -1
     nbrs = np.empty(n + 1, np.int64)
     next_dirty = np.zeros(n + 1, np.bool_)
     changes = 0
+    touch = np.zeros(n + 1, np.bool_)
     for _round in range(max_rounds):
         changed_this_round = 0
+        # a region neither dirty nor next to a dirty one has no pair to try: skip it
+        # without reading its edges (the same pairs in the same order as reading them all)
+        clean = 0
+        for r in range(k):
+            touch[r] = False
+            if not dirty[r]:
+                clean += 1
+        if clean:
+            for r in range(k):
+                if dirty[r]:
+                    _mark_touch(r, head, nxt_unit, indptr, indices, labels, dirty, touch)
         for a in range(k):
-            # distinct neighbouring regions of a, in order of discovery
+            if clean and not (dirty[a] or touch[a]):
+                continue
+            # distinct neighbouring regions of a, in order of discovery (a stamp per visit:
+            # one per region would hide a neighbour seen by a's visit of the last round)
+            visit += 1
             nn = 0
             u = head[a]
             while u != -1:
                 for e in range(indptr[u], indptr[u + 1]):
                     b = labels[indices[e]]
-                    if b != a and stamps[b] != a:
-                        stamps[b] = a
+                    if b != a and stamps[b] != visit:
+                        stamps[b] = visit
                         nbrs[nn] = b
                         nn += 1
                 u = nxt_unit[u]
@@ -161,6 +193,7 @@ def merge_split_kernel(
                 before = _ssw(a, wr, sr, sq) + _ssw(b, wr, sr, sq)
                 pop_ab = pr[a] + pr[b]
                 done = False
+                new_r = -1
                 if raise_p and floor > 0 and pop_ab >= 3 * floor and (target <= 0 or k < target):
                     done = _split_three(units, a, b, k, indptr, indices, features, weight,
                                         population, labels, loc, floor, cap)
@@ -179,6 +212,7 @@ def merge_split_kernel(
                                 sr[r, j] += w * features[uu, j]
                                 sq[r] += w * features[uu, j] * features[uu, j]
                         next_dirty[k] = True
+                        new_r = k
                         k += 1
                 if not done:
                     gain, mask, ssw_ab = best_cut(units, indptr, indices, features, weight,
@@ -210,6 +244,12 @@ def merge_split_kernel(
                 if done:
                     next_dirty[a] = True
                     next_dirty[b] = True
+                    if clean:  # the pair's new neighbours: regions to visit this round
+                        _mark_touch(a, head, nxt_unit, indptr, indices, labels, dirty, touch)
+                        _mark_touch(b, head, nxt_unit, indptr, indices, labels, dirty, touch)
+                        if new_r >= 0:
+                            _mark_touch(new_r, head, nxt_unit, indptr, indices, labels,
+                                        dirty, touch)
                     changed_this_round += 1
                     break  # a's neighbours changed: go on with the next region
         changes += changed_this_round
