@@ -41,7 +41,7 @@ import numpy as np
 
 from pipeline._compat import njit
 
-__all__ = ["anneal_kernel", "local_search_kernel", "objective_terms"]
+__all__ = ["anneal_kernel", "enqueue_with_neighbours", "local_search_kernel", "objective_terms"]
 
 
 @njit
@@ -174,6 +174,22 @@ def _move(i, a, b, labels, features, weight, population, coords, wr, pr, sr, ar,
     for j in range(features.shape[1]):
         sr[a, j] -= w * features[i, j]
         sr[b, j] += w * features[i, j]
+
+
+@njit
+def enqueue_with_neighbours(u, indptr, indices, queued, nxt, n_nxt):
+    """Queue ``u`` and its neighbours for the next pass, each unit once; the new length."""
+    if not queued[u]:
+        queued[u] = True
+        nxt[n_nxt] = u
+        n_nxt += 1
+    for e in range(indptr[u], indptr[u + 1]):
+        v = indices[e]
+        if not queued[v]:
+            queued[v] = True
+            nxt[n_nxt] = v
+            n_nxt += 1
+    return n_nxt
 
 
 @njit
@@ -326,16 +342,7 @@ def local_search_kernel(
             _move(i, a, best, labels, features, weight, population, coords, wr, pr, sr, ar,
                   sxr, syr)
             moves += 1
-            if not queued[i]:
-                queued[i] = True
-                nxt[n_nxt] = i
-                n_nxt += 1
-            for e in range(indptr[i], indptr[i + 1]):
-                v = indices[e]
-                if not queued[v]:
-                    queued[v] = True
-                    nxt[n_nxt] = v
-                    n_nxt += 1
+            n_nxt = enqueue_with_neighbours(i, indptr, indices, queued, nxt, n_nxt)
         tmp = current
         current = nxt
         nxt = tmp

@@ -39,6 +39,7 @@ from pipeline.regionalization._localsearch import (
     _region_sums,
     _ward_delta,
     _xorshift,
+    enqueue_with_neighbours,
 )
 from pipeline.regionalization._mergesplit import merge_split_kernel
 from pipeline.regionalization._steps import (
@@ -401,16 +402,7 @@ def refill_kernel(
                 changed[rb] = moves
                 changed[rc] = moves
                 for u in (a, c):
-                    if not queued[u]:
-                        queued[u] = True
-                        nxt[n_nxt] = u
-                        n_nxt += 1
-                    for e in range(indptr[u], indptr[u + 1]):
-                        v = indices[e]
-                        if not queued[v]:
-                            queued[v] = True
-                            nxt[n_nxt] = v
-                            n_nxt += 1
+                    n_nxt = enqueue_with_neighbours(u, indptr, indices, queued, nxt, n_nxt)
                 break
         tmp = current
         current = nxt
