@@ -48,7 +48,9 @@ The solver has five steps, each a compiled kernel with memory linear in units pl
 The same inputs and ``seed`` give the same labels byte for byte: randomness enters only
 through ``np.random.default_rng(seed)``, converted once (the salts of the merge-cost
 factors and of the growth orders, the annealing seed); local searches visit units in
-memory order, and the kernels are compiled without fastmath. A
+memory order, and the kernels are compiled without fastmath. From 100,000 units the
+construction candidates run on all cores (threads: the kernels release the GIL) and are
+compared in their fixed order, so the labels do not depend on the number of cores. A
 warm start begins from last run's labels, repairs only what violates the constraints and
 runs a local search in which leaving the previous region costs extra, so small data
 changes move few boundaries.
