@@ -39,11 +39,12 @@ The solver has five steps, each a compiled kernel with memory linear in units pl
    regions it changed and their neighbours. Then **refill moves** (``_swap``) reshape the
    regions at the floor, which single moves cannot shrink: a unit leaves while one next to
    it comes in (a swap, or from a third region with residents to spare).
-5. **Restarts and annealing**, for small problems only (effort scales as ``1 / n``): the
-   steps above run again with random factors on the Ward merge costs and other growth
-   orders, and simulated annealing (up to 400,000 units, where it pays for its time)
-   (with refill moves at the floor) perturbs the best partition before another descent;
-   the best is kept (most regions in max-p mode, then the lowest objective).
+5. **Restarts and annealing** (``_restarts``), for small problems only (effort scales
+   as ``1 / n``): the steps above run again with random factors on the Ward merge costs
+   and other growth orders, and simulated annealing (up to 400,000 units, where it pays
+   for its time; with refill moves at the floor) perturbs the best partition before
+   another descent; the best is kept (most regions in max-p mode, then the lowest
+   objective).
 
 The same inputs and ``seed`` give the same labels byte for byte: randomness enters only
 through ``np.random.default_rng(seed)``, converted once (the salts of the merge-cost
@@ -79,10 +80,7 @@ neighborhood delineation. International Journal of Geographical Information Scie
 from __future__ import annotations
 
 import dataclasses
-import time
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -91,53 +89,11 @@ from pipeline.errors import InfeasibleError
 from pipeline.graph.base import Graph
 from pipeline.regionalization._constraints import check_fixed, check_locks_held, floor_of
 from pipeline.regionalization._localsearch import objective_terms
-from pipeline.regionalization._steps import (
-    BFS_LIMIT,
-    IMPROVE_ROUNDS,
-    Problem,
-    Settings,
-    construct,
-    count_score,
-    improve,
-    local_search,
-    number_regions,
-    objective,
-    prepare,
-    repair_warm_start,
-    split_regions,
-)
-from pipeline.regionalization._swap import REFINE_FULL_UNITS, refill_anneal_kernel, refine
+from pipeline.regionalization._restarts import best_of_restarts, from_warm_start, timer
+from pipeline.regionalization._steps import Problem, Settings, number_regions, prepare
 
 __all__ = ["Regionalization", "check_feasible", "regionalize"]
 
-#: Problems up to this many units are solved several times (restarts = this / n, at most
-#: ``_MAX_RESTARTS``), the best kept.
-_RESTART_UNITS = 5_000
-_MAX_RESTARTS = 16
-#: Extra tries from other seeds while a target count is not met.
-_TARGET_TRIES = 8
-#: Spread of the random factor on merge costs in restarts after the first.
-_RESTART_NOISE = 0.5
-#: Annealing after the restarts (as many runs as restarts): steps per unit (half as many
-#: for problems solved once; at most ``_ANNEAL_MAX_STEPS``), start temperatures taken in
-#: turn and the end temperature, in units of the mean sum of squares per unit. With refill
-#: moves (:func:`pipeline.regionalization._swap.refill_anneal_kernel`) hotter and longer
-#: runs pay: on the sample county 200 steps and (1, 0.1) ended at R2 0.549 (seeds 0-2),
-#: 400 and (10, 1) at 0.558 for 0.2 CPU s more; lattice 10,000 0.801 -> 0.811.
-_ANNEAL_STEPS = 400
-_ANNEAL_MAX_STEPS = 5_000_000
-#: No annealing above this many units: on a lattice of 1,000,000 cells it lowered the sum of
-#: squares by 6 % (about +0.005 R2) for 40 % of the time; at 160,000 cells by 14 %.
-_ANNEAL_UNITS = 400_000
-_ANNEAL_T0 = (10.0, 1.0)
-_ANNEAL_T1 = 0.001
-#: Refill rounds (:func:`pipeline.regionalization._swap.refine`) after an annealing run up
-#: to this many units (above, they cost more than they gain).
-_REFINE_ANNEAL_UNITS = 50_000
-#: Merge-split rounds before the refill search above ``REFINE_FULL_UNITS`` units (6
-#: below): at 1,000,000 cells rounds 4-6 cost 1.1 CPU s and, with the refills after, gained
-#: 0.0002 R2.
-_LARGE_ROUNDS = 3
 #: Passes of the local search when ``max_iterations`` is not given.
 _DEFAULT_PASSES = 1000
 
@@ -393,14 +349,14 @@ def regionalize(
     )
     fixed = check_fixed(fixed, warm_start, graph)
     timings: dict[str, float] = {}
-    with _timer(timings, "prepare"):
+    with timer(timings, "prepare"):
         problem = prepare(graph, features, population, coords, settings, fixed, warm_start,
                           weights)
     rng = np.random.default_rng(settings.seed)
     if warm_start is None:
-        labels, passes, moves = _best_of_restarts(problem, settings, rng, timings)
+        labels, passes, moves = best_of_restarts(problem, settings, rng, timings)
     else:
-        labels, passes, moves = _from_warm_start(problem, settings, warm_start, timings)
+        labels, passes, moves = from_warm_start(problem, settings, warm_start, timings)
     if fixed is not None:
         check_locks_held(problem, settings, labels)
     labels = number_regions(labels, warm_start)
@@ -433,116 +389,6 @@ def _why_not(graph: Graph, population: np.ndarray, k: int, floor: float,
     return ("the engine did not find such a partition within the floor"
             + (" and the cap" if cap is not None else "")
             + " (another seed may; the count is not proven impossible)")
-
-
-@contextmanager
-def _timer(timings: dict[str, float], step: str) -> Iterator[None]:
-    """Add the seconds spent in the block to ``timings[step]``."""
-    clock = time.perf_counter()
-    try:
-        yield
-    finally:
-        timings[step] = timings.get(step, 0.0) + time.perf_counter() - clock
-
-
-def _best_of_restarts(
-    problem: Problem, settings: Settings, rng: np.random.Generator, timings: dict
-) -> tuple[np.ndarray, int, int]:
-    """Solve from scratch a few times (small problems only); keep the best partition.
-
-    The first try is plain Ward; further tries put a random factor on the merge costs and
-    visit units in another order. Best means most regions in max-p mode (closest to the
-    target count otherwise), then the lowest objective.
-    """
-    best = None
-    passes = moves = 0
-    tries = _restarts(problem.graph.n, settings)
-    attempt = 0
-    while attempt < tries or (
-        settings.n_regions and settings.max_passes and best[0][0] < 0
-        and attempt < tries + _TARGET_TRIES
-    ):
-        # a target count not met: more tries from other seeds (never in max-p mode)
-        noise = 0.0 if attempt == 0 else _RESTART_NOISE
-        salt = int(rng.integers(2**62))
-        labels, p, m = _solve_cold(problem, settings, timings, noise, salt)
-        passes, moves = passes + p, moves + m
-        score = (count_score(settings, int(labels.max()) + 1), -objective(problem, labels))
-        if best is None or score > best[0]:
-            best = (score, labels)
-        attempt += 1
-    labels = best[1]
-    if settings.max_passes and problem.graph.n <= _ANNEAL_UNITS:
-        with _timer(timings, "anneal"):
-            for attempt in range(_restarts(problem.graph.n, settings)):
-                t0 = _ANNEAL_T0[attempt % len(_ANNEAL_T0)]
-                labels, p, m = _anneal(problem, settings, labels, rng, t0)
-                passes, moves = passes + p, moves + m
-    return labels, passes, moves
-
-
-def _anneal(problem, settings, labels, rng, t0) -> tuple[np.ndarray, int, int]:
-    """Simulated annealing from the best partition, then local search and merge-split.
-
-    With refill moves where a single move would break the floor, and refill rounds after
-    the merge-split up to ``_REFINE_ANNEAL_UNITS`` units (``_swap``). Keeps the result
-    only if its objective is lower (at the same or a larger count).
-    """
-    g = problem.graph
-    k = int(labels.max()) + 1
-    trial = labels.copy()
-    per_unit = problem.sst / g.n
-    if per_unit <= 0:  # constant features: nothing to gain
-        return labels, 0, 0
-    per_unit_steps = _ANNEAL_STEPS if _restarts(g.n, settings) > 1 else _ANNEAL_STEPS // 2
-    steps = int(min(per_unit_steps * g.n, _ANNEAL_MAX_STEPS))
-    refill_anneal_kernel(
-        g.indptr, g.indices, g.cost, problem.features, problem.weight, problem.population,
-        problem.coords, trial, k, settings.floor, settings.cap, problem.lam_perimeter,
-        problem.lam_inertia, steps, t0 * per_unit, _ANNEAL_T1 * per_unit, BFS_LIMIT,
-        int(rng.integers(2**62)), problem.fixed,
-    )
-    seed = int(rng.integers(2**62))
-    passes, moves = local_search(problem, settings, trial, k, seed=seed)
-    trial, k2, p, m = improve(problem, settings, trial, k, seed)
-    if g.n <= _REFINE_ANNEAL_UNITS:
-        trial, k2, p2, m2 = refine(problem, settings, trial, k2, seed)
-        p, m = p + p2, m + m2
-    better = (count_score(settings, k2), -objective(problem, trial)) > (
-        count_score(settings, k), -objective(problem, labels)
-    )
-    return (trial if better else labels), passes + p, moves + m
-
-
-def _restarts(n: int, settings: Settings) -> int:
-    """Number of tries: many for small problems, one from ``_RESTART_UNITS`` units on."""
-    if settings.max_passes == 0:
-        return 1
-    return int(np.clip(_RESTART_UNITS // max(n, 1), 1, _MAX_RESTARTS))
-
-
-def _solve_cold(problem, settings, timings, noise, salt) -> tuple[np.ndarray, int, int]:
-    """Construction, splits, local search, merge-split and refill moves from single units."""
-    with _timer(timings, "construct"):
-        labels, k = construct(problem, settings, noise, salt)
-    with _timer(timings, "local_search"):
-        passes, moves = local_search(problem, settings, labels, k, seed=salt)
-    rounds = IMPROVE_ROUNDS if problem.graph.n <= REFINE_FULL_UNITS else _LARGE_ROUNDS
-    with _timer(timings, "merge_split"):  # the refill rounds counted with merge-split
-        labels, k, more_passes, more_moves = improve(problem, settings, labels, k, salt, rounds)
-        labels, k, p, m = refine(problem, settings, labels, k, salt)
-    return labels, passes + more_passes + p, moves + more_moves + m
-
-
-def _from_warm_start(problem, settings, warm_start, timings) -> tuple[np.ndarray, int, int]:
-    """Repair the previous labels, then a sticky local search (no merge-split, no restarts)."""
-    with _timer(timings, "construct"):
-        labels, k = repair_warm_start(problem, settings, np.asarray(warm_start))
-    with _timer(timings, "split"):
-        labels, k = split_regions(problem, settings, labels, k, warm=True)
-    with _timer(timings, "local_search"):
-        passes, moves = local_search(problem, settings, labels, k, labels.copy())
-    return labels, passes, moves
 
 
 def _without_unreachable(reach, graph, features, population, **kwargs) -> Regionalization:
