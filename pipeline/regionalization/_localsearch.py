@@ -41,7 +41,8 @@ import numpy as np
 
 from pipeline._compat import njit
 
-__all__ = ["anneal_kernel", "enqueue_with_neighbours", "local_search_kernel", "objective_terms"]
+__all__ = ["anneal_kernel", "enqueue_with_neighbours", "fill_queue", "local_search_kernel",
+           "objective_terms"]
 
 
 @njit
@@ -177,6 +178,15 @@ def _move(i, a, b, labels, features, weight, population, coords, wr, pr, sr, ar,
 
 
 @njit
+def fill_queue(visit_order, current, queued):
+    """Queue every unit of ``visit_order`` for a new sweep; the queue's length."""
+    for t in range(visit_order.size):
+        current[t] = visit_order[t]
+        queued[visit_order[t]] = True
+    return visit_order.size
+
+
+@njit
 def enqueue_with_neighbours(u, indptr, indices, queued, nxt, n_nxt):
     """Queue ``u`` and its neighbours for the next pass, each unit once; the new length."""
     if not queued[u]:
@@ -250,13 +260,7 @@ def local_search_kernel(
     queued = np.zeros(n, np.bool_)
     current = np.empty(n, np.int64)
     nxt = np.empty(n, np.int64)
-    n_cur = 0
-    n_visit = visit_order.size
-    for t in range(n_visit):
-        u = visit_order[t]
-        current[n_cur] = u
-        queued[u] = True
-        n_cur += 1
+    n_cur = fill_queue(visit_order, current, queued)
     cand = np.empty(64, np.int64)
     cand_w = np.empty(64)
     passes = 0
@@ -269,11 +273,7 @@ def local_search_kernel(
             if moves == moves_at_sweep:
                 break
             moves_at_sweep = moves
-            for t in range(n_visit):
-                u = visit_order[t]
-                current[t] = u
-                queued[u] = True
-            n_cur = n_visit
+            n_cur = fill_queue(visit_order, current, queued)
         passes += 1
         n_nxt = 0
         for t in range(n_cur):

@@ -40,6 +40,7 @@ from pipeline.regionalization._localsearch import (
     _ward_delta,
     _xorshift,
     enqueue_with_neighbours,
+    fill_queue,
 )
 from pipeline.regionalization._mergesplit import merge_split_kernel
 from pipeline.regionalization._steps import (
@@ -257,12 +258,7 @@ def refill_kernel(
     queued = np.zeros(n, np.bool_)
     current = np.empty(n, np.int64)
     nxt = np.empty(n, np.int64)
-    n_visit = visit_order.size
-    n_cur = 0
-    for t in range(n_visit):
-        current[n_cur] = visit_order[t]
-        queued[visit_order[t]] = True
-        n_cur += 1
+    n_cur = fill_queue(visit_order, current, queued)
     nbr_b = np.empty(64, np.int64)
     top_d = np.empty(_TOP)
     top_b = np.empty(_TOP, np.int64)
@@ -278,10 +274,7 @@ def refill_kernel(
             if moves == moves_at_sweep:
                 break
             moves_at_sweep = moves
-            for t in range(n_visit):
-                current[t] = visit_order[t]
-                queued[visit_order[t]] = True
-            n_cur = n_visit
+            n_cur = fill_queue(visit_order, current, queued)
         passes += 1
         n_nxt = 0
         for t in range(n_cur):
