@@ -415,13 +415,14 @@ def sweep_order(units: np.ndarray, seed: int) -> np.ndarray:
 
 def improve(
     problem: Problem, settings: Settings, labels: np.ndarray, k: int, seed: int = 0,
-    rounds: int = IMPROVE_ROUNDS,
+    rounds: int = IMPROVE_ROUNDS, dirty: np.ndarray | None = None,
 ) -> tuple[np.ndarray, int, int, int]:
     """Alternate merge-split rounds (at most ``rounds``) and local search while they change.
 
     In max-p mode (and below a target count) pairs with three floors of residents are
-    split into three regions. After each round the local search sweeps only the regions
-    the round changed and their neighbours (orders drawn from ``seed``).
+    split into three regions. The first round tries the pairs with a region marked in
+    ``dirty`` (bool per region, default all); after each round the local search sweeps
+    only the regions the round changed and their neighbours (orders drawn from ``seed``).
     """
     g = problem.graph
     passes = moves = 0
@@ -429,7 +430,7 @@ def improve(
         return labels, k, 0, 0
     tol = 1e-10 * problem.sst / g.n
     raise_p = settings.n_regions == 0 or k < settings.n_regions
-    dirty = np.ones(g.n + 1, bool)
+    dirty = np.ones(g.n + 1, bool) if dirty is None else dirty
     for round_ in range(rounds):
         before = labels.copy()
         k, changes = merge_split_kernel(

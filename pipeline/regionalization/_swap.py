@@ -42,13 +42,12 @@ from pipeline.regionalization._localsearch import (
     enqueue_with_neighbours,
     fill_queue,
 )
-from pipeline.regionalization._mergesplit import merge_split_kernel
 from pipeline.regionalization._steps import (
     BFS_LIMIT,
-    MERGE_SPLIT_ROUNDS,
     Problem,
     Settings,
     _frontier,
+    improve,
     local_search,
     sweep_order,
 )
@@ -553,8 +552,6 @@ def refine(problem: Problem, settings: Settings, labels: np.ndarray, k: int, see
         return labels, k, p, m
     passes = moves = 0
     units = None
-    tol = 1e-10 * problem.sst / g.n
-    raise_p = settings.n_regions == 0 or k < settings.n_regions
     for round_ in range(REFINE_ROUNDS):
         before = labels.copy()
         p, m = refill_search(problem, settings, labels, k, units, seed + 31 * round_)
@@ -564,21 +561,13 @@ def refine(problem: Problem, settings: Settings, labels: np.ndarray, k: int, see
         p, m = local_search(problem, settings, labels, k,
                             units=_frontier(g, labels, before != labels), seed=seed + round_)
         passes, moves = passes + p, moves + m
+        # one merge-split round over the pairs with a changed region, and its local search
         changed = before != labels
         dirty = np.zeros(g.n + 1, np.bool_)
         dirty[before[changed]] = True
         dirty[labels[changed]] = True
-        split = labels.copy()
-        k, changes = merge_split_kernel(
-            g.indptr, g.indices, problem.features, problem.weight, problem.population, labels,
-            k, settings.floor, settings.cap, raise_p, settings.n_regions, MERGE_SPLIT_ROUNDS,
-            tol, dirty,
-        )
-        k = int(k)
-        if changes:
-            p, m = local_search(problem, settings, labels, k,
-                                units=_frontier(g, labels, split != labels),
-                                seed=seed + round_ + 7)
-            passes, moves = passes + p, moves + m + int(changes)
+        labels, k, p, m = improve(problem, settings, labels, k, seed + round_ + 6, rounds=1,
+                                  dirty=dirty)
+        passes, moves = passes + p, moves + m
         units = _frontier(g, labels, before != labels)
     return labels, k, passes, moves
