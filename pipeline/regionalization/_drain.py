@@ -32,6 +32,7 @@ import numpy as np
 
 from pipeline._compat import njit
 from pipeline.regionalization._localsearch import _connected_without
+from pipeline.regionalization._mergesplit import _relink
 from pipeline.regionalization._split import best_cut
 
 __all__ = ["drain_kernel"]
@@ -339,11 +340,5 @@ def drain_kernel(indptr, indices, features, weight, population, labels, k, floor
                     _shift(u, labels[u], saved[t], labels, population, popr, size)
             continue
         # member lists of the ball's regions (and the new one) from their labels
-        for q in range(nb):
-            head[ball[q]] = -1
-        for t in range(m - 1, -1, -1):
-            u = units[t]
-            r = labels[u]
-            nxt_unit[u] = head[r]
-            head[r] = u
+        _relink(units, m, labels, head, nxt_unit, ball[:nb])
     return k, attempts
