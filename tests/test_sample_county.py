@@ -410,6 +410,18 @@ def test_readme_says_synthetic(sample):
             assert path.name in text
 
 
+def test_readme_lists_zips_by_their_members_not_the_compressor(sample):
+    """The README's sizes do not depend on the zlib build that packed the ZIPs."""
+    text = sample["readme"].read_text(encoding="utf-8")
+    listed = dict(re.findall(r"^\| `([^`]+)` \| [^|]+ \| ([\d,]+) \|$", text, re.MULTILINE))
+    zips = [p for p in sample.values() if p.suffix == ".zip"]
+    assert zips
+    for path in zips:
+        with zipfile.ZipFile(path) as zf:
+            members = sum(info.file_size for info in zf.infolist())
+        assert int(listed[path.name].replace(",", "")) == members != path.stat().st_size
+
+
 # --------------------------------------------------------------------------- structure
 
 
