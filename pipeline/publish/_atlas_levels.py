@@ -39,6 +39,8 @@ __all__ = ["BLANK", "cell_level", "comparisons", "municipal_values", "quantized"
 BLANK = 65535
 #: At most this many earlier runs are offered for the time comparison (the latest ones).
 MAX_COMPARISONS = 6
+#: Time zone of the dates users read (publications are stamped in UTC).
+DISPLAY_TZ = "Europe/Berlin"
 
 
 def municipal_values(cell_indicators: pd.DataFrame, catalog, keys, munis) -> pd.DataFrame:
@@ -143,9 +145,10 @@ def comparisons(history: pd.DataFrame | None, regions: pd.DataFrame, layers) -> 
     Returns
     -------
     list of dict
-        Newest run first: ``run``, ``date`` (``TT.MM.JJJJ``), ``matched`` (spaces whose ID
-        persists) and ``changes`` (layer key to the list of changes, None where the space
-        or the value is missing then).
+        Newest run first: ``run``, ``date`` (``TT.MM.JJJJ`` in German time, with
+        ``, HH:MM Uhr`` where two runs fall on the same day, so the choices differ),
+        ``matched`` (spaces whose ID persists) and ``changes`` (layer key to the list of
+        changes, None where the space or the value is missing then).
     """
     if history is None or not len(history):
         return []
@@ -158,7 +161,8 @@ def comparisons(history: pd.DataFrame | None, regions: pd.DataFrame, layers) -> 
             .head(MAX_COMPARISONS))
     ids = pd.Index(regions["sr_id"].astype(str))
     out = []
-    for run_id, when in zip(runs["run_id"], runs["published_at"], strict=True):
+    for run_id, when, label in zip(runs["run_id"], runs["published_at"],
+                                   _run_labels(runs["published_at"]), strict=True):
         rows = history.loc[history["run_id"] == run_id]
         wide = rows.pivot_table(index="sr_id", columns="indicator", values="value",
                                 aggfunc="first").reindex(ids)
@@ -171,10 +175,19 @@ def comparisons(history: pd.DataFrame | None, regions: pd.DataFrame, layers) -> 
             before = wide[key].to_numpy(np.float64) * layer["factor"]
             delta = regions[key].to_numpy(np.float64) * layer["factor"] - before
             changes[key] = {"before": [_r(v) for v in before], "delta": [_r(v) for v in delta]}
-        stamp = pd.Timestamp(when)
-        out.append({"run": str(run_id), "date": stamp.strftime("%d.%m.%Y"),
-                    "matched": matched, "changes": changes})
+        out.append({"run": str(run_id), "date": label, "matched": matched,
+                    "changes": changes})
     return out
+
+
+def _run_labels(published_at: pd.Series) -> list[str]:
+    """``TT.MM.JJJJ`` per publication in German time, with the time where a day repeats."""
+    stamps = pd.to_datetime(published_at.astype(str), utc=True, format="ISO8601")
+    local = stamps.dt.tz_convert(DISPLAY_TZ)
+    days = local.dt.strftime("%d.%m.%Y")
+    repeated = days.duplicated(keep=False)
+    return [f"{day}, {when.strftime('%H:%M')} Uhr" if again else day
+            for day, when, again in zip(days, local, repeated, strict=True)]
 
 
 def factor(unit: str) -> float:

@@ -64,7 +64,7 @@ from pyproj import Transformer
 from pipeline.crs import GRID_CRS
 from pipeline.errors import CatalogError
 from pipeline.indicators.catalog import load_catalog
-from pipeline.publish._atlas_levels import BLANK
+from pipeline.publish._atlas_levels import BLANK, comparisons
 from pipeline.publish.atlas import CLASS_COLORS, _View, build_atlas, write_atlas
 from pipeline.publish.publication import MIN_CELL_RESIDENTS, Publication, _cell_layer
 from pipeline.publish.styles import region_colors
@@ -544,6 +544,21 @@ def test_no_external_request(chromium, grid_atlas, tmp_path):
     result = _selftest(chromium, tmp_path, path.as_uri(), rules)
     assert any("content security policy: https://example.invalid/logo.png" in e
                for e in result["errors"]), result["errors"]
+
+
+def test_two_publications_on_one_day_are_told_apart_by_german_time():
+    """A refresh the same day must not offer two identical "seit" choices; times are local."""
+    regions = pd.DataFrame({"sr_id": ["SR-1", "SR-2"], "anteil_unter18": [0.2, 0.3]})
+    history = pd.DataFrame({
+        "run_id": ["a", "b", "c"],
+        "published_at": pd.to_datetime(["2026-12-02T07:05:00Z", "2026-12-02T15:40:00Z",
+                                        "2026-11-30T23:30:00Z"]),
+        "sr_id": ["SR-1", "SR-1", "SR-2"], "indicator": "anteil_unter18",
+        "value": [0.1, 0.2, 0.3]})
+    runs = comparisons(history, regions, [{"key": "anteil_unter18", "factor": 100.0}])
+    assert [(r["run"], r["date"]) for r in runs] == [
+        ("b", "02.12.2026, 16:40 Uhr"), ("a", "02.12.2026, 08:05 Uhr"),
+        ("c", "01.12.2026")]  # 23:30 UTC is already the next day in Germany
 
 
 def test_history_from_duckdb_feeds_the_comparison(grid, tmp_path):
