@@ -161,8 +161,7 @@ def comparisons(history: pd.DataFrame | None, regions: pd.DataFrame, layers) -> 
             .head(MAX_COMPARISONS))
     ids = pd.Index(regions["sr_id"].astype(str))
     out = []
-    for run_id, when, label in zip(runs["run_id"], runs["published_at"],
-                                   _run_labels(runs["published_at"]), strict=True):
+    for run_id, label in zip(runs["run_id"], _run_labels(runs["published_at"]), strict=True):
         rows = history.loc[history["run_id"] == run_id]
         wide = rows.pivot_table(index="sr_id", columns="indicator", values="value",
                                 aggfunc="first").reindex(ids)
