@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 
 import numpy as np
 
@@ -21,11 +22,13 @@ from pipeline.regionalization._steps import (
     Problem,
     Settings,
     construct,
+    construction_threads,
     count_score,
     improve,
     local_search,
     objective,
     repair_warm_start,
+    run_each,
     split_regions,
 )
 from pipeline.regionalization._swap import REFINE_FULL_UNITS, refill_anneal_kernel, refine
@@ -78,20 +81,33 @@ def best_of_restarts(
 
     The first try is plain Ward; further tries put a random factor on the merge costs and
     visit units in another order. Best means most regions in max-p mode (closest to the
-    target count otherwise), then the lowest objective.
+    target count otherwise), then the lowest objective. The tries are independent (each
+    from its own salt, drawn in order beforehand) and run on the cores at once; their
+    results are compared in order, so the partition is the same on any number of cores
+    (``timings`` then sums the seconds of the threads).
     """
     best = None
     passes = moves = 0
     tries = _restarts(problem.graph.n, settings)
+    salts = [int(rng.integers(2**62)) for _ in range(tries)]
+    clocks: list[dict[str, float]] = [{} for _ in salts]
+    jobs = [partial(_solve_cold, problem, settings, clock, 0.0 if i == 0 else _RESTART_NOISE,
+                    salt) for i, (clock, salt) in enumerate(zip(clocks, salts, strict=True))]
+    results = run_each(jobs, threads=construction_threads(problem.graph.n, 0))
+    for clock in clocks:
+        for step, seconds in clock.items():
+            timings[step] = timings.get(step, 0.0) + seconds
     attempt = 0
     while attempt < tries or (
         settings.n_regions and settings.max_passes and best[0][0] < 0
         and attempt < tries + _TARGET_TRIES
     ):
         # a target count not met: more tries from other seeds (never in max-p mode)
-        noise = 0.0 if attempt == 0 else _RESTART_NOISE
-        salt = int(rng.integers(2**62))
-        labels, p, m = _solve_cold(problem, settings, timings, noise, salt)
+        if attempt < tries:
+            labels, p, m = results[attempt]
+        else:
+            salt = int(rng.integers(2**62))
+            labels, p, m = _solve_cold(problem, settings, timings, _RESTART_NOISE, salt)
         passes, moves = passes + p, moves + m
         score = (count_score(settings, int(labels.max()) + 1), -objective(problem, labels))
         if best is None or score > best[0]:

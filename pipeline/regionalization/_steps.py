@@ -198,7 +198,7 @@ def construct(
     # the growths and the plain greedy (breadth-first) growth, cheap, now and then one more
     jobs = [partial(_grown, problem, settings, phases, order) for order in orders]
     jobs.append(partial(_grown, problem, settings, phases, None))
-    for trial in _each(jobs, threads=construction_threads(n)):
+    for trial in run_each(jobs, threads=construction_threads(n)):
         if best is None or trial[0] > best[0]:  # ties: the earlier candidate
             best = trial
     return drain(problem, settings, best[1], best[2])
@@ -217,19 +217,20 @@ def _grown(problem: Problem, settings: Settings, phases, order: np.ndarray | Non
     return _scored(problem, settings, *split_regions(problem, settings, labels, k, warm=False))
 
 
-def construction_threads(n: int) -> int:
-    """Threads for the construction candidates: the cores from ``PARALLEL_UNITS`` units on.
+def construction_threads(n: int, from_units: int | None = None) -> int:
+    """Threads for independent jobs: the cores from ``from_units`` units on, else one.
 
-    The candidates are independent (each its own arrays, the kernels release the GIL) and
-    are compared in their fixed order, so the result is the same on any number of cores.
+    The jobs (construction candidates, restarts) each have their own arrays, the kernels
+    release the GIL, and their results are taken in a fixed order, so the result is the
+    same on any number of cores. ``from_units`` defaults to ``PARALLEL_UNITS``.
     """
-    if n < PARALLEL_UNITS:
+    if n < (PARALLEL_UNITS if from_units is None else from_units):
         return 1
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return max(1, min(cores or 1, MAX_THREADS))
 
 
-def _each(jobs: list, threads: int):
+def run_each(jobs: list, threads: int) -> list:
     """The results of the calls ``jobs``, in their order, on up to ``threads`` threads."""
     if threads <= 1 or len(jobs) <= 1:
         return [job() for job in jobs]

@@ -119,6 +119,21 @@ def test_cap_is_respected_where_possible():
     assert_valid_partition(g, result.labels, pop, 300, 900)
 
 
+@pytest.mark.parametrize("side", [30, 60], ids=["restarts", "one-try"])
+def test_labels_are_the_same_on_one_thread_or_two(side, monkeypatch):
+    """Restarts and construction candidates run in threads; the result must not show it."""
+    from pipeline.regionalization import _steps
+
+    cells, features, pop, g = autocorrelated_lattice(side, side, seed=6)
+    monkeypatch.setattr(_steps, "PARALLEL_UNITS", 0)  # the candidates in threads as well
+    labels = {}
+    for threads in (1, 2):
+        monkeypatch.setattr(_steps, "MAX_THREADS", threads)
+        labels[threads] = regionalize(g, features, pop, min_population=25 * pop.mean(),
+                                      seed=3).labels
+    assert np.array_equal(labels[1], labels[2])
+
+
 @pytest.mark.parametrize("target", [1, 3, 7, 12], ids=lambda t: f"target-{t}")
 def test_target_count_is_reached_by_merging(target):
     cells, features, pop, g = autocorrelated_lattice(30, 30, seed=2)
