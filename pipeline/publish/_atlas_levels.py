@@ -146,7 +146,8 @@ def comparisons(history: pd.DataFrame | None, regions: pd.DataFrame, layers) -> 
     -------
     list of dict
         Newest run first: ``run``, ``date`` (``TT.MM.JJJJ`` in German time, with
-        ``, HH:MM Uhr`` where two runs fall on the same day, so the choices differ),
+        ``, HH:MM Uhr`` where two runs fall on the same day, the seconds where on the same
+        minute, so the choices differ),
         ``matched`` (spaces whose ID persists) and ``changes`` (layer key to the list of
         changes, None where the space or the value is missing then).
     """
@@ -180,13 +181,18 @@ def comparisons(history: pd.DataFrame | None, regions: pd.DataFrame, layers) -> 
 
 
 def _run_labels(published_at: pd.Series) -> list[str]:
-    """``TT.MM.JJJJ`` per publication in German time, with the time where a day repeats."""
+    """``TT.MM.JJJJ`` per publication in German time, finer where labels would repeat.
+
+    A day shared by two publications adds ``, HH:MM Uhr``, a minute shared adds the
+    seconds, so the choices of the time comparison always differ.
+    """
     stamps = pd.to_datetime(published_at.astype(str), utc=True, format="ISO8601")
     local = stamps.dt.tz_convert(DISPLAY_TZ)
-    days = local.dt.strftime("%d.%m.%Y")
-    repeated = days.duplicated(keep=False)
-    return [f"{day}, {when.strftime('%H:%M')} Uhr" if again else day
-            for day, when, again in zip(days, local, repeated, strict=True)]
+    labels = local.dt.strftime("%d.%m.%Y")
+    for finer in ("%d.%m.%Y, %H:%M Uhr", "%d.%m.%Y, %H:%M:%S Uhr"):
+        again = labels.duplicated(keep=False)
+        labels = labels.where(~again, local.dt.strftime(finer))
+    return labels.tolist()
 
 
 def factor(unit: str) -> float:

@@ -550,14 +550,15 @@ def test_two_publications_on_one_day_are_told_apart_by_german_time():
     """A refresh the same day must not offer two identical "seit" choices; times are local."""
     regions = pd.DataFrame({"sr_id": ["SR-1", "SR-2"], "anteil_unter18": [0.2, 0.3]})
     history = pd.DataFrame({
-        "run_id": ["a", "b", "c"],
-        "published_at": pd.to_datetime(["2026-12-02T07:05:00Z", "2026-12-02T15:40:00Z",
-                                        "2026-11-30T23:30:00Z"]),
-        "sr_id": ["SR-1", "SR-1", "SR-2"], "indicator": "anteil_unter18",
-        "value": [0.1, 0.2, 0.3]})
+        "run_id": ["a", "b", "c", "d"],
+        "published_at": pd.to_datetime(["2026-12-02T07:05:00Z", "2026-12-02T15:40:10Z",
+                                        "2026-11-30T23:30:00Z", "2026-12-02T15:40:50Z"]),
+        "sr_id": ["SR-1", "SR-1", "SR-2", "SR-2"], "indicator": "anteil_unter18",
+        "value": [0.1, 0.2, 0.3, 0.4]})
     runs = comparisons(history, regions, [{"key": "anteil_unter18", "factor": 100.0}])
     assert [(r["run"], r["date"]) for r in runs] == [
-        ("b", "02.12.2026, 16:40 Uhr"), ("a", "02.12.2026, 08:05 Uhr"),
+        ("d", "02.12.2026, 16:40:50 Uhr"), ("b", "02.12.2026, 16:40:10 Uhr"),
+        ("a", "02.12.2026, 08:05 Uhr"),
         ("c", "01.12.2026")]  # 23:30 UTC is already the next day in Germany
 
 
