@@ -122,7 +122,8 @@ class Regionalization:
     moves : int
         Units moved by the local search.
     timings : dict of str to float
-        Seconds spent in each step.
+        Seconds spent in each step (summed over threads where restarts ran at once, so
+        their sum can exceed the wall time).
     unassigned : int
         Units left out because their connected part cannot reach the floor.
     """
