@@ -42,6 +42,14 @@ from pipeline.regionalization._localsearch import (
     enqueue_with_neighbours,
     fill_queue,
 )
+from pipeline.regionalization._refill_terms import (
+    _pair_delta,
+    _perimeter_delta,
+    _refill_ok,
+    _replace_delta,
+    _replace_inertia,
+    _single_delta,
+)
 from pipeline.regionalization._steps import (
     BFS_LIMIT,
     Problem,
@@ -73,137 +81,6 @@ REFILL_PASSES_LARGE = 32
 #: (16, 8) cost 1.4 CPU s for R2 +0.013, (32, 32) 3.8 s for +0.023.
 REFILL_HUGE_UNITS = 400_000
 REFILL_HUGE = (16, 8)
-
-
-@njit
-def _replace_delta(w_out, x_out, w_in, x_in, wr, sr, r):
-    """Change of region r's sum of squares when unit (w_out, x_out) is replaced by (w_in, x_in).
-
-    Exact: the removal from the full region, then the addition to what is left.
-    """
-    total = wr[r]
-    rest = total - w_out
-    if rest <= 0:
-        return -0.0
-    d_out = 0.0
-    d_in = 0.0
-    for j in range(x_out.size):
-        m = sr[r, j] / total
-        diff = x_out[j] - m
-        d_out += diff * diff
-        m1 = (sr[r, j] - w_out * x_out[j]) / rest
-        diff = x_in[j] - m1
-        d_in += diff * diff
-    return -w_out * total / rest * d_out + w_in * rest / (rest + w_in) * d_in
-
-
-@njit
-def _replace_inertia(a, c, coords, ar, sxr, syr, r):
-    """Change of region r's moment of inertia when unit ``a`` is replaced by unit ``c``."""
-    total = ar[r]
-    rest = total - 1.0
-    if rest <= 0:
-        return -0.0
-    mx = sxr[r] / total
-    my = syr[r] / total
-    d_out = (coords[a, 0] - mx) ** 2 + (coords[a, 1] - my) ** 2
-    mx1 = (sxr[r] - coords[a, 0]) / rest
-    my1 = (syr[r] - coords[a, 1]) / rest
-    d_in = (coords[c, 0] - mx1) ** 2 + (coords[c, 1] - my1) ** 2
-    return -total / rest * d_out + rest / (rest + 1.0) * d_in
-
-
-@njit
-def _cut_weight(a, c, indptr, indices, cost, labels):
-    """Barrier-weighted cut edges incident to ``a`` or ``c`` (the edge a-c counted once)."""
-    s = 0.0
-    for e in range(indptr[a], indptr[a + 1]):
-        if labels[indices[e]] != labels[a]:
-            s += 1.0 / cost[e]
-    for e in range(indptr[c], indptr[c + 1]):
-        v = indices[e]
-        if v != a and labels[v] != labels[c]:
-            s += 1.0 / cost[e]
-    return s
-
-
-@njit
-def _perimeter_delta(a, b_region, c, a_region, indptr, indices, cost, labels):
-    """Change of the cut weight when ``a`` joins ``b_region`` and ``c`` joins ``a_region``."""
-    old = _cut_weight(a, c, indptr, indices, cost, labels)
-    la = labels[a]
-    lc = labels[c]
-    labels[a] = b_region
-    labels[c] = a_region
-    new = _cut_weight(a, c, indptr, indices, cost, labels)
-    labels[a] = la
-    labels[c] = lc
-    return new - old
-
-
-@njit
-def _single_delta(a, ra, rb, indptr, indices, cost, features, weight, coords, labels, wr, sr,
-                  ar, sxr, syr, lam_perimeter, lam_inertia):
-    """Objective change when ``a`` alone moves from ``ra`` to ``rb`` (as the local search)."""
-    delta = _ward_delta(weight[a], features[a], wr, sr, ra, -1) + _ward_delta(
-        weight[a], features[a], wr, sr, rb, 1)
-    if lam_inertia > 0:
-        delta += lam_inertia * (
-            _inertia_delta(coords[a, 0], coords[a, 1], ar, sxr, syr, ra, -1)
-            + _inertia_delta(coords[a, 0], coords[a, 1], ar, sxr, syr, rb, 1))
-    if lam_perimeter > 0:
-        for e in range(indptr[a], indptr[a + 1]):
-            r = labels[indices[e]]
-            delta += lam_perimeter / cost[e] * ((r != rb) - (r != ra))
-    return delta
-
-
-@njit
-def _refill_ok(a, ra, rb, c, rc, indptr, indices, population, labels, pr, floor, cap):
-    """True if ``a`` (of ``ra``) to ``rb`` with ``c`` (of ``rc``) to ``ra`` keeps the bounds.
-
-    Every region ends within the floor and the cap, and in a swap (``rc == rb``) ``a``
-    touches ``rb`` away from ``c``, so that ``rb`` stays connected.
-    """
-    p_a = pr[ra] - population[a] + population[c]
-    if p_a < floor or p_a > cap:
-        return False
-    if rc != rb:
-        return pr[rc] - population[c] >= floor and pr[rb] + population[a] <= cap
-    p_b = pr[rb] + population[a] - population[c]
-    if p_b < floor or p_b > cap:
-        return False
-    for f in range(indptr[a], indptr[a + 1]):
-        v = indices[f]
-        if labels[v] == rb and v != c:
-            return True
-    return False
-
-
-@njit
-def _pair_delta(a, ra, rb, c, rc, indptr, indices, cost, features, weight, coords, labels, wr,
-                sr, ar, sxr, syr, lam_perimeter, lam_inertia):
-    """Objective change when ``a`` moves from ``ra`` to ``rb`` and ``c`` from ``rc`` to ``ra``."""
-    wa = weight[a]
-    wc = weight[c]
-    xa = features[a]
-    xc = features[c]
-    delta = _replace_delta(wa, xa, wc, xc, wr, sr, ra)
-    if lam_inertia > 0:
-        delta += lam_inertia * _replace_inertia(a, c, coords, ar, sxr, syr, ra)
-    if rc == rb:
-        delta += _replace_delta(wc, xc, wa, xa, wr, sr, rb)
-        if lam_inertia > 0:
-            delta += lam_inertia * _replace_inertia(c, a, coords, ar, sxr, syr, rb)
-    else:
-        delta += _ward_delta(wa, xa, wr, sr, rb, 1) + _ward_delta(wc, xc, wr, sr, rc, -1)
-        if lam_inertia > 0:
-            delta += lam_inertia * (
-                _inertia_delta(coords[a, 0], coords[a, 1], ar, sxr, syr, rb, 1)
-                + _inertia_delta(coords[c, 0], coords[c, 1], ar, sxr, syr, rc, -1))
-    if lam_perimeter > 0:
-        delta += lam_perimeter * _perimeter_delta(a, rb, c, ra, indptr, indices, cost, labels)
-    return delta
 
 
 @njit
@@ -259,6 +136,10 @@ def refill_kernel(
     nxt = np.empty(n, np.int64)
     n_cur = fill_queue(visit_order, current, queued)
     nbr_b = np.empty(64, np.int64)
+    p_in = np.empty(64)  # per neighbouring region: its population with a
+    add_a = np.empty(64)  # its change of the sum of squares when a joins
+    touch = np.empty(64, np.int64)
+    m1 = np.empty(features.shape[1])  # mean of A without a
     top_d = np.empty(_TOP)
     top_b = np.empty(_TOP, np.int64)
     top_c = np.empty(_TOP, np.int64)
@@ -321,6 +202,29 @@ def refill_kernel(
             if not gain:
                 continue
             n_top = 0
+            # what the candidates share, computed once per unit with the arithmetic of
+            # _refill_ok and _pair_delta (the same values, so the same comparisons)
+            rest_a = pr[ra] - population[a]
+            for q in range(nb):
+                rb = nbr_b[q]
+                p_in[q] = pr[rb] + population[a]
+                add_a[q] = _ward_delta(weight[a], features[a], wr, sr, rb, 1)
+                touch[q] = -1  # a's neighbour in rb, or -2 for two of them
+                for e in range(indptr[a], indptr[a + 1]):
+                    v = indices[e]
+                    if labels[v] == rb and v != touch[q]:
+                        touch[q] = v if touch[q] == -1 else -2
+            wa = weight[a]
+            total = wr[ra]
+            rest_w = total - wa
+            out_a = 0.0
+            if rest_w > 0:
+                d_out = 0.0
+                for j in range(features.shape[1]):
+                    diff = features[a, j] - sr[ra, j] / total
+                    d_out += diff * diff
+                    m1[j] = (sr[ra, j] - wa * features[a, j]) / rest_w
+                out_a = -wa * total / rest_w * d_out
             # breadth-first walk through A from a's neighbours in A (a itself excluded)
             walk_id += 1
             walked[a] = walk_id
@@ -347,14 +251,51 @@ def refill_kernel(
                     if fixed[c] or offered[c] == walk_id or ar[rc] < 2.0:
                         continue
                     offered[c] = walk_id
+                    # A's bound first (as _refill_ok), the same for every rb
+                    p_a = rest_a + population[c]
+                    if p_a < floor or p_a > cap:
+                        continue
+                    spare = pr[rc] - population[c] >= floor
+                    base = np.nan  # the A half of _pair_delta, once a pair passes
                     for q in range(nb):
                         rb = nbr_b[q]
-                        if not _refill_ok(a, ra, rb, c, rc, indptr, indices, population,
-                                          labels, pr, floor, cap):
-                            continue
-                        delta = _pair_delta(a, ra, rb, c, rc, indptr, indices, cost, features,
-                                            weight, coords, labels, wr, sr, ar, sxr, syr,
-                                            lam_perimeter, lam_inertia)
+                        if rc != rb:
+                            if not spare or p_in[q] > cap:
+                                continue
+                        else:
+                            p_b = p_in[q] - population[c]
+                            if p_b < floor or p_b > cap or touch[q] == c:
+                                continue
+                        wc = weight[c]
+                        if base != base:
+                            base = -0.0
+                            if rest_w > 0:
+                                d_in = 0.0
+                                for j in range(features.shape[1]):
+                                    diff = features[c, j] - m1[j]
+                                    d_in += diff * diff
+                                base = out_a + wc * rest_w / (rest_w + wc) * d_in
+                            if lam_inertia > 0:
+                                base += lam_inertia * _replace_inertia(a, c, coords, ar, sxr,
+                                                                       syr, ra)
+                        delta = base
+                        if rc == rb:
+                            delta += _replace_delta(wc, features[c], wa, features[a], wr, sr,
+                                                    rb)
+                            if lam_inertia > 0:
+                                delta += lam_inertia * _replace_inertia(c, a, coords, ar, sxr,
+                                                                        syr, rb)
+                        else:
+                            delta += add_a[q] + _ward_delta(wc, features[c], wr, sr, rc, -1)
+                            if lam_inertia > 0:
+                                delta += lam_inertia * (
+                                    _inertia_delta(coords[a, 0], coords[a, 1], ar, sxr, syr,
+                                                   rb, 1)
+                                    + _inertia_delta(coords[c, 0], coords[c, 1], ar, sxr, syr,
+                                                     rc, -1))
+                        if lam_perimeter > 0:
+                            delta += lam_perimeter * _perimeter_delta(a, rb, c, ra, indptr,
+                                                                      indices, cost, labels)
                         if delta >= -tol:
                             continue
                         # keep the _TOP lowest, sorted
