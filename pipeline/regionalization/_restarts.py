@@ -28,14 +28,13 @@ from pipeline.regionalization._steps import (
     agglomerate,
     compact,
     construct,
-    construction_threads,
-    count_score,
     drain,
     improve,
+    job_threads,
     local_search,
-    objective,
     repair_warm_start,
     run_each,
+    score,
     split_regions,
     warm_pieces,
 )
@@ -128,35 +127,31 @@ def best_of_restarts(
     results are compared in order, so the partition is the same on any number of cores
     (``timings`` then sums the seconds of the threads).
     """
-    best = None
-    passes = moves = 0
     tries = _restarts(problem.graph.n, settings)
     salts = [int(rng.integers(2**62)) for _ in range(tries)]
     clocks: list[dict[str, float]] = [{} for _ in salts]
     jobs = [partial(_solve_cold, problem, settings, clock, 0.0 if i == 0 else _RESTART_NOISE,
                     salt) for i, (clock, salt) in enumerate(zip(clocks, salts, strict=True))]
-    results = run_each(jobs, threads=construction_threads(problem.graph.n,
-                                                          _PARALLEL_RESTART_UNITS))
+    results = run_each(jobs, threads=job_threads(problem.graph.n, _PARALLEL_RESTART_UNITS))
     for clock in clocks:
         for step, seconds in clock.items():
             timings[step] = timings.get(step, 0.0) + seconds
-    attempt = 0
-    while attempt < tries or (
-        settings.n_regions and settings.max_passes and best[0][0] < 0
-        and attempt < tries + _TARGET_TRIES
-    ):
+    passes = sum(p for _, p, _ in results)
+    moves = sum(m for _, _, m in results)
+    scores = [score(problem, settings, lab) for lab, _, _ in results]
+    first = max(range(tries), key=lambda i: (scores[i], -i))  # ties: the earlier try
+    best, labels = scores[first], results[first][0]
+    extra = 0
+    while (settings.n_regions and settings.max_passes and best[0] < 0
+           and extra < _TARGET_TRIES):
         # a target count not met: more tries from other seeds (never in max-p mode)
-        if attempt < tries:
-            labels, p, m = results[attempt]
-        else:
-            salt = int(rng.integers(2**62))
-            labels, p, m = _solve_cold(problem, settings, timings, _RESTART_NOISE, salt)
+        salt = int(rng.integers(2**62))
+        trial, p, m = _solve_cold(problem, settings, timings, _RESTART_NOISE, salt)
         passes, moves = passes + p, moves + m
-        score = (count_score(settings, int(labels.max()) + 1), -objective(problem, labels))
-        if best is None or score > best[0]:
-            best = (score, labels)
-        attempt += 1
-    labels = best[1]
+        mark = score(problem, settings, trial)
+        if mark > best:
+            best, labels = mark, trial
+        extra += 1
     if settings.max_passes and problem.graph.n <= _ANNEAL_UNITS:
         with timer(timings, "anneal"):
             for attempt in range(_restarts(problem.graph.n, settings)):
@@ -165,7 +160,8 @@ def best_of_restarts(
                 passes, moves = passes + p, moves + m
     if settings.max_passes and problem.graph.n < _CROSSOVER_UNITS and tries > 1:
         with timer(timings, "crossover"):
-            labels, p, m = _crossover(problem, settings, results, labels, salts[0])
+            restarts = [lab for lab, _, _ in results]
+            labels, p, m = _crossover(problem, settings, restarts, scores, labels, salts[0])
             passes, moves = passes + p, moves + m
     return labels, passes, moves
 
@@ -198,32 +194,29 @@ def _anneal(problem, settings, labels, rng, t0) -> tuple[np.ndarray, int, int]:
         trial, k2, p2, m2 = refine(problem, settings, trial, k2, seed)
         trial, k2, p3, m3 = _repartition(problem, settings, trial, k2, seed)
         p, m = p + p2 + p3, m + m2 + m3
-    better = (count_score(settings, k2), -objective(problem, trial)) > (
-        count_score(settings, k), -objective(problem, labels)
-    )
+    better = score(problem, settings, trial, k2) > score(problem, settings, labels, k)
     return (trial if better else labels), passes + p, moves + m
 
 
-def _elite(problem, settings, results) -> list[np.ndarray]:
+def _elite(restarts, scores) -> list[np.ndarray]:
     """``_ELITE`` distinct restart partitions: by score and by objective alone, in turn.
 
     The restarts of fewer regions but a lower sum of squares (7 on stl where 8 fit) are as
     good parents as those of the most regions: their shared pieces are homogeneous, and
     the drain of the child turns the residents to spare into the missing region.
     """
-    scores = [(count_score(settings, int(lab.max()) + 1), -objective(problem, lab))
-              for lab, _, _ in results]
-    by_score = sorted(range(len(results)), key=lambda i: (scores[i], -i), reverse=True)
-    by_fit = sorted(range(len(results)), key=lambda i: (scores[i][1], -i), reverse=True)
+    by_score = sorted(range(len(restarts)), key=lambda i: (scores[i], -i), reverse=True)
+    by_fit = sorted(range(len(restarts)), key=lambda i: (scores[i][1], -i), reverse=True)
     chosen: list[int] = []
     for i in (j for pair in zip(by_score, by_fit, strict=True) for j in pair):
         if len(chosen) < _ELITE and not any(
-                np.array_equal(results[i][0], results[j][0]) for j in chosen):
+                np.array_equal(restarts[i], restarts[j]) for j in chosen):
             chosen.append(i)
-    return [results[i][0] for i in chosen]
+    return [restarts[i] for i in chosen]
 
 
-def _crossover(problem, settings, results, labels, salt) -> tuple[np.ndarray, int, int]:
+def _crossover(problem, settings, restarts, scores, labels, salt
+               ) -> tuple[np.ndarray, int, int]:
     """Children of the final partition and the elite restarts; the best of them or ``labels``.
 
     The annealing refines one partition, and on tight floors its basin can be far from
@@ -233,10 +226,10 @@ def _crossover(problem, settings, results, labels, salt) -> tuple[np.ndarray, in
     regrows the rest, which crosses between basins. Deterministic for a seed (seeds drawn
     from ``salt``, jobs taken in order); the count and objective never get worse.
     """
-    threads = construction_threads(problem.graph.n, _PARALLEL_RESTART_UNITS)
+    threads = job_threads(problem.graph.n, _PARALLEL_RESTART_UNITS)
     jobs = [partial(_repartition, problem, settings, lab.copy(), int(lab.max()) + 1, salt + i,
                     _PARENT_ROUNDS)
-            for i, lab in enumerate(_elite(problem, settings, results))]
+            for i, lab in enumerate(_elite(restarts, scores))]
     done = run_each(jobs, threads)
     parents = [labels] + [lab for lab, _, _, _ in done]
     pairs = [(i, j) for i in range(len(parents)) for j in range(i + 1, len(parents))]
@@ -246,16 +239,16 @@ def _crossover(problem, settings, results, labels, salt) -> tuple[np.ndarray, in
     passes = sum(d[2] for d in done) + sum(c[2] for c in kids)
     moves = sum(d[3] for d in done) + sum(c[3] for c in kids)
     ranked = sorted(
-        (((count_score(settings, k), -objective(problem, child)), seed, child)
+        ((score(problem, settings, child, k), seed, child)
          for (child, k, _, _), seed in zip(kids, seeds, strict=True)),
         key=lambda c: c[0], reverse=True)  # stable: ties keep the pair order
-    best = ((count_score(settings, int(labels.max()) + 1), -objective(problem, labels)), labels)
+    best = (score(problem, settings, labels), labels)
     for _, seed, child in ranked[:_FINISHED]:
         child, k, p, m = _repartition(problem, settings, child, int(child.max()) + 1, seed)
         passes, moves = passes + p, moves + m
-        score = (count_score(settings, k), -objective(problem, child))
-        if score > best[0]:
-            best = (score, child)
+        mark = score(problem, settings, child, k)
+        if mark > best[0]:
+            best = (mark, child)
     return best[1], passes, moves
 
 

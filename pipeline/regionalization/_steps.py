@@ -198,7 +198,7 @@ def construct(
     # the growths and the plain greedy (breadth-first) growth, cheap, now and then one more
     jobs = [partial(_grown, problem, settings, phases, order) for order in orders]
     jobs.append(partial(_grown, problem, settings, phases, None))
-    for trial in run_each(jobs, threads=construction_threads(n)):
+    for trial in run_each(jobs, threads=job_threads(n)):
         if best is None or trial[0] > best[0]:  # ties: the earlier candidate
             best = trial
     return drain(problem, settings, best[1], best[2])
@@ -217,7 +217,7 @@ def _grown(problem: Problem, settings: Settings, phases, order: np.ndarray | Non
     return _scored(problem, settings, *split_regions(problem, settings, labels, k, warm=False))
 
 
-def construction_threads(n: int, from_units: int | None = None) -> int:
+def job_threads(n: int, from_units: int | None = None) -> int:
     """Threads for independent jobs: the cores from ``from_units`` units on, else one.
 
     The jobs (construction candidates, restarts) each have their own arrays, the kernels
@@ -274,9 +274,19 @@ def count_score(settings: Settings, k: int) -> int:
     return k if settings.n_regions == 0 else -abs(k - settings.n_regions)
 
 
+def score(problem: Problem, settings: Settings, labels: np.ndarray,
+          k: int | None = None) -> tuple[int, float]:
+    """How good a partition is: its count score, then minus the objective (higher is better).
+
+    ``k`` defaults to the count of ``labels`` (regions ``0 .. k - 1``).
+    """
+    k = int(labels.max()) + 1 if k is None else k
+    return count_score(settings, k), -objective(problem, labels)
+
+
 def _scored(problem, settings, labels, k) -> tuple[tuple[int, float], np.ndarray, int]:
-    """A candidate partition with its score (count score, then minus the objective)."""
-    return (count_score(settings, k), -objective(problem, labels)), labels, k
+    """A candidate partition with its score (:func:`score`)."""
+    return score(problem, settings, labels, k), labels, k
 
 
 def agglomerate(
